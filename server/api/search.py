@@ -1,0 +1,57 @@
+"""/api/search: find utterances across saved sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.db.search import QueryError, SearchHit
+from server.services import in_db, services
+
+
+def hit_json(hit: SearchHit) -> dict[str, Any]:
+    return {
+        "session_id": hit.session_id,
+        "session_title": hit.session_title,
+        "held_at": hit.held_at.isoformat(),
+        "utterance_id": hit.utterance_id,
+        "speaker": hit.speaker,
+        "start": round(hit.start_s, 3),
+        "end": round(hit.end_s, 3),
+        "text": hit.text,
+        "highlighted": hit.highlighted_html,
+        "matches": [list(span) for span in hit.highlighted_spans],
+        "score": round(hit.score, 4),
+        "url": f"/sessions/{hit.session_id}#t={hit.start_s:.1f}",
+    }
+
+
+def _bounded_int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise QueryError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise QueryError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+async def search_endpoint(request: Request) -> Response:
+    query = request.query_params.get("q", "")
+    backend = services(request).search
+    try:
+        limit = _bounded_int(request, "limit", 20, 1, 200)
+        offset = _bounded_int(request, "offset", 0, 0, 100_000)
+        hits = await in_db(request, lambda db: backend.search(db, query, limit, offset))
+    except QueryError as exc:
+        return JSONResponse({"error": str(exc), "query": query}, status_code=400)
+    return JSONResponse({"query": query, "results": [hit_json(h) for h in hits]})
+
+
+routes = [Route("/api/search", search_endpoint, methods=["GET"])]

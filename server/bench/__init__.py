@@ -1,0 +1,1 @@
+"""`tandem bench …`: measurements printed as figures and ratios (never asserted in tests)."""

@@ -1,0 +1,376 @@
+"""The ``tandem`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+# No model hub, ever: make any accidental hub lookup fail fast instead of reaching out.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+from media.audio import AudioError
+from media.models import ModelError, ModelInfo, ModelStore
+from server.db.engine import DatabaseError
+from server.db.search import QueryError
+from server.db.store import NotFound
+from server.settings import Settings, SettingsError
+
+EXPECTED_ERRORS = (AudioError, ModelError, DatabaseError, QueryError, NotFound, SettingsError)
+
+
+class UsageError(Exception):
+    """Arguments that do not fit together; the message says how to fix them."""
+
+
+def model_store(settings: Settings) -> ModelStore:
+    return ModelStore(settings.model_store_dir, settings.model_dirs)
+
+
+# -- serve -----------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = settings.with_server(args.host, args.port)
+    try:
+        model_store(settings).resolve(settings.model)
+    except ModelError as exc:
+        print(f"tandem: warning: {exc}", file=sys.stderr)
+    print(f"Tandem serving on {settings.base_url} (data in {settings.data_dir})", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+# -- analyze ---------------------------------------------------------------------------------
+def _sources(args: argparse.Namespace) -> list[Any]:
+    from media.sources import TrackSource, check_speaker, parse_track, stereo_sources
+
+    modes = sum(bool(x) for x in (args.track, args.stereo, args.file))
+    if modes != 1:
+        raise UsageError(
+            "give the recording one way: --track NAME=PATH (once per person), "
+            "--stereo PATH --channels A,B, or one FILE with --speaker NAME"
+        )
+    if args.track:
+        if args.speaker or args.channels:
+            raise UsageError("--speaker and --channels do not go with --track NAME=PATH")
+        return [parse_track(spec) for spec in args.track]
+    if args.stereo:
+        if args.speaker:
+            raise UsageError("--speaker goes with a single FILE; with --stereo use --channels A,B")
+        return stereo_sources(Path(args.stereo).expanduser(), args.channels or "mentor,mentee")
+    if args.channels:
+        raise UsageError("--channels goes with --stereo PATH")
+    return [TrackSource(speaker=check_speaker(args.speaker or "speaker"), path=Path(args.file))]
+
+
+def _held_at(raw: str | None) -> datetime:
+    if not raw:
+        return datetime.now(UTC)
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise UsageError(f"--date wants YYYY-MM-DD or an ISO date-time, got {raw!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _language(model: ModelInfo, requested: str | None) -> str | None:
+    if requested is None or requested == "auto":
+        return model.default_language
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    code = requested.lower()
+    if code not in _LANGUAGE_CODES:
+        raise UsageError(f"unknown language {requested!r}: use an ISO code such as en, de, fr")
+    if not model.multilingual and code != "en":
+        raise UsageError(
+            f"model {model.name} is English-only; use a multilingual model (--model base)"
+        )
+    return code
+
+
+def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
+    from media.pipeline import analyze_tracks
+    from media.sources import load_tracks
+    from media.transcriber import DecodeOptions, load_model
+    from server.progress import ProgressBar
+
+    sources = _sources(args)
+    if not 1 <= args.beam <= 10:
+        raise UsageError(f"--beam must be between 1 and 10, got {args.beam}")
+    held_at = _held_at(args.date)
+    info = model_store(settings).resolve(args.model or settings.model)
+    language = _language(info, args.language)
+    progress = ProgressBar("transcribing")
+    progress.status(f"decoding {len({s.path for s in sources})} file(s)…")
+    tracks = load_tracks(sources)
+    progress.status(f"loading model {info.name}…")
+    model = load_model(info, settings.compute_type, settings.cpu_threads)
+    try:
+        transcript = analyze_tracks(
+            tracks, model, DecodeOptions(beam_size=args.beam, language=language), progress.update
+        )
+    finally:
+        progress.close()
+    if not transcript.utterances:
+        print("tandem: warning: no speech was found in the recording", file=sys.stderr)
+    document = transcript.to_json()
+    if args.save:
+        from server.db.engine import Database
+        from server.db.store import save_transcript
+
+        title = args.title or _default_title(sources)
+        database = Database.open(settings.database_url)
+        try:
+            with database.sessions() as db:
+                session_id = save_transcript(db, transcript, title, held_at)
+        finally:
+            database.close()
+        document["session_id"] = session_id
+        print(f"saved session {session_id}: {settings.base_url}/sessions/{session_id}")
+    if args.json:
+        _write_json(document, args.json)
+    elif not args.save:
+        for u in transcript.utterances:
+            print(f"[{_mmss(u.start_s)}] {u.speaker}: {u.text}")
+    return 0
+
+
+def _default_title(sources: Sequence[Any]) -> str:
+    stems = sorted({s.path.stem for s in sources})
+    return " + ".join(stems)[:300] or "Recording"
+
+
+def _mmss(seconds: float) -> str:
+    from server.exports import clock
+
+    return clock(seconds, always_hours=False)
+
+
+def _write_json(document: dict[str, Any], target: str) -> None:
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+        return
+    path = Path(target).expanduser()
+    if path.parent and not path.parent.exists():
+        raise UsageError(f"--json: folder {path.parent} does not exist")
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
+# -- models ----------------------------------------------------------------------------------
+def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    store = model_store(settings)
+    models = store.available()
+    if not models:
+        print("no models found. " + "Install Tandem's dependencies; see models/README.md")
+        return 1
+    bad = 0
+    rows = []
+    for info in models:
+        report = store.verify(info)
+        if not report.ok:
+            bad += 1
+        state = "ok" if report.ok else "BROKEN: " + "; ".join(report.problems)
+        if report.note:
+            state = f"ok ({report.note})"
+        default = " (default)" if info.name == settings.model else ""
+        rows.append(
+            {
+                "name": info.name + default,
+                "languages": info.languages,
+                "size": f"{info.size_bytes / 1e6:.0f} MB",
+                "origin": info.origin,
+                "path": str(info.path) if info.path else "-",
+                "integrity": state,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['name']}")
+            for key in ("languages", "size", "origin", "path", "integrity"):
+                print(f"  {key:<10} {row[key]}")
+    return 1 if bad else 0
+
+
+# -- search / transcript -----------------------------------------------------------------------
+def _open_db(settings: Settings) -> Any:
+    from server.db.engine import Database
+
+    return Database.open(settings.database_url)
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    import html
+    import re
+
+    from server.db.search import search_backend
+
+    database = _open_db(settings)
+    try:
+        backend = search_backend(database.dialect)
+        with database.sessions() as db:
+            hits = backend.search(db, args.query, args.limit)
+    finally:
+        database.close()
+    if args.json:
+        from server.api.search import hit_json
+
+        print(json.dumps({"query": args.query, "results": [hit_json(h) for h in hits]}, indent=2))
+        return 0
+    if not hits:
+        print(f"no matches for {args.query!r}", file=sys.stderr)
+        return 1
+    tty = sys.stdout.isatty()
+    for hit in hits:
+        marked = re.sub(
+            r"<mark>(.*?)</mark>",
+            (lambda m: f"\033[1;33m{m.group(1)}\033[0m") if tty else (lambda m: f"[{m.group(1)}]"),
+            hit.highlighted_html,
+        )
+        print(
+            f"#{hit.session_id} {hit.session_title} ({hit.held_at:%Y-%m-%d}) "
+            f"{_mmss(hit.start_s)} {hit.speaker}: {html.unescape(marked)}"
+        )
+    return 0
+
+
+def cmd_transcript(args: argparse.Namespace, settings: Settings) -> int:
+    from server.db.store import load_transcript
+    from server.exports import export
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            saved = load_transcript(db, args.session)
+    finally:
+        database.close()
+    text = export(saved, args.format)
+    if args.output and args.output != "-":
+        Path(args.output).expanduser().write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# -- bench ---------------------------------------------------------------------------------
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from server.bench import transcribe as bench_transcribe
+
+    return bench_transcribe.run(args, settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tandem", description="Self-hosted companion for 1:1 mentoring calls."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", help="address to listen on (default TANDEM_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default TANDEM_PORT or 8000)")
+    serve.set_defaults(run=cmd_serve)
+
+    analyze = sub.add_parser("analyze", help="transcribe recordings of a conversation")
+    analyze.add_argument("file", nargs="?", help="one recording of one speaker (with --speaker)")
+    analyze.add_argument(
+        "--track",
+        action="append",
+        metavar="NAME=PATH",
+        help="one person's own recording; repeat for each person (same clock)",
+    )
+    analyze.add_argument("--stereo", metavar="PATH", help="one recording, one person per channel")
+    analyze.add_argument(
+        "--channels",
+        metavar="A,B",
+        help="speaker names of the --stereo channels (default mentor,mentee)",
+    )
+    analyze.add_argument("--speaker", metavar="NAME", help="speaker name for a single FILE")
+    analyze.add_argument(
+        "--json", metavar="OUT", help="write the transcript JSON to OUT (- = stdout)"
+    )
+    analyze.add_argument("--save", action="store_true", help="store it as a session")
+    analyze.add_argument("--title", help="title of the saved session (default: file names)")
+    analyze.add_argument(
+        "--date", help="when the conversation took place, YYYY-MM-DD (default: now)"
+    )
+    analyze.add_argument(
+        "--model",
+        metavar="NAME_OR_PATH",
+        help="model name (see `tandem models`) or a CTranslate2 Whisper folder",
+    )
+    analyze.add_argument("--beam", type=int, default=1, help="beam size, 1-10 (default 1)")
+    analyze.add_argument(
+        "--language",
+        help="ISO code; default en for English-only models, detected for multilingual ones",
+    )
+    analyze.set_defaults(run=cmd_analyze)
+
+    models = sub.add_parser("models", help="list usable models and check their integrity")
+    models.add_argument("--json", action="store_true", help="print JSON")
+    models.set_defaults(run=cmd_models)
+
+    search = sub.add_parser("search", help="search saved transcripts")
+    search.add_argument("query", help='words, "a phrase", prefix*')
+    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--json", action="store_true", help="print JSON")
+    search.set_defaults(run=cmd_search)
+
+    transcript = sub.add_parser("transcript", help="export one saved session")
+    transcript.add_argument("session", type=int, help="session id")
+    transcript.add_argument("--format", choices=("vtt", "srt", "md", "json"), default="md")
+    transcript.add_argument("-o", "--output", help="file to write (default stdout)")
+    transcript.set_defaults(run=cmd_transcript)
+
+    bench = sub.add_parser("bench", help="measure speed, memory and accuracy")
+    bench_sub = bench.add_subparsers(dest="bench", required=True, metavar="WHAT")
+    from server.bench import transcribe as bench_transcribe
+
+    bench_transcribe.add_parser(bench_sub)
+    bench.set_defaults(run=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = Settings.from_env()
+        code: int = args.run(args, settings)
+        return code
+    except UsageError as exc:
+        parser.error(str(exc))
+    except EXPECTED_ERRORS as exc:
+        print(f"tandem: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("tandem: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Storage: engine and migrations (engine.py), tables (tables.py), search (search.py)."""

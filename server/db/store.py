@@ -1,0 +1,144 @@
+"""Saving and reading sessions and their transcripts (sync; call from a worker thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import selectinload
+
+from media.transcript import Transcript, Utterance, Word
+from server.db.tables import Participant, Session, UtteranceRow
+
+
+class NotFound(LookupError):
+    """No such object; the message names it."""
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    id: int
+    title: str
+    status: str
+    held_at: datetime
+    duration_s: float | None
+    speakers: tuple[str, ...]
+    utterance_count: int
+    model: str | None
+
+
+@dataclass(frozen=True)
+class SavedTranscript:
+    summary: SessionSummary
+    transcript: Transcript
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored moment is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def save_transcript(
+    db: OrmSession,
+    transcript: Transcript,
+    title: str,
+    held_at: datetime,
+    mentorship_id: int | None = None,
+) -> int:
+    """Store an imported transcript as a new session; returns its id."""
+    session = Session(
+        title=title,
+        status="imported",
+        held_at=held_at,
+        duration_s=transcript.duration_s,
+        model=transcript.model,
+        language=transcript.language,
+        transcript_source="refined",
+        mentorship_id=mentorship_id,
+    )
+    participants = {name: Participant(speaker=name) for name in transcript.speakers}
+    session.participants.extend(participants.values())
+    db.add(session)
+    db.flush()
+    db.add_all(
+        UtteranceRow(
+            session_id=session.id,
+            participant_id=participants[u.speaker].id if u.speaker in participants else None,
+            speaker=u.speaker,
+            start_s=u.start_s,
+            end_s=u.end_s,
+            text=u.text,
+            words=[w.to_json() for w in u.words],
+            source="refined",
+        )
+        for u in transcript.utterances
+    )
+    db.commit()
+    return session.id
+
+
+def _summary(session: Session, count: int) -> SessionSummary:
+    return SessionSummary(
+        id=session.id,
+        title=session.title,
+        status=session.status,
+        held_at=as_utc(session.held_at),
+        duration_s=session.duration_s,
+        speakers=tuple(p.speaker for p in session.participants),
+        utterance_count=count,
+        model=session.model,
+    )
+
+
+def list_sessions(db: OrmSession, limit: int = 200) -> list[SessionSummary]:
+    """Newest first."""
+    counts = (
+        select(UtteranceRow.session_id, func.count().label("n"))
+        .join(Session, Session.id == UtteranceRow.session_id)
+        .where(UtteranceRow.source == Session.transcript_source)
+        .group_by(UtteranceRow.session_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(Session, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.session_id == Session.id)
+        .options(selectinload(Session.participants))
+        .order_by(Session.held_at.desc(), Session.id.desc())
+        .limit(limit)
+    ).all()
+    return [_summary(session, count) for session, count in rows]
+
+
+def load_transcript(db: OrmSession, session_id: int) -> SavedTranscript:
+    session = db.get(Session, session_id, options=[selectinload(Session.participants)])
+    if session is None:
+        raise NotFound(f"no session {session_id}")
+    rows: Sequence[UtteranceRow] = db.scalars(
+        select(UtteranceRow)
+        .where(
+            UtteranceRow.session_id == session_id,
+            UtteranceRow.source == session.transcript_source,
+        )
+        .order_by(UtteranceRow.start_s, UtteranceRow.end_s, UtteranceRow.id)
+    ).all()
+    utterances = [
+        Utterance(
+            speaker=row.speaker,
+            start_s=row.start_s,
+            end_s=row.end_s,
+            text=row.text,
+            words=tuple(Word.from_json(w) for w in row.words or ()),
+        )
+        for row in rows
+    ]
+    transcript = Transcript(
+        duration_s=session.duration_s or max((u.end_s for u in utterances), default=0.0),
+        speakers=[p.speaker for p in session.participants],
+        model=session.model or "",
+        language=session.language,
+        utterances=utterances,
+    )
+    return SavedTranscript(summary=_summary(session, len(utterances)), transcript=transcript)

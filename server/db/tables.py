@@ -1,0 +1,116 @@
+"""The domain as tables (SQLAlchemy 2 typed ORM). Schema changes go through Alembic migrations.
+
+Times of speech (``start_s``, ``end_s``) are seconds on the session clock; wall-clock moments are
+timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+ROLES = ("admin", "trainer", "mentor", "mentee")
+SESSION_STATUSES = ("scheduled", "live", "ended", "interrupted", "imported")
+UTTERANCE_SOURCES = ("live", "refined")
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Mentorship(Base):
+    __tablename__ = "mentorships"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    trainer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    #: Both members agreed that the trainer may read transcripts (not only figures).
+    share_transcripts: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
+    mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])
+    trainer: Mapped[Person | None] = relationship(foreign_keys=[trainer_id])
+
+
+class Session(Base):
+    """One conversation: a call held in Tandem or a recording imported with ``tandem analyze``."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mentorship_id: Mapped[int | None] = mapped_column(ForeignKey("mentorships.id"), default=None)
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="imported")
+    #: When the conversation took place (the import's --date, or the call's start).
+    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    duration_s: Mapped[float | None] = mapped_column(Float, default=None)
+    model: Mapped[str | None] = mapped_column(String(200), default=None)
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
+    #: Which utterances are the transcript people read: "live" until refinement replaces them.
+    transcript_source: Mapped[str] = mapped_column(String(16), default="refined")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    mentorship: Mapped[Mentorship | None] = relationship()
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="Participant.id"
+    )
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    #: The speaker label used in the transcript ("mentor", "mentee", a name…).
+    speaker: Mapped[str] = mapped_column(String(100))
+    joined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    left_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    session: Mapped[Session] = relationship(back_populates="participants")
+    person: Mapped[Person | None] = relationship()
+
+
+class UtteranceRow(Base):
+    __tablename__ = "utterances"
+    __table_args__ = (
+        Index("ix_utterances_session_source_start", "session_id", "source", "start_s"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), default=None
+    )
+    speaker: Mapped[str] = mapped_column(String(100))
+    start_s: Mapped[float] = mapped_column(Float)
+    end_s: Mapped[float] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    #: [{"word", "start", "end", "probability"}, …] as in the transcript JSON.
+    words: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(16), default="refined")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

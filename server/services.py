@@ -1,0 +1,48 @@
+"""The objects one server process shares between requests, created in the app's lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy.orm import Session as OrmSession
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from server.db.engine import Database
+from server.db.search import TranscriptSearch, search_backend
+from server.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    search: TranscriptSearch
+
+    @classmethod
+    def open(cls, settings: Settings) -> Services:
+        db = Database.open(settings.database_url)
+        return cls(settings=settings, db=db, search=search_backend(db.dialect))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def services(request: Request) -> Services:
+    found: Services = request.state.services
+    return found
+
+
+async def in_db(request: Request, work: Callable[[OrmSession], T]) -> T:
+    """Run ``work`` with a database session on a worker thread (never on the event loop)."""
+    database = services(request).db
+
+    def run() -> T:
+        with database.sessions() as db:
+            return work(db)
+
+    return await run_in_threadpool(run)

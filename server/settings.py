@@ -1,0 +1,96 @@
+"""All of Tandem's configuration, read from the environment in one place.
+
+Every setting has a documented default (see docs/configuration.md); nothing else in the code
+reads ``os.environ`` for configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+#: The checkout (or installed tree) that holds server/, media/, static/ and models/.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A configuration value that cannot be used; the message names the variable."""
+
+
+def _default_data_dir(env: Mapping[str, str]) -> Path:
+    xdg = env.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "tandem"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    model: str
+    #: Where Tandem assembles and keeps models (the model store); also searched for models.
+    model_store_dir: Path
+    #: Extra folders searched for CTranslate2 Whisper model directories.
+    model_dirs: tuple[Path, ...]
+    host: str
+    port: int
+    #: The address people use to reach this server (links printed by the CLI); None derives it
+    #: from host and port.
+    public_url: str | None
+    cpu_threads: int
+    compute_type: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("TANDEM_DATA_DIR") or _default_data_dir(env)).expanduser()
+        database_url = env.get("TANDEM_DATABASE_URL") or f"sqlite:///{data_dir / 'tandem.db'}"
+        host = env.get("TANDEM_HOST") or "127.0.0.1"
+        port = _int(env, "TANDEM_PORT", 8000, minimum=1)
+        if port > 65535:
+            raise SettingsError(f"TANDEM_PORT must be at most 65535, got {port}")
+        public_url = (env.get("TANDEM_PUBLIC_URL") or "").rstrip("/") or None
+        extra_dirs = tuple(
+            Path(p).expanduser()
+            for p in (env.get("TANDEM_MODEL_DIRS") or "").split(os.pathsep)
+            if p
+        )
+        compute_type = env.get("TANDEM_COMPUTE_TYPE") or "int8"
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            model=env.get("TANDEM_MODEL") or "tiny.en",
+            model_store_dir=data_dir / "models",
+            model_dirs=(PROJECT_DIR / "models", *extra_dirs),
+            host=host,
+            port=port,
+            public_url=public_url,
+            cpu_threads=_int(env, "TANDEM_CPU_THREADS", os.cpu_count() or 1, minimum=1),
+            compute_type=compute_type,
+        )
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url
+        shown = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "::") else self.host
+        return f"http://{shown}:{self.port}"
+
+    def with_server(self, host: str | None, port: int | None) -> Settings:
+        """The same settings with a host/port given on the command line."""
+        return replace(self, host=host or self.host, port=port or self.port)

@@ -1,0 +1,93 @@
+"""Shared fixtures: speech the tests make themselves (espeak-ng), the real tiny.en model,
+and a fresh data directory (SQLite) per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+from media.models import ModelStore
+from media.pipeline import Track, analyze_tracks
+from media.transcriber import DecodeOptions, LoadedModel, load_model
+from media.transcript import Transcript
+from server.bench.speech import Dialogue, Line, render_dialogue, write_wav
+from server.db.engine import Database
+from server.settings import Settings
+
+VOICES = {"mentor": "en-us+m3", "mentee": "en-gb+f2"}
+DIALOGUE = (
+    Line("mentor", "Good morning. How did the presentation go on Monday?"),
+    Line("mentee", "It went well, but I ran out of time before the questions."),
+    Line("mentor", "That happens to everyone. Plan ten minutes for questions next time."),
+    Line("mentee", "Good idea. I will practice the talk with a timer this week."),
+)
+
+
+@dataclass(frozen=True)
+class DialogueFiles:
+    mentor: Path
+    mentee: Path
+    stereo: Path
+
+
+@pytest.fixture(scope="session")
+def dialogue() -> Dialogue:
+    return render_dialogue(DIALOGUE, VOICES)
+
+
+@pytest.fixture(scope="session")
+def dialogue_files(tmp_path_factory: pytest.TempPathFactory, dialogue: Dialogue) -> DialogueFiles:
+    folder = tmp_path_factory.mktemp("dialogue")
+    files = DialogueFiles(folder / "mentor.wav", folder / "mentee.wav", folder / "stereo.wav")
+    write_wav(files.mentor, dialogue.tracks["mentor"])
+    write_wav(files.mentee, dialogue.tracks["mentee"])
+    write_wav(files.stereo, dialogue.stereo())
+    return files
+
+
+@pytest.fixture(scope="session")
+def model_store(tmp_path_factory: pytest.TempPathFactory) -> ModelStore:
+    return ModelStore(tmp_path_factory.mktemp("model-store"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model(model_store: ModelStore) -> LoadedModel:
+    return load_model(model_store.resolve("tiny.en"), "int8", cpu_threads=2)
+
+
+@pytest.fixture(scope="session")
+def dialogue_transcript(dialogue: Dialogue, tiny_model: LoadedModel) -> Transcript:
+    tracks = [Track(s, dialogue.tracks[s]) for s in dialogue.speakers]
+    return analyze_tracks(tracks, tiny_model, DecodeOptions())
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """Environment for a tandem process that uses this test's own data directory."""
+    environment = dict(os.environ)
+    environment.update(
+        TANDEM_DATA_DIR=str(tmp_path / "data"),
+        TANDEM_CPU_THREADS="2",
+        HF_HUB_OFFLINE="1",
+    )
+    environment.pop("TANDEM_DATABASE_URL", None)
+    environment.pop("TANDEM_MODEL", None)
+    return environment
+
+
+@pytest.fixture
+def settings(env: dict[str, str]) -> Settings:
+    return Settings.from_env(env)
+
+
+@pytest.fixture
+def database(settings: Settings) -> Iterator[Database]:
+    db = Database.open(settings.database_url)
+    yield db
+    db.close()
