@@ -76,6 +76,25 @@ def voiced_span(audio: FloatAudio) -> tuple[float, float]:
     return float(loud[0]) / SAMPLE_RATE_HZ, float(loud[-1] + 1) / SAMPLE_RATE_HZ
 
 
+def voiced_intervals(audio: FloatAudio, bridge_s: float = 0.3) -> list[tuple[float, float]]:
+    """Where a clean synthetic signal is audible: 10 ms frames above the padding level,
+    joined across pauses shorter than ``bridge_s`` (the same bridging the VAD applies)."""
+    hop = SAMPLE_RATE_HZ // 100
+    frames = len(audio) // hop
+    if frames == 0:
+        return []
+    peaks = np.abs(audio[: frames * hop]).reshape(frames, hop).max(axis=1)
+    loud = np.flatnonzero(peaks > _SILENCE_LEVEL)
+    spans: list[list[float]] = []
+    for index in loud:
+        start, end = index * hop / SAMPLE_RATE_HZ, (index + 1) * hop / SAMPLE_RATE_HZ
+        if spans and start - spans[-1][1] < bridge_s:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    return [(float(a), float(b)) for a, b in spans]
+
+
 @dataclass(frozen=True)
 class Line:
     speaker: str
@@ -92,6 +111,12 @@ class SpokenLine:
     #: When the voice is actually heard (measured), in seconds on the dialogue clock.
     start_s: float
     end_s: float
+    #: Audible stretches within the line (pauses of 0.3 s or more between sentences excluded).
+    voiced: tuple[tuple[float, float], ...] = ()
+
+    @property
+    def voiced_s(self) -> float:
+        return sum(b - a for a, b in self.voiced)
 
 
 @dataclass(frozen=True)
@@ -127,7 +152,8 @@ def render_dialogue(
         tracks[line.speaker][offset : offset + len(audio)] += audio
         first, last = voiced_span(audio)
         base = offset / SAMPLE_RATE_HZ
-        spoken.append(SpokenLine(line.speaker, line.text, base + first, base + last))
+        voiced = tuple((base + a, base + b) for a, b in voiced_intervals(audio))
+        spoken.append(SpokenLine(line.speaker, line.text, base + first, base + last, voiced))
     spoken.sort(key=lambda s: s.start_s)
     return Dialogue(speakers=speakers, tracks=tracks, lines=tuple(spoken))
 

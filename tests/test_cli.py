@@ -1,0 +1,228 @@
+"""`tandem` as a user runs it: analyze in every input mode, save, search, export, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import subprocess
+import sys
+import wave
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.bench.speech import Dialogue
+from tests.conftest import DialogueFiles
+from tests.helpers import run_tandem
+
+CONTRACT_KEYS = {"duration_s", "speakers", "model", "utterances"}
+
+
+def _analyze_json(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    done = run_tandem(["analyze", *args, "--json", "-"], env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", "quiet when piped"
+    document: dict[str, Any] = json.loads(done.stdout)
+    return document
+
+
+def _texts(document: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(u["speaker"], u["text"]) for u in document["utterances"]]
+
+
+def test_tracks_and_stereo_give_the_same_transcript(
+    dialogue_files: DialogueFiles, dialogue: Dialogue, env: dict[str, str]
+) -> None:
+    tracks = _analyze_json(
+        [
+            "--track",
+            f"mentor={dialogue_files.mentor}",
+            "--track",
+            f"mentee={dialogue_files.mentee}",
+        ],
+        env,
+    )
+    stereo = _analyze_json(
+        ["--stereo", str(dialogue_files.stereo), "--channels", "mentor,mentee"], env
+    )
+    assert CONTRACT_KEYS <= tracks.keys()
+    assert tracks["speakers"] == ["mentor", "mentee"]
+    assert tracks["model"] == "tiny.en"
+    assert abs(tracks["duration_s"] - dialogue.duration_s) < 0.05
+    assert _texts(tracks) == _texts(stereo)
+    for utterance in tracks["utterances"]:
+        assert set(utterance) >= {"speaker", "start", "end", "text", "words"}
+        for word in utterance["words"]:
+            assert set(word) == {"word", "start", "end", "probability"}
+    starts = [u["start"] for u in tracks["utterances"]]
+    assert starts == sorted(starts)
+
+
+def test_single_file_with_one_speaker(dialogue_files: DialogueFiles, env: dict[str, str]) -> None:
+    document = _analyze_json([str(dialogue_files.mentee), "--speaker", "Sam"], env)
+    assert document["speakers"] == ["Sam"]
+    assert {u["speaker"] for u in document["utterances"]} == {"Sam"}
+    text = " ".join(u["text"] for u in document["utterances"]).lower()
+    assert "timer" in text and "questions" in text
+
+
+def test_save_then_search_and_export(
+    dialogue_files: DialogueFiles, env: dict[str, str], tmp_path: Path
+) -> None:
+    done = run_tandem(
+        [
+            "analyze",
+            "--stereo",
+            str(dialogue_files.stereo),
+            "--save",
+            "--title",
+            "Weekly check-in",
+            "--date",
+            "2026-11-20",
+        ],
+        env,
+    )
+    assert done.returncode == 0, done.stderr
+    match = re.fullmatch(r"saved session (\d+): (http://\S+/sessions/(\d+))\n", done.stdout)
+    assert match, done.stdout
+    session_id = match.group(1)
+
+    found = run_tandem(["search", "presentation"], env)
+    assert found.returncode == 0, found.stderr
+    assert "Weekly check-in" in found.stdout and "[presentation]" in found.stdout
+    assert "mentor" in found.stdout
+
+    as_json = run_tandem(["search", "pract*", "--json"], env)
+    hits = json.loads(as_json.stdout)["results"]
+    assert hits and hits[0]["speaker"] == "mentee"
+    assert "<mark>practice</mark>" in hits[0]["highlighted"].lower()
+
+    bad = run_tandem(["search", '"unclosed'], env)
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == 'tandem: error: the search query has an unclosed quote (")'
+
+    out = tmp_path / "session.vtt"
+    exported = run_tandem(["transcript", session_id, "--format", "vtt", "-o", str(out)], env)
+    assert exported.returncode == 0, exported.stderr
+    vtt = out.read_text()
+    assert vtt.startswith("WEBVTT") and "<v mentee>" in vtt
+    md = run_tandem(["transcript", session_id, "--format", "md"], env)
+    assert "# Weekly check-in" in md.stdout and "2026-11-20" in md.stdout
+
+    missing = run_tandem(["transcript", "999", "--format", "json"], env)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "tandem: error: no session 999"
+
+
+def _one_line_error(done: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert done.returncode == 1, done
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("tandem: error: ")
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_clear_errors_for_bad_input(tmp_path: Path, env: dict[str, str]) -> None:
+    _one_line_error(run_tandem(["analyze", str(tmp_path / "gone.wav")], env), "no such file")
+    junk = tmp_path / "junk.mp3"
+    junk.write_bytes(b"\x00\x01not audio at all" * 100)
+    _one_line_error(run_tandem(["analyze", str(junk)], env), "cannot be decoded")
+    empty = tmp_path / "empty.wav"
+    with wave.open(str(empty), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(16000)
+    _one_line_error(run_tandem(["analyze", str(empty)], env), "empty")
+    _one_line_error(
+        run_tandem(["analyze", str(empty), "--model", "medium.en"], env),
+        "unknown model 'medium.en'",
+        "never downloads",
+    )
+
+
+def test_usage_errors_explain_the_fix(dialogue_files: DialogueFiles, env: dict[str, str]) -> None:
+    both = run_tandem(
+        ["analyze", str(dialogue_files.mentor), "--stereo", str(dialogue_files.stereo)], env
+    )
+    assert both.returncode == 2 and "give the recording one way" in both.stderr
+    same = run_tandem(
+        [
+            "analyze",
+            "--track",
+            f"a={dialogue_files.mentor}",
+            "--track",
+            f"a={dialogue_files.mentee}",
+        ],
+        env,
+    )
+    assert same.returncode == 1 and "repeated: a" in same.stderr
+    beam = run_tandem(["analyze", str(dialogue_files.mentor), "--beam", "0"], env)
+    assert beam.returncode == 2 and "--beam" in beam.stderr
+    language = run_tandem(["analyze", str(dialogue_files.mentor), "--language", "de"], env)
+    assert language.returncode == 2 and "English-only" in language.stderr
+    mono = run_tandem(["analyze", "--stereo", str(dialogue_files.mentor), "--channels", "a,b"], env)
+    assert mono.returncode == 1 and "1 channel" in mono.stderr
+
+
+def test_silent_recording_warns_but_succeeds(tmp_path: Path, env: dict[str, str]) -> None:
+    quiet = tmp_path / "quiet.wav"
+    with wave.open(str(quiet), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(16000)
+        writer.writeframes(b"\0\0" * 16000 * 5)
+    done = run_tandem(["analyze", str(quiet), "--json", "-"], env)
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["utterances"] == []
+    assert "no speech was found" in done.stderr
+
+
+def test_progress_bar_on_a_terminal(dialogue_files: DialogueFiles, env: dict[str, str]) -> None:
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "analyze", str(dialogue_files.mentor)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    process.wait(timeout=120)
+    os.close(leader)
+    shown = b"".join(chunks).decode(errors="replace")
+    assert process.returncode == 0
+    assert "loading model tiny.en" in shown
+    assert "100.0%" in shown and "transcribing [" in shown
+
+
+@pytest.mark.slow
+def test_multilingual_base_detects_the_language(
+    dialogue_files: DialogueFiles, env: dict[str, str]
+) -> None:
+    document = _analyze_json([str(dialogue_files.mentor), "--model", "base"], env)
+    assert document["model"] == "base"
+    assert document["language"] == "en"
+    text = " ".join(u["text"] for u in document["utterances"]).lower()
+    assert "presentation" in text
+
+
+def test_models_lists_and_checks(env: dict[str, str]) -> None:
+    done = run_tandem(["models", "--json"], env)
+    assert done.returncode == 0, done.stderr
+    rows = {row["name"]: row for row in json.loads(done.stdout)}
+    assert rows["tiny.en (default)"]["integrity"] == "ok"
+    assert rows["tiny.en (default)"]["languages"] == "English"
+    assert "base" in rows

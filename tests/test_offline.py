@@ -1,0 +1,111 @@
+"""No network at run time: analyze and serve open no outbound connection and resolve no name.
+
+Each command runs in a child process with a Python audit hook that records every socket
+connect, send and name lookup; loopback (the test talking to the server) is the only peer
+allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import DialogueFiles
+
+HOOKED = """
+import json, os, sys
+_log = open(os.environ["TANDEM_NET_LOG"], "a", buffering=1)
+_WATCHED = {"socket.connect", "socket.getaddrinfo", "socket.gethostbyname",
+            "socket.gethostbyaddr", "socket.sendto", "socket.sendmsg", "urllib.Request"}
+def _hook(event, args):
+    if event in _WATCHED:
+        _log.write(json.dumps([event, repr(args)]) + "\\n")
+sys.addaudithook(_hook)
+if sys.argv[1] == "--probe":
+    import socket
+    try:
+        socket.create_connection(("192.0.2.1", 80), timeout=0.05)
+    except OSError:
+        pass
+    sys.exit(0)
+from server.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+LOOPBACK = ("127.0.0.1", "'localhost'", "::1")
+
+
+def _hooked(args: list[str]) -> list[str]:
+    return [sys.executable, "-c", HOOKED, *args]
+
+
+def _outbound(log: Path) -> list[list[str]]:
+    if not log.exists():
+        return []
+    events = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    return [e for e in events if not any(host in e[1] for host in LOOPBACK)]
+
+
+def test_the_hook_sees_a_connection_attempt(tmp_path: Path, env: dict[str, str]) -> None:
+    log = tmp_path / "net.log"
+    subprocess.run(_hooked(["--probe"]), env={**env, "TANDEM_NET_LOG": str(log)}, check=True)
+    assert any("192.0.2.1" in e[1] for e in _outbound(log))
+
+
+def test_analyze_and_save_stay_offline(
+    tmp_path: Path, env: dict[str, str], dialogue_files: DialogueFiles
+) -> None:
+    log = tmp_path / "net.log"
+    args = ["analyze", "--stereo", str(dialogue_files.stereo), "--save", "--model", "base"]
+    done = subprocess.run(
+        _hooked(args),
+        env={**env, "TANDEM_NET_LOG": str(log)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "saved session" in done.stdout
+    assert _outbound(log) == []
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_serve_stays_offline(tmp_path: Path, env: dict[str, str]) -> None:
+    log = tmp_path / "net.log"
+    port = _free_port()
+    server = subprocess.Popen(
+        _hooked(["serve", "--port", str(port)]),
+        env={**env, "TANDEM_NET_LOG": str(log)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        for path in ("/", "/search?q=plan", "/api/search?q=plan", "/api/sessions"):
+            with urllib.request.urlopen(base + path, timeout=5) as response:
+                assert response.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert _outbound(log) == []
