@@ -57,7 +57,7 @@ def to_srt(saved: SavedTranscript) -> str:
 
 def _md_escape(text: str) -> str:
     out = text
-    for char in "\\`*_[]<>#|":
+    for char in "\\`*_[]<>#|&~":
         out = out.replace(char, "\\" + char)
     return out
 

@@ -175,21 +175,21 @@ def test_srt(saved: SavedTranscript) -> None:
 def test_markdown(saved: SavedTranscript) -> None:
     md = to_markdown(saved)
     lines = md.split("\n")
-    assert lines[0] == r"# Sync \#3 \<b\>Q&A\</b\>"
+    assert lines[0] == r"# Sync \#3 \<b\>Q\&A\</b\>"
     assert "- Date: 2026-03-14" in lines
-    assert r"- Speakers: mentor, Ann & \<Bo\>" in lines
+    assert r"- Speakers: mentor, Ann \& \<Bo\>" in lines
     assert "- Duration: 1:02:06" in lines
-    assert "**mentor** [00:01]: Welcome back & let's start.  " in lines
+    assert r"**mentor** [00:01]: Welcome back \& let's start.  " in lines
     assert (
-        r"**Ann & \<Bo\>** [00:04]: Try \<b\>bold\</b\> \*stars\* \_under\_ \# hash "
+        r"**Ann \& \<Bo\>** [00:04]: Try \<b\>bold\</b\> \*stars\* \_under\_ \# hash "
         r"\[link\](x) \| pipe \`code\` back\\slash  "
     ) in lines
-    assert r"**Ann & \<Bo\>** [1:02:03]: Almost done, 5 \< 6 and 7 \> 6.  " in lines
+    assert r"**Ann \& \<Bo\>** [1:02:03]: Almost done, 5 \< 6 and 7 \> 6.  " in lines
     assert md.endswith("\n")
     # Apart from the bold speaker and the [time], nothing is left to be read as markup.
     for line in [lines[0][2:], *(x for x in lines if x.startswith("**"))]:
         body = re.sub(r"^\*\*(.*?)\*\* \[[\d:]+\]: ", r"\1 ", line)
-        assert re.findall(r"(?<!\\)[<>*_#\[\]|`]", body) == [], line
+        assert re.findall(r"(?<!\\)[<>*_#\[\]|`&~]", body) == [], line
 
 
 def test_json_round_trips_the_contract(saved: SavedTranscript) -> None:

@@ -95,7 +95,7 @@ def test_incomplete_folder_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "half"
     folder.mkdir()
     (folder / "model.bin").write_bytes(b"\0" * 10)
-    with pytest.raises(ModelError, match="tokenizer.json"):
+    with pytest.raises(ModelError, match=r"tokenizer\.json"):
         ModelStore(tmp_path / "store").resolve(str(folder))
     with pytest.raises(ModelError, match="does not exist"):
         ModelStore(tmp_path / "store").resolve(str(tmp_path / "absent"))

@@ -40,7 +40,7 @@ def session_id_of(request: Request) -> int:
         value = int(raw)
     except ValueError:
         raise HTTPException(404, f"no session {raw!r}") from None
-    if value < 1:
+    if not 1 <= value < 2**63:
         raise HTTPException(404, f"no session {raw!r}")
     return value
 

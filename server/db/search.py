@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
-_WORDLIKE = re.compile(r"\w", re.UNICODE)
+_WORDLIKE = re.compile(r"[^\W_]", re.UNICODE)  # what the unicode61 tokenizer indexes
 # Private-use marks that cannot occur in transcripts, swapped for <mark> after escaping.
 _OPEN, _CLOSE = "\ue000", "\ue001"
 
@@ -47,24 +47,28 @@ class SearchHit:
     start_s: float
     end_s: float
     text: str
-    #: The text, HTML-escaped, with each matching word wrapped in <mark>…</mark>.
-    highlighted_html: str
+    #: The text with each match between private-use marks (see :func:`mark_to_html`).
+    marked: str
     #: Higher is a better match (comparable within one result list only).
     score: float
+
+    @property
+    def highlighted_html(self) -> str:
+        """The text, HTML-escaped, with each matching word wrapped in <mark>…</mark>."""
+        return mark_to_html(self.marked)
 
     @property
     def highlighted_spans(self) -> list[tuple[int, int]]:
         """(start, end) character offsets of the matches within ``text``."""
         spans: list[tuple[int, int]] = []
-        plain = html.unescape(self.highlighted_html)
         position = 0
-        for part in re.split(r"(<mark>|</mark>)", plain):
-            if part == "<mark>":
+        for char in self.marked:
+            if char == _OPEN:
                 spans.append((position, position))
-            elif part == "</mark>":
+            elif char == _CLOSE and spans:
                 spans[-1] = (spans[-1][0], position)
             else:
-                position += len(part)
+                position += 1
         return spans
 
 
@@ -91,6 +95,8 @@ def parse_query(query: str) -> list[SearchTerm]:
                 )
             terms.append(_checked(SearchTerm(core, phrase=False, prefix=prefix), word))
         else:
+            if match.end() < len(query) and not query[match.end()].isspace():
+                raise QueryError(f"put a space before and after quoted phrases in {query!r}")
             terms.append(
                 _checked(
                     SearchTerm(phrase.strip(), phrase=True, prefix=bool(phrase_star)),
@@ -186,7 +192,7 @@ class SqliteSearch:
                 start_s=row.start_s,
                 end_s=row.end_s,
                 text=row.text,
-                highlighted_html=mark_to_html(row.marked),
+                marked=row.marked,
                 score=-float(row.rank),
             )
             for row in rows

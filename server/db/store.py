@@ -52,7 +52,7 @@ def save_transcript(
     session = Session(
         title=title,
         status="imported",
-        held_at=held_at,
+        held_at=held_at.astimezone(UTC),
         duration_s=transcript.duration_s,
         model=transcript.model,
         language=transcript.language,
