@@ -271,9 +271,11 @@ def cmd_transcript(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- bench ---------------------------------------------------------------------------------
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from server.bench import actions as bench_actions
     from server.bench import transcribe as bench_transcribe
 
-    return bench_transcribe.run(args, settings)
+    benches = {"transcribe": bench_transcribe.run, "actions": bench_actions.run}
+    return benches[args.bench](args, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -341,9 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="measure speed, memory and accuracy")
     bench_sub = bench.add_subparsers(dest="bench", required=True, metavar="WHAT")
+    from server.bench import actions as bench_actions
     from server.bench import transcribe as bench_transcribe
 
     bench_transcribe.add_parser(bench_sub)
+    bench_actions.add_parser(bench_sub)
     bench.set_defaults(run=cmd_bench)
     return parser
 

@@ -1,0 +1,184 @@
+"""Due phrases ("by Friday", "before our next session", "tonight") and the dates they name.
+
+:func:`find_due` returns the phrase as said and, when it can be resolved relative to the
+session date, the calendar date. Rules (the session date is day 0):
+
+- today, tonight, this morning/afternoon/evening, later today, end of (the) day, after this
+  call → day 0; tomorrow (morning…) → day 1;
+- a weekday ("by Friday", "on Monday", "this Thursday") → its next date on or after day 0;
+  "next <weekday>" → that weekday in the following week (Monday to Sunday);
+- end of (the) week → the Friday of this week (or day 0 at a weekend); this weekend → Sunday;
+- next week → the Monday of the following week; next month → the 1st of the next month;
+  end of (the) month/year → its last day;
+- in N days/weeks, within a week → day 0 + N;
+- "the 15th", "March 3", "3rd of March" → that date (next year if it is over half a year past);
+- a phrase tied to an event ("before our next session", "by the interview", "asap") keeps
+  its words but no date, unless the next session's date is given.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)  # fmt: skip
+_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "a few": 3, "couple of": 2,
+}  # fmt: skip
+
+_LEAD = r"(?:(?:by|before|until|till|on|for|no later than|ahead of|at)\s+)?"
+# An event only names a deadline after a preposition of time ("send the review notes" is not).
+_EVENT_LEAD = r"(?:by|before|until|till|ahead of|prior to|in time for)\s+"
+_DAYPART = r"(?:\s+(?:morning|afternoon|evening|night|lunch|noon))?"
+_WEEKDAY = "|".join(WEEKDAYS)
+_MONTH = "|".join(MONTHS)
+_NUMBER = "|".join(sorted((re.escape(k) for k in _NUMBERS), key=len, reverse=True))
+_EVENT = (
+    r"(?:session|meeting|call|check-in|check in|one-on-one|one on one|1:1|sync|catch-up|"
+    r"catch up|chat|interview|presentation|review|deadline|talk|demo|standup|offsite|conference)"
+)
+
+_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("event", rf"\b{_EVENT_LEAD}(?:our|the|your|my|this|that)\s+(?:next\s+)?{_EVENT}\b"),
+    ("next_event", rf"\b{_EVENT_LEAD}next\s+(?:time|{_EVENT})\b"),
+    ("end_of", rf"\b{_LEAD}(?:the\s+)?end\s+of\s+(?:the\s+|this\s+|next\s+)?"
+               r"(day|week|month|year|quarter|sprint)\b"),
+    ("eod", r"\b(?:by\s+)?(eod|eow|cob)\b"),
+    ("next_weekday", rf"\b{_LEAD}next\s+({_WEEKDAY}){_DAYPART}\b"),
+    ("weekday", rf"\b{_LEAD}(?:this\s+|coming\s+|this\s+coming\s+)?({_WEEKDAY}){_DAYPART}\b"),
+    ("day0", rf"\b{_LEAD}(tonight|today|later today|this (?:morning|afternoon|evening)|"
+             r"after (?:this|the|our) (?:call|meeting|session))\b"),
+    ("tomorrow", rf"\b{_LEAD}tomorrow{_DAYPART}\b"),
+    ("this_weekend", rf"\b{_LEAD}(?:this|the)\s+weekend\b"),
+    ("next_span", rf"\b{_LEAD}next\s+(week|month|year)\b"),
+    ("this_span", rf"\b{_LEAD}this\s+(week|month)\b"),
+    ("in_n", rf"\b(?:in|within)\s+(?:the\s+next\s+)?({_NUMBER}|\d+)\s+(day|week|month)s?\b"),
+    ("within_a", r"\bwithin\s+(?:a|the|one)\s+(day|week|month)\b"),
+    ("day_of_month", rf"\b{_LEAD}(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({_MONTH})\b"),
+    ("month_day", rf"\b{_LEAD}({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b"),
+    ("nth", rf"\b{_LEAD}the\s+(\d{{1,2}})(?:st|nd|rd|th)\b"),
+    ("asap", r"\b(asap|as soon as (?:possible|you can|i can)|right away|straight away)\b"),
+)  # fmt: skip
+_COMPILED = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _PATTERNS)
+
+
+@dataclass(frozen=True)
+class Due:
+    #: The words as said, e.g. "by Friday".
+    phrase: str
+    #: The date it names, when it can be resolved.
+    date: date | None
+    #: Character span of the phrase within the text it was found in.
+    span: tuple[int, int]
+
+
+def find_due(text: str, session_date: date | None, next_session: date | None = None) -> Due | None:
+    """The first (leftmost, longest) due phrase in ``text``."""
+    best: tuple[int, int, str, re.Match[str]] | None = None
+    for kind, pattern in _COMPILED:
+        for match in pattern.finditer(text):
+            key = (match.start(), -(match.end() - match.start()))
+            if best is None or key < (best[0], best[1]):
+                best = (key[0], key[1], kind, match)
+            break
+    if best is None:
+        return None
+    _, _, kind, match = best
+    phrase = match.group(0).strip()
+    resolved = None
+    if session_date is not None:
+        resolved = _resolve(kind, match, session_date, next_session)
+    return Due(phrase=phrase, date=resolved, span=(match.start(), match.end()))
+
+
+def _weekday_on_or_after(day0: date, weekday: int) -> date:
+    return day0 + timedelta(days=(weekday - day0.weekday()) % 7)
+
+
+def _resolve(kind: str, match: re.Match[str], day0: date, next_session: date | None) -> date | None:
+    groups = [g.lower() if g else g for g in match.groups()]
+    if kind in ("event", "next_event"):
+        session_like = re.search(r"session|time|check|one|1:1|sync|catch|call", match.group(0))
+        return next_session if next_session is not None and session_like else None
+    if kind == "end_of":
+        unit = groups[0]
+        if unit == "day":
+            return day0
+        if unit == "week":
+            return day0 if day0.weekday() >= 4 else _weekday_on_or_after(day0, 4)
+        if unit == "month":
+            return day0.replace(day=calendar.monthrange(day0.year, day0.month)[1])
+        if unit == "year":
+            return date(day0.year, 12, 31)
+        return None
+    if kind == "eod":
+        return day0 if groups[0] in ("eod", "cob") else _weekday_on_or_after(day0, 4)
+    if kind == "next_weekday":
+        next_monday = day0 + timedelta(days=7 - day0.weekday())
+        return next_monday + timedelta(days=WEEKDAYS.index(groups[0]))
+    if kind == "weekday":
+        return _weekday_on_or_after(day0, WEEKDAYS.index(groups[0]))
+    if kind == "day0":
+        return day0
+    if kind == "tomorrow":
+        return day0 + timedelta(days=1)
+    if kind == "this_weekend":
+        return _weekday_on_or_after(day0, 6)
+    if kind == "next_span":
+        if groups[0] == "week":
+            return day0 + timedelta(days=7 - day0.weekday())
+        if groups[0] == "month":
+            return date(day0.year + day0.month // 12, day0.month % 12 + 1, 1)
+        return date(day0.year + 1, 1, 1)
+    if kind == "this_span":
+        if groups[0] == "week":
+            return day0 if day0.weekday() >= 4 else _weekday_on_or_after(day0, 4)
+        return day0.replace(day=calendar.monthrange(day0.year, day0.month)[1])
+    if kind == "in_n":
+        count = int(groups[0]) if groups[0].isdigit() else _NUMBERS[groups[0]]
+        return _plus(day0, count, groups[1])
+    if kind == "within_a":
+        return _plus(day0, 1, groups[0])
+    if kind == "day_of_month":
+        return _dated(day0, MONTHS.index(groups[1]) + 1, int(groups[0]))
+    if kind == "month_day":
+        return _dated(day0, MONTHS.index(groups[0]) + 1, int(groups[1]))
+    if kind == "nth":
+        day = int(groups[0])
+        month, year = day0.month, day0.year
+        if day < day0.day:
+            month, year = (1, year + 1) if month == 12 else (month + 1, year)
+        return _safe_date(year, month, day)
+    return None
+
+
+def _plus(day0: date, count: int, unit: str) -> date | None:
+    if unit == "day":
+        return day0 + timedelta(days=count)
+    if unit == "week":
+        return day0 + timedelta(weeks=count)
+    month = day0.month - 1 + count
+    year = day0.year + month // 12
+    month = month % 12 + 1
+    return _safe_date(year, month, min(day0.day, calendar.monthrange(year, month)[1]))
+
+
+def _dated(day0: date, month: int, day: int) -> date | None:
+    candidate = _safe_date(day0.year, month, day)
+    if candidate is not None and (day0 - candidate).days > 183:
+        candidate = _safe_date(day0.year + 1, month, day)
+    return candidate
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
