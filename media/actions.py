@@ -42,6 +42,7 @@ _CONTRACTIONS = (
     (r"\bdoesn't\b", "does not"), (r"\bdidn't\b", "did not"), (r"\bshouldn't\b", "should not"),
     (r"\bwouldn't\b", "would not"), (r"\bit's\b", "it is"), (r"\bthat's\b", "that is"),
     (r"\bgonna\b", "going to"), (r"\bwanna\b", "want to"), (r"\bgotta\b", "have to"),
+    (r"\bkindly\b", "please"),
     (r"\bhe'll\b", "he will"), (r"\bshe'll\b", "she will"), (r"\bthey'll\b", "they will"),
 )  # fmt: skip
 _CONTRACTIONS_RE = tuple((re.compile(p, re.IGNORECASE), r) for p, r in _CONTRACTIONS)
@@ -50,7 +51,8 @@ _FILLERS = re.compile(
     r"like,)\s*,?\s*",
     re.IGNORECASE,
 )
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+")
+# Sentence ends, and the cut-offs ("--", "…") rough transcripts mark interruptions with.
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s*(?:--+|\u2014|\u2026|\.\.\.)\s*")
 _CLAUSE_SPLIT = re.compile(
     r",?\s+\b(?:and|but|so|then|also)\s+(?=(?:i|you|we|let us)\b)"
     r"|,\s+(?=(?:i|we|you|it|that|this|he|she|they)\s+"
@@ -150,7 +152,8 @@ _COMPILED = tuple((kind, re.compile(rx, re.IGNORECASE), conf) for kind, rx, conf
 # Verbs that talk about the conversation itself or a state of mind, not a task.
 # Verbs that talk about the conversation itself or a state of mind, not a task.
 _NOT_TASKS = re.compile(
-    r"^(?:think|see|say|guess|tell you|ask you\b(?! to)|ask (?:something|a question|a few)|"
+    r"^(?:think|see|say|guess|tell you|tell me\b(?! (?:how|when|whether|if|what happen))|"
+    r"ask you\b(?! to)|ask (?:something|a question|a few)|"
     r"be honest|admit|explain|clarify|repeat|describe|walk me through|walk you through|"
     r"talk(?!\s+(?:to|with))|move on|go back|start with|begin|continue|focus on|recap|"
     r"wrap up|switch|look at this|hear|imagine|suppose|assume|remember|know|feel|be|believe|"
@@ -293,7 +296,7 @@ class _Candidate:
 def _clauses(text: str) -> list[str]:
     # Quoted words are role-play or examples, not what the speaker commits to.
     text = _NEUTRAL_ADVERBS.sub("", _QUOTED.sub(" ", normalise(text)))
-    clauses = []
+    clauses: list[str] = []
     for sentence in _SENTENCE_SPLIT.split(text):
         parts = [sentence] if _SUBORDINATE_START.match(sentence) else _CLAUSE_SPLIT.split(sentence)
         clauses.extend(p.strip(" ,") for p in parts if p.strip(" ,"))
@@ -342,12 +345,24 @@ def _candidates(
 ) -> list[_Candidate]:
     found = []
     for index, utterance in enumerate(utterances):
-        for clause in _clauses(utterance.text):
-            matched = _match_clause(clause)
+        clauses = _clauses(utterance.text)
+        matches = [_match_clause(clause) for clause in clauses]
+        for position, (clause, matched) in enumerate(zip(clauses, matches, strict=True)):
             if matched is None:
                 continue
             kind, verb_phrase, confidence = matched
             due = find_due(clause, session_date, next_session)
+            if due is None:
+                # "I'll write it up. Like, end of the month." The deadline may follow in the
+                # speaker's next words, as long as they do not start another item.
+                for later, later_match in zip(
+                    clauses[position + 1 :], matches[position + 1 :], strict=True
+                ):
+                    if later_match is not None:
+                        break
+                    due = find_due(later, session_date, next_session)
+                    if due is not None:
+                        break
             without_due = verb_phrase
             if due is not None:
                 without_due = re.sub(re.escape(due.phrase), " ", verb_phrase, flags=re.I)
@@ -469,7 +484,8 @@ def extract_action_items(
         due = candidate.due
         if due is None and accepted and reply is not None:
             due = find_due(normalise(utterances[reply[1]].text), session_date, next_session)
-        owner = "both" if len(owner_speakers) > 1 else role(owner_speakers[0])
+        joint = candidate.kind in ("joint", "proposal")
+        owner = "both" if joint or len(owner_speakers) > 1 else role(owner_speakers[0])
         action = _imperative(candidate, owner_speakers, speaker, other, names, role)
         if not action or confidence < min_confidence:
             continue

@@ -30,6 +30,7 @@ utterances (for words). Times are seconds on the session clock. Definitions:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import statistics
@@ -218,8 +219,12 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z]+(?:[-'][a-z]+)*", text.lower())
 
 
+# Recognisers spell hums many ways: "Mm-hmm", "Mhm", "Hmm", "M.M.", "Uh-huh".
+_HUM = re.compile(r"^(?:h?m+(?:-?h?m+)*|uh-?huh|u+h+|a+h+|o+h+)$")
+
+
 def is_backchannel_text(text: str) -> bool:
-    words = _words(text)
+    words = ["mm" if _HUM.match(w) else w for w in _words(text)]
     if not words or len(words) > 4:
         return False
     rest = " ".join(words)
@@ -240,20 +245,31 @@ def count_questions(text: str) -> int:
     return count
 
 
-def _text_between(
-    utterances: Sequence[Utterance], speaker: str, start_s: float, end_s: float
-) -> str:
-    parts: list[str] = []
-    for u in utterances:
-        if u.speaker != speaker:
-            continue
-        if u.words:
-            parts.extend(
-                w.word for w in u.words if w.end_s > start_s - 0.05 and w.start_s < end_s + 0.05
-            )
-        elif u.end_s > start_s and u.start_s < end_s:
-            parts.append(" " + u.text)
-    return "".join(parts).strip()
+class _SpeakerText:
+    """One speaker's utterances, indexed by time, to find the words said within a run."""
+
+    def __init__(self, utterances: Sequence[Utterance]) -> None:
+        self.utterances = sorted(utterances, key=lambda u: u.start_s)
+        self.starts = [u.start_s for u in self.utterances]
+        self.longest_s = max((u.end_s - u.start_s for u in self.utterances), default=0.0)
+
+    def between(self, start_s: float, end_s: float) -> str:
+        first = bisect.bisect_left(self.starts, start_s - self.longest_s - 0.1)
+        last = bisect.bisect_right(self.starts, end_s + 0.05)
+        parts: list[str] = []
+        for u in self.utterances[first:last]:
+            if u.words:
+                parts.extend(
+                    w.word for w in u.words if w.end_s > start_s - 0.05 and w.start_s < end_s + 0.05
+                )
+            elif u.end_s > start_s and u.start_s < end_s:
+                parts.append(" " + u.text)
+        return "".join(parts).strip()
+
+
+def _any_between(sorted_points: Sequence[float], low: float, high: float) -> bool:
+    i = bisect.bisect_right(sorted_points, low)
+    return i < len(sorted_points) and sorted_points[i] < high
 
 
 def _bridge(
@@ -265,7 +281,7 @@ def _bridge(
     """
     out: list[list[float]] = []
     for a, b in spans:
-        if out and a - out[-1][1] < bridge_s and not any(out[-1][1] < x < a for x in breaks):
+        if out and a - out[-1][1] < bridge_s and not _any_between(breaks, out[-1][1], a):
             out[-1][1] = b
             out[-1][2] += b - a
         else:
@@ -295,11 +311,12 @@ def build_runs(
     }
     # Where each speaker starts saying something that is more than a backchannel: those
     # moments end the other speaker's run even inside a short pause.
+    texts = {s: _SpeakerText([u for u in utterances if u.speaker == s]) for s in speakers}
     turn_starts: dict[str, list[float]] = {}
     for speaker in speakers:
         starts = []
         for a, b, _ in _bridge(spans[speaker], opts.bridge_s):
-            text = _text_between(utterances, speaker, a, b)
+            text = texts[speaker].between(a, b)
             if not _looks_like_backchannel(text, b - a, opts):
                 starts.append(a)
         turn_starts[speaker] = starts
@@ -308,15 +325,21 @@ def build_runs(
     for speaker in speakers:
         breaks = sorted(x for other, xs in turn_starts.items() if other != speaker for x in xs)
         for a, b, talk in _bridge(spans[speaker], opts.bridge_s, breaks):
-            runs.append(Run(speaker, a, b, talk, _text_between(utterances, speaker, a, b)))
+            runs.append(Run(speaker, a, b, talk, texts[speaker].between(a, b)))
     runs.sort(key=lambda r: (r.start_s, r.end_s))
-    return [_classify_backchannel(run, runs, opts) for run in runs]
+    starts = [r.start_s for r in runs]
+    longest = max((r.duration_s for r in runs), default=0.0)
+    return [_classify_backchannel(run, runs, starts, longest, opts) for run in runs]
 
 
-def _classify_backchannel(run: Run, runs: Sequence[Run], opts: BalanceOptions) -> Run:
+def _classify_backchannel(
+    run: Run, runs: Sequence[Run], starts: Sequence[float], longest_s: float, opts: BalanceOptions
+) -> Run:
     if not _looks_like_backchannel(run.text, run.duration_s, opts):
         return run
-    others = [r for r in runs if r.speaker != run.speaker]
+    first = bisect.bisect_left(starts, run.start_s - longest_s - opts.bridge_s)
+    last = bisect.bisect_right(starts, run.end_s + opts.bridge_s)
+    others = [r for r in runs[first:last] if r.speaker != run.speaker]
     before = any(r.start_s < run.start_s and r.end_s > run.start_s - opts.bridge_s for r in others)
     after = any(r.end_s > run.end_s and r.start_s < run.end_s + opts.bridge_s for r in others)
     if not (before and after):
@@ -327,14 +350,16 @@ def _classify_backchannel(run: Run, runs: Sequence[Run], opts: BalanceOptions) -
 def find_overlaps(turns: Sequence[Run], options: BalanceOptions | None = None) -> list[Overlap]:
     """Every turn that starts while another speaker's turn is going on."""
     opts = options or BalanceOptions()
+    ordered = sorted(turns, key=lambda r: r.start_s)
+    starts = [r.start_s for r in ordered]
+    longest = max((r.duration_s for r in ordered), default=0.0)
     found = []
-    for newcomer in turns:
-        for holder in turns:
-            if holder.speaker == newcomer.speaker:
+    for newcomer in ordered:
+        first = bisect.bisect_left(starts, newcomer.start_s - longest)
+        last = bisect.bisect_left(starts, newcomer.start_s)
+        for holder in ordered[first:last]:
+            if holder.speaker == newcomer.speaker or holder.end_s <= newcomer.start_s:
                 continue
-            if not holder.start_s < newcomer.start_s < holder.end_s:
-                continue
-            end = min(holder.end_s, newcomer.end_s)
             gave_way = (
                 holder.end_s <= newcomer.start_s + opts.yield_s and holder.end_s < newcomer.end_s
             )
@@ -343,7 +368,7 @@ def find_overlaps(turns: Sequence[Run], options: BalanceOptions | None = None) -
                     by=newcomer.speaker,
                     over=holder.speaker,
                     start_s=newcomer.start_s,
-                    end_s=end,
+                    end_s=min(holder.end_s, newcomer.end_s),
                     interruption=gave_way,
                 )
             )

@@ -102,6 +102,7 @@ def _language(model: ModelInfo, requested: str | None) -> str | None:
 
 
 def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
+    from media.analysis import analyze_conversation
     from media.pipeline import analyze_tracks
     from media.sources import load_tracks
     from media.transcriber import DecodeOptions, load_model
@@ -126,7 +127,9 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
         progress.close()
     if not transcript.utterances:
         print("tandem: warning: no speech was found in the recording", file=sys.stderr)
+    analysis = analyze_conversation(transcript, held_at.date(), settings.targets)
     document = transcript.to_json()
+    document.update(analysis.to_json(transcript))
     if args.save:
         from server.db.engine import Database
         from server.db.store import save_transcript
@@ -135,7 +138,7 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
         database = Database.open(settings.database_url)
         try:
             with database.sessions() as db:
-                session_id = save_transcript(db, transcript, title, held_at)
+                session_id = save_transcript(db, transcript, title, held_at, analysis=analysis)
         finally:
             database.close()
         document["session_id"] = session_id
@@ -269,12 +272,41 @@ def cmd_transcript(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from server.db.store import load_report, load_transcript
+    from server.report import render_report
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            saved = load_transcript(db, args.session)
+            report = load_report(db, args.session)
+    finally:
+        database.close()
+    if args.json:
+        print(
+            json.dumps(
+                {"talk": report.talk, "cues": report.cues, "action_items": report.action_items},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        sys.stdout.write(render_report(saved, report, settings.targets))
+    return 0
+
+
 # -- bench ---------------------------------------------------------------------------------
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from server.bench import actions as bench_actions
+    from server.bench import talk as bench_talk
     from server.bench import transcribe as bench_transcribe
 
-    benches = {"transcribe": bench_transcribe.run, "actions": bench_actions.run}
+    benches = {
+        "transcribe": bench_transcribe.run,
+        "actions": bench_actions.run,
+        "talk": bench_talk.run,
+    }
     return benches[args.bench](args, settings)
 
 
@@ -341,13 +373,20 @@ def build_parser() -> argparse.ArgumentParser:
     transcript.add_argument("-o", "--output", help="file to write (default stdout)")
     transcript.set_defaults(run=cmd_transcript)
 
+    report = sub.add_parser("report", help="talk balance, cues and action items of a session")
+    report.add_argument("session", type=int, help="session id")
+    report.add_argument("--json", action="store_true", help="print JSON")
+    report.set_defaults(run=cmd_report)
+
     bench = sub.add_parser("bench", help="measure speed, memory and accuracy")
     bench_sub = bench.add_subparsers(dest="bench", required=True, metavar="WHAT")
     from server.bench import actions as bench_actions
+    from server.bench import talk as bench_talk
     from server.bench import transcribe as bench_transcribe
 
     bench_transcribe.add_parser(bench_sub)
     bench_actions.add_parser(bench_sub)
+    bench_talk.add_parser(bench_sub)
     bench.set_defaults(run=cmd_bench)
     return parser
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from media.cues import Targets
+
 #: The checkout (or installed tree) that holds server/, media/, static/ and models/.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,6 +25,19 @@ def _default_data_dir(env: Mapping[str, str]) -> Path:
     xdg = env.get("XDG_DATA_HOME")
     base = Path(xdg) if xdg else Path.home() / ".local" / "share"
     return base / "tandem"
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -54,6 +69,8 @@ class Settings:
     public_url: str | None
     cpu_threads: int
     compute_type: str
+    #: Balance targets for cues and reports (per deployment; per mentorship later).
+    targets: Targets
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -82,6 +99,12 @@ class Settings:
             public_url=public_url,
             cpu_threads=_int(env, "TANDEM_CPU_THREADS", os.cpu_count() or 1, minimum=1),
             compute_type=compute_type,
+            targets=Targets(
+                mentee_min_share=_float(env, "TANDEM_TARGET_MENTEE_SHARE", 0.40, 0.0, 1.0),
+                max_monologue_s=_float(env, "TANDEM_TARGET_MONOLOGUE_S", 90.0, 5.0, 3600.0),
+                question_gap_s=_float(env, "TANDEM_TARGET_QUESTION_GAP_S", 600.0, 30.0, 7200.0),
+                max_interruptions=_int(env, "TANDEM_TARGET_INTERRUPTIONS", 3, minimum=0),
+            ),
         )
 
     @property

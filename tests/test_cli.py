@@ -59,6 +59,15 @@ def test_tracks_and_stereo_give_the_same_transcript(
             assert set(word) == {"word", "start", "end", "probability"}
     starts = [u["start"] for u in tracks["utterances"]]
     assert starts == sorted(starts)
+    # Analytics ride along in the same document.
+    shares = {name: s["share"] for name, s in tracks["talk"]["speakers"].items()}
+    assert set(shares) == {"mentor", "mentee"} and abs(sum(shares.values()) - 1) < 0.01
+    assert tracks["talk"]["speakers"]["mentor"]["questions"] >= 1
+    assert isinstance(tracks["cues"], list)
+    practice = [i for i in tracks["action_items"] if "practice" in i["action"].lower()]
+    assert practice and practice[0]["owner"] == "mentee"
+    assert practice[0]["due"] == "this week"
+    assert practice[0]["sources"][0]["speaker"] == "mentee"
 
 
 def test_single_file_with_one_speaker(dialogue_files: DialogueFiles, env: dict[str, str]) -> None:
@@ -111,6 +120,11 @@ def test_save_then_search_and_export(
     assert vtt.startswith("WEBVTT") and "<v mentee>" in vtt
     md = run_tandem(["transcript", session_id, "--format", "md"], env)
     assert "# Weekly check-in" in md.stdout and "2026-11-20" in md.stdout
+
+    report = run_tandem(["report", session_id], env)
+    assert report.returncode == 0, report.stderr
+    assert "share of talk" in report.stdout and "Action items" in report.stdout
+    assert "[ ] mentee: Practice" in report.stdout and "this week (2026-11-20)" in report.stdout
 
     missing = run_tandem(["transcript", "999", "--format", "json"], env)
     assert missing.returncode == 1

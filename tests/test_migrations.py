@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from alembic import command
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from server.db.engine import Database, alembic_config
+from media.transcript import Transcript, Utterance
+from server.db.engine import Database, migrate
+from server.db.store import load_transcript, save_transcript
 from server.db.tables import Base
 from server.settings import Settings
 
@@ -30,7 +33,7 @@ def test_migrations_build_the_orm_schema(database: Database) -> None:
         ]
         assert differences == []
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        assert version == "0001"
+        assert version == "0002"
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(database: Database) -> None:
@@ -42,13 +45,22 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(database: Database) -> None:
     assert "utterances_fts" in names
 
 
-def test_downgrade_and_upgrade_again(settings: Settings) -> None:
+def test_downgrade_to_base_and_upgrade_again(settings: Settings) -> None:
     database = Database.open(settings.database_url)
     try:
-        config = alembic_config(database.engine)
-        with database.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "base")
+        transcript = Transcript(
+            duration_s=5.0,
+            speakers=["mentor"],
+            model="tiny.en",
+            language="en",
+            utterances=[Utterance("mentor", 0.5, 2.0, "We keep this line.")],
+        )
+        with database.sessions() as db:
+            session_id = save_transcript(db, transcript, "kept", datetime.now(UTC))
+        migrate(database.engine, "0001", downgrade=True)
+        with database.engine.connect() as connection:
+            assert "action_items" not in inspect(connection).get_table_names()
+        migrate(database.engine, "base", downgrade=True)
         with database.engine.connect() as connection:
             assert "sessions" not in inspect(connection).get_table_names()
     finally:
@@ -59,3 +71,25 @@ def test_downgrade_and_upgrade_again(settings: Settings) -> None:
             assert "utterances_fts" in inspect(connection).get_table_names()
     finally:
         reopened.close()
+    assert session_id == 1
+
+
+def test_rebuilding_migrations_do_not_cascade_deletes(settings: Settings) -> None:
+    database = Database.open(settings.database_url)
+    try:
+        transcript = Transcript(
+            duration_s=5.0,
+            speakers=["mentor"],
+            model="tiny.en",
+            language="en",
+            utterances=[Utterance("mentor", 0.5, 2.0, "We keep this line.")],
+        )
+        with database.sessions() as db:
+            session_id = save_transcript(db, transcript, "kept", datetime.now(UTC))
+        migrate(database.engine, "0001", downgrade=True)  # drops sessions.talk
+        migrate(database.engine)
+        with database.sessions() as db:
+            saved = load_transcript(db, session_id)
+        assert [u.text for u in saved.transcript.utterances] == ["We keep this line."]
+    finally:
+        database.close()

@@ -102,6 +102,8 @@ class Line:
     #: Where the line's audio is placed; None follows the previous line after ``gap_s``.
     at_s: float | None = None
     gap_s: float = 0.8
+    #: Keep only this many seconds of the rendered line (someone stopping mid-sentence).
+    cut_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,10 @@ def render_dialogue(
     cursor_s = lead_s
     for line in lines:
         audio = render_sentence(line.text, voices[line.speaker])
+        if line.cut_s is not None:
+            audio = audio[: round(line.cut_s * SAMPLE_RATE_HZ)].copy()
+            fade = min(len(audio), SAMPLE_RATE_HZ // 50)
+            audio[len(audio) - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
         start_s = line.at_s if line.at_s is not None else cursor_s + (line.gap_s if placed else 0.0)
         placed.append((line, round(start_s * SAMPLE_RATE_HZ), audio))
         cursor_s = max(cursor_s, start_s + len(audio) / SAMPLE_RATE_HZ)

@@ -47,12 +47,29 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+def migrate(engine: Engine, revision: str = "head", downgrade: bool = False) -> None:
+    """Bring the schema to ``revision`` (idempotent).
+
+    On SQLite, foreign keys are off while migrating: a table rebuilt by a migration is
+    dropped and re-created, and with them on the drop would cascade-delete dependent rows.
+    """
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                if downgrade:
+                    command.downgrade(config, revision)
+                else:
+                    command.upgrade(config, revision)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 class Database:

@@ -5,13 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
-from media.transcript import Transcript, Utterance, Word
-from server.db.tables import Participant, Session, UtteranceRow
+from media.analysis import Analysis
+from media.transcript import SpeechInterval, Transcript, Utterance, Word
+from server.db.tables import (
+    ActionItemRow,
+    CueRow,
+    Participant,
+    Session,
+    SpeechRow,
+    UtteranceRow,
+)
 
 
 class NotFound(LookupError):
@@ -47,8 +56,9 @@ def save_transcript(
     title: str,
     held_at: datetime,
     mentorship_id: int | None = None,
+    analysis: Analysis | None = None,
 ) -> int:
-    """Store an imported transcript as a new session; returns its id."""
+    """Store an imported transcript (and its analysis) as a new session; returns its id."""
     session = Session(
         title=title,
         status="imported",
@@ -76,8 +86,109 @@ def save_transcript(
         )
         for u in transcript.utterances
     )
+    db.add_all(
+        SpeechRow(session_id=session.id, speaker=i.speaker, start_s=i.start_s, end_s=i.end_s)
+        for i in transcript.speech
+    )
+    if analysis is not None:
+        _store_analysis(db, session, transcript, analysis)
     db.commit()
     return session.id
+
+
+def _store_analysis(
+    db: OrmSession, session: Session, transcript: Transcript, analysis: Analysis
+) -> None:
+    document = analysis.to_json(transcript)
+    session.talk = {
+        "talk": document["talk"],
+        "targets": document["targets"],
+        "roles": document["roles"],
+    }
+    db.add_all(
+        ActionItemRow(
+            session_id=session.id,
+            action=item.action,
+            owner=item.owner,
+            kind=item.kind,
+            due_phrase=item.due_phrase,
+            due_date=item.due_date,
+            start_s=item.start_s,
+            confidence=item.confidence,
+            sources=json_item["sources"],
+        )
+        for item, json_item in zip(analysis.action_items, document["action_items"], strict=True)
+    )
+    db.add_all(
+        CueRow(
+            session_id=session.id,
+            at_s=cue.at_s,
+            speaker=cue.speaker,
+            kind=cue.kind,
+            message=cue.message,
+            value=cue.value,
+        )
+        for cue in analysis.cues
+    )
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    """What was worked out for a session: talk figures, cues, action items (JSON-ready)."""
+
+    talk: dict[str, Any] | None
+    cues: list[dict[str, Any]]
+    action_items: list[dict[str, Any]]
+
+
+def load_report(db: OrmSession, session_id: int) -> SessionReport:
+    session = db.get(Session, session_id)
+    if session is None:
+        raise NotFound(f"no session {session_id}")
+    items = db.scalars(
+        select(ActionItemRow)
+        .where(ActionItemRow.session_id == session_id)
+        .order_by(ActionItemRow.start_s, ActionItemRow.id)
+    ).all()
+    cues = db.scalars(
+        select(CueRow).where(CueRow.session_id == session_id).order_by(CueRow.at_s, CueRow.id)
+    ).all()
+    return SessionReport(
+        talk=session.talk,
+        cues=[
+            {
+                "at": c.at_s,
+                "speaker": c.speaker,
+                "kind": c.kind,
+                "message": c.message,
+                "value": c.value,
+                "dismissed": c.dismissed,
+            }
+            for c in cues
+        ],
+        action_items=[
+            {
+                "id": i.id,
+                "action": i.action,
+                "owner": i.owner,
+                "kind": i.kind,
+                "due": i.due_phrase,
+                "due_date": i.due_date.isoformat() if i.due_date else None,
+                "start": i.start_s,
+                "confidence": i.confidence,
+                "sources": i.sources,
+                "done": i.done,
+            }
+            for i in items
+        ],
+    )
+
+
+def load_speech(db: OrmSession, session_id: int) -> list[SpeechInterval]:
+    rows = db.scalars(
+        select(SpeechRow).where(SpeechRow.session_id == session_id).order_by(SpeechRow.start_s)
+    ).all()
+    return [SpeechInterval(r.speaker, r.start_s, r.end_s) for r in rows]
 
 
 def _summary(session: Session, count: int) -> SessionSummary:
@@ -140,5 +251,6 @@ def load_transcript(db: OrmSession, session_id: int) -> SavedTranscript:
         model=session.model or "",
         language=session.language,
         utterances=utterances,
+        speech=load_speech(db, session_id),
     )
     return SavedTranscript(summary=_summary(session, len(utterances)), transcript=transcript)

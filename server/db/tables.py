@@ -6,10 +6,21 @@ timezone-aware UTC datetimes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -72,6 +83,8 @@ class Session(Base):
     language: Mapped[str | None] = mapped_column(String(16), default=None)
     #: Which utterances are the transcript people read: "live" until refinement replaces them.
     transcript_source: Mapped[str] = mapped_column(String(16), default="refined")
+    #: The talk-balance figures (media.balance.TalkReport.to_json) with the targets used.
+    talk: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     mentorship: Mapped[Mentorship | None] = relationship()
@@ -114,3 +127,51 @@ class UtteranceRow(Base):
     words: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(16), default="refined")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SpeechRow(Base):
+    """Voice activity of one speaker: the input of the talk figures, kept to recompute them."""
+
+    __tablename__ = "speech"
+    __table_args__ = (Index("ix_speech_session_start", "session_id", "start_s"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    speaker: Mapped[str] = mapped_column(String(100))
+    start_s: Mapped[float] = mapped_column(Float)
+    end_s: Mapped[float] = mapped_column(Float)
+
+
+class ActionItemRow(Base):
+    __tablename__ = "action_items"
+    __table_args__ = (Index("ix_action_items_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(Text)
+    #: "mentor", "mentee", "both" or a speaker label.
+    owner: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    due_phrase: Mapped[str | None] = mapped_column(String(100), default=None)
+    due_date: Mapped[date | None] = mapped_column(Date, default=None)
+    start_s: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    #: [{"speaker", "start", "end", "text"}, …] the utterances it comes from.
+    sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CueRow(Base):
+    __tablename__ = "cues"
+    __table_args__ = (Index("ix_cues_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    at_s: Mapped[float] = mapped_column(Float)
+    #: Who the cue was for.
+    speaker: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    value: Mapped[float] = mapped_column(Float)
+    dismissed: Mapped[bool] = mapped_column(Boolean, default=False)
