@@ -11,7 +11,7 @@ from starlette.templating import Jinja2Templates
 
 from server.api.sessions import load_or_404
 from server.db.search import QueryError, SearchHit
-from server.db.store import list_sessions
+from server.db.store import list_sessions, load_report
 from server.exports import FORMATS, clock
 from server.services import in_db, services
 
@@ -26,7 +26,13 @@ async def home(request: Request) -> Response:
 
 async def session_page(request: Request) -> Response:
     saved = await load_or_404(request)
-    return templates.TemplateResponse(request, "session.html", {"saved": saved, "formats": FORMATS})
+    report = await in_db(request, lambda db: load_report(db, saved.summary.id))
+    talk = (report.talk or {}).get("talk")
+    return templates.TemplateResponse(
+        request,
+        "session.html",
+        {"saved": saved, "formats": FORMATS, "report": report, "talk": talk},
+    )
 
 
 async def search_page(request: Request) -> Response:
