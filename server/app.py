@@ -1,28 +1,34 @@
-"""The Starlette application: routes, error pages, and the lifespan that owns shared services."""
+"""The Starlette application: routes, error pages, security middleware, and the lifespan that
+owns shared services."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TypedDict
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session as OrmSession
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from server import account_pages, admin_pages, pages
+from server.api import mentorships as mentorships_api
+from server.api import people as people_api
+from server.api import program as program_api
 from server.api import search as search_api
 from server.api import sessions as sessions_api
-from server.pages import routes as page_routes
-from server.pages import templates
+from server.auth import load_secret_key
+from server.security import SecurityMiddleware
 from server.services import Services, in_db, services
 from server.settings import PROJECT_DIR, Settings
+from server.templating import render
 
 log = logging.getLogger("tandem.app")
 STATIC_DIR = PROJECT_DIR / "static"
@@ -46,37 +52,54 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/healthz"
 
 
+TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    413: "Too large",
+    415: "Wrong content type",
+}
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if _wants_json(request):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-    titles = {404: "Not found", 405: "Not allowed", 400: "Bad request"}
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {
-            "status_code": exc.status_code,
-            "title": titles.get(exc.status_code, "Something went wrong"),
-            "detail": exc.detail,
-        },
-        status_code=exc.status_code,
-    )
+    context = {
+        "status_code": exc.status_code,
+        "title": TITLES.get(exc.status_code, "Something went wrong"),
+        "detail": exc.detail,
+    }
+    return render(request, "error.html", context, status_code=exc.status_code)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if _wants_json(request):
         return JSONResponse({"error": "internal server error"}, status_code=500)
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {"status_code": 500, "title": "Something went wrong", "detail": "Internal server error."},
-        status_code=500,
-    )
+    context = {"status_code": 500, "title": "Something went wrong", "detail": "Internal error."}
+    return render(request, "error.html", context, status_code=500)
+
+
+def all_routes() -> list[BaseRoute]:
+    return [
+        Route("/healthz", healthz, methods=["GET"]),
+        *account_pages.routes,
+        *pages.routes,
+        *admin_pages.routes,
+        *sessions_api.routes,
+        *search_api.routes,
+        *people_api.routes,
+        *mentorships_api.routes,
+        *program_api.routes,
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    key = load_secret_key(settings.data_dir, settings.secret_key)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[AppState]:
@@ -86,15 +109,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             shared.close()
 
-    routes = [
-        Route("/healthz", healthz, methods=["GET"]),
-        *page_routes,
-        *sessions_api.routes,
-        *search_api.routes,
-        Mount("/static", StaticFiles(directory=Path(STATIC_DIR)), name="static"),
-    ]
     return Starlette(
-        routes=routes,
+        routes=all_routes(),
         lifespan=lifespan,
+        middleware=[Middleware(SecurityMiddleware, key=key, secure_cookies=settings.https)],
         exception_handlers={HTTPException: http_error, 500: server_error},
     )

@@ -18,12 +18,21 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from media.audio import AudioError
 from media.models import ModelError, ModelInfo, ModelStore
+from server.auth import AuthError
 from server.db.engine import DatabaseError
 from server.db.search import QueryError
 from server.db.store import NotFound
 from server.settings import Settings, SettingsError
 
-EXPECTED_ERRORS = (AudioError, ModelError, DatabaseError, QueryError, NotFound, SettingsError)
+EXPECTED_ERRORS = (
+    AudioError,
+    ModelError,
+    DatabaseError,
+    QueryError,
+    NotFound,
+    SettingsError,
+    AuthError,
+)
 
 
 class UsageError(Exception):
@@ -46,7 +55,75 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     except ModelError as exc:
         print(f"tandem: warning: {exc}", file=sys.stderr)
     print(f"Tandem serving on {settings.base_url} (data in {settings.data_dir})", file=sys.stderr)
+    setup_link = _setup_link_if_needed(settings)
+    if setup_link:
+        print(
+            f"No accounts yet. Open this one-time link to create the first admin:\n  {setup_link}",
+            file=sys.stderr,
+        )
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def _setup_link_if_needed(settings: Settings) -> str | None:
+    from server.auth import create_link, needs_setup
+    from server.db.engine import Database
+
+    database = Database.open(settings.database_url)
+    try:
+        with database.sessions() as db:
+            if not needs_setup(db):
+                return None
+            token = create_link(db, "setup", None, settings.invite_ttl_s)
+    finally:
+        database.close()
+    return f"{settings.base_url}/setup/{token}"
+
+
+# -- people ----------------------------------------------------------------------------------
+def cmd_users_add(args: argparse.Namespace, settings: Settings) -> int:
+    from server.auth import add_person, create_link
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            person = add_person(db, args.email, args.name, args.role)
+            token = create_link(db, "invite", person, settings.invite_ttl_s)
+            print(f"added {person.role} {person.name} <{person.email}> (id {person.id})")
+            print(f"invite link (one use, {settings.invite_ttl_s / 3600:.0f} h): "
+                  f"{settings.base_url}/invite/{token}")  # fmt: skip
+    finally:
+        database.close()
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from server.db.tables import Person
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            for p in db.scalars(select(Person).order_by(Person.id)):
+                state = "active" if p.active else "deactivated"
+                print(f"{p.id:>4}  {p.role:<8} {p.name} <{p.email}> {state}")
+    finally:
+        database.close()
+    return 0
+
+
+def cmd_mentorships_add(args: argparse.Namespace, settings: Settings) -> int:
+    from server.directory import create_mentorship
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            m = create_mentorship(db, args.mentor, args.mentee, args.trainer)
+            trainer = f", trainer {m.trainer.name}" if m.trainer else ""
+            print(f"mentorship {m.id}: mentor {m.mentor.name}, mentee {m.mentee.name}{trainer}")
+    finally:
+        database.close()
     return 0
 
 
@@ -133,12 +210,18 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
     if args.save:
         from server.db.engine import Database
         from server.db.store import save_transcript
+        from server.db.tables import Mentorship
 
         title = args.title or _default_title(sources)
         database = Database.open(settings.database_url)
         try:
             with database.sessions() as db:
-                session_id = save_transcript(db, transcript, title, held_at, analysis=analysis)
+                if args.mentorship is not None and db.get(Mentorship, args.mentorship) is None:
+                    raise UsageError(f"--mentorship: there is no mentorship {args.mentorship}")
+                session_id = save_transcript(
+                    db, transcript, title, held_at, mentorship_id=args.mentorship,
+                    analysis=analysis,
+                )  # fmt: skip
         finally:
             database.close()
         document["session_id"] = session_id
@@ -343,6 +426,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--save", action="store_true", help="store it as a session")
     analyze.add_argument("--title", help="title of the saved session (default: file names)")
     analyze.add_argument(
+        "--mentorship",
+        type=int,
+        metavar="ID",
+        help="save it to this mentorship (its members can then read it)",
+    )
+    analyze.add_argument(
         "--date", help="when the conversation took place, YYYY-MM-DD (default: now)"
     )
     analyze.add_argument(
@@ -372,6 +461,28 @@ def build_parser() -> argparse.ArgumentParser:
     transcript.add_argument("--format", choices=("vtt", "srt", "md", "json"), default="md")
     transcript.add_argument("-o", "--output", help="file to write (default stdout)")
     transcript.set_defaults(run=cmd_transcript)
+
+    users = sub.add_parser("users", help="people and their accounts")
+    users_sub = users.add_subparsers(dest="users", required=True, metavar="ACTION")
+    users_add = users_sub.add_parser("add", help="add a person and print their invite link")
+    users_add.add_argument("email")
+    users_add.add_argument("--name", required=True)
+    users_add.add_argument(
+        "--role", required=True, choices=("admin", "trainer", "mentor", "mentee")
+    )
+    users_add.set_defaults(run=cmd_users_add)
+    users_list = users_sub.add_parser("list", help="list people")
+    users_list.set_defaults(run=cmd_users_list)
+
+    mentorships = sub.add_parser("mentorships", help="mentor-mentee pairs")
+    mentorships_sub = mentorships.add_subparsers(
+        dest="mentorships", required=True, metavar="ACTION"
+    )
+    mentorships_add = mentorships_sub.add_parser("add", help="create a mentorship")
+    mentorships_add.add_argument("--mentor", required=True, metavar="EMAIL")
+    mentorships_add.add_argument("--mentee", required=True, metavar="EMAIL")
+    mentorships_add.add_argument("--trainer", metavar="EMAIL")
+    mentorships_add.set_defaults(run=cmd_mentorships_add)
 
     report = sub.add_parser("report", help="talk balance, cues and action items of a session")
     report.add_argument("session", type=int, help="session id")

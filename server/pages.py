@@ -1,51 +1,156 @@
-"""Server-rendered pages: the list of saved sessions, one transcript, search results."""
+"""Pages for people in the program: home by role, a mentorship, a session, search."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import statistics
+from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-from starlette.templating import Jinja2Templates
+from starlette.responses import RedirectResponse, Response
 
-from server.api.sessions import load_or_404
+from server.access import Level, is_member, mentorship_level, visible_mentorships
+from server.api.mentorships import check_mentorship
+from server.api.search import search_for
+from server.api.sessions import check_session
+from server.auth import Viewer, needs_setup
 from server.db.search import QueryError, SearchHit
-from server.db.store import list_sessions, load_report
-from server.exports import FORMATS, clock
-from server.services import in_db, services
-
-templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
-templates.env.filters["clock"] = lambda s: clock(float(s), always_hours=False)
-
-
-async def home(request: Request) -> Response:
-    summaries = await in_db(request, list_sessions)
-    return templates.TemplateResponse(request, "sessions.html", {"sessions": summaries})
+from server.db.store import SessionSummary, list_sessions, load_report, load_transcript
+from server.db.tables import Mentorship, Session
+from server.directory import set_sharing
+from server.exports import FORMATS
+from server.services import in_db
+from server.templating import render
+from server.web import page, path_id, require
 
 
-async def session_page(request: Request) -> Response:
-    saved = await load_or_404(request)
-    report = await in_db(request, lambda db: load_report(db, saved.summary.id))
-    talk = (report.talk or {}).get("talk")
-    return templates.TemplateResponse(
-        request,
-        "session.html",
-        {"saved": saved, "formats": FORMATS, "report": report, "talk": talk},
-    )
+@dataclass(frozen=True)
+class MentorshipView:
+    mentorship: Mentorship
+    level: Level
+    sessions: list[SessionSummary]
+    #: The mentor's share of talk, per session with figures (newest first).
+    mentor_shares: list[float]
+
+    @property
+    def mean_mentor_share(self) -> float | None:
+        return statistics.fmean(self.mentor_shares) if self.mentor_shares else None
 
 
-async def search_page(request: Request) -> Response:
+def _mentor_share(session: Session, mentorship: Mentorship) -> float | None:
+    talk = (session.talk or {}).get("talk")
+    roles: dict[str, str] = (session.talk or {}).get("roles") or {}
+    if not talk:
+        return None
+    for speaker, figures in talk["speakers"].items():
+        if roles.get(speaker, speaker) == "mentor":
+            return float(figures["share"])
+    return None
+
+
+def _views(db: OrmSession, viewer: Viewer) -> list[MentorshipView]:
+    views = []
+    for mentorship in visible_mentorships(db, viewer):
+        level = mentorship_level(viewer, mentorship)
+        if level is Level.NONE:
+            continue
+        ids = set(db.scalars(select(Session.id).where(Session.mentorship_id == mentorship.id)))
+        rows = db.scalars(select(Session).where(Session.id.in_(ids))).all()
+        shares = [s for s in (_mentor_share(r, mentorship) for r in rows) if s is not None]
+        views.append(MentorshipView(mentorship, level, list_sessions(db, only=ids), shares))
+    return views
+
+
+@page("/", ("GET",), "public")
+async def home(request: Request, viewer: Viewer | None) -> Response:
+    if viewer is None:
+        if await in_db(request, needs_setup):
+            return render(request, "message.html", {
+                "title": "Welcome to Tandem",
+                "message": "Tandem is not set up yet. Open the setup link printed by "
+                "`tandem serve`, or add an admin with `tandem users add`.",
+            })  # fmt: skip
+        return RedirectResponse("/login", status_code=303)
+    who = viewer
+
+    def work(db: OrmSession) -> dict[str, Any]:
+        context: dict[str, Any] = {"views": _views(db, who)}
+        if who.is_admin:
+            unassigned = set(db.scalars(select(Session.id).where(Session.mentorship_id.is_(None))))
+            context["unassigned"] = list_sessions(db, only=unassigned)
+        return context
+
+    return render(request, f"home_{who.role}.html", await in_db(request, work))
+
+
+@page("/mentorships/{mentorship_id}", ("GET",), "object")
+async def mentorship_page(request: Request, viewer: Viewer | None) -> Response:
+    mentorship_id = path_id(request, "mentorship_id")
+    who = require(viewer)
+
+    def work(db: OrmSession) -> MentorshipView:
+        mentorship = check_mentorship(db, who, mentorship_id)
+        found = [v for v in _views(db, who) if v.mentorship.id == mentorship.id]
+        if not found:  # an admin managing it: people, not conversations
+            return MentorshipView(mentorship, Level.NONE, [], [])
+        return found[0]
+
+    view = await in_db(request, work)
+    return render(request, "mentorship.html", {
+        "view": view, "member": is_member(who, view.mentorship)
+    })  # fmt: skip
+
+
+@page("/mentorships/{mentorship_id}/sharing", ("POST",), "object")
+async def sharing_form(request: Request, viewer: Viewer | None) -> Response:
+    mentorship_id = path_id(request, "mentorship_id")
+    who = require(viewer)
+    share = (await request.form()).get("share") == "yes"
+
+    def work(db: OrmSession) -> None:
+        mentorship = check_mentorship(db, who, mentorship_id)
+        if not is_member(who, mentorship):
+            raise HTTPException(403, "only the mentor and the mentee decide what the trainer reads")
+        set_sharing(db, mentorship, who, share)
+
+    await in_db(request, work)
+    return RedirectResponse(f"/mentorships/{mentorship_id}", status_code=303)
+
+
+@page("/sessions/{session_id}", ("GET",), "object")
+async def session_page(request: Request, viewer: Viewer | None) -> Response:
+    session_id = path_id(request, "session_id")
+    who = require(viewer)
+
+    def work(db: OrmSession) -> dict[str, Any]:
+        level = check_session(db, who, session_id, Level.FIGURES)
+        saved = load_transcript(db, session_id)
+        report = load_report(db, session_id)
+        return {
+            "saved": saved,
+            "report": report,
+            "talk": (report.talk or {}).get("talk"),
+            "full": level is Level.FULL,
+            "formats": FORMATS,
+        }
+
+    return render(request, "session.html", await in_db(request, work))
+
+
+@page("/search", ("GET",), "member")
+async def search_page(request: Request, viewer: Viewer | None) -> Response:
     query = request.query_params.get("q", "")
     hits: list[SearchHit] = []
     error = None
     if query.strip():
-        backend = services(request).search
         try:
-            hits = await in_db(request, lambda db: backend.search(db, query, 50))
+            hits = await search_for(request, require(viewer), query, 50)
         except QueryError as exc:
             error = str(exc)
-    return templates.TemplateResponse(
+    return render(
         request,
         "search.html",
         {"query": query, "hits": hits, "error": error},
@@ -53,8 +158,4 @@ async def search_page(request: Request) -> Response:
     )
 
 
-routes = [
-    Route("/", home, methods=["GET"]),
-    Route("/search", search_page, methods=["GET"]),
-    Route("/sessions/{session_id}", session_page, methods=["GET"]),
-]
+routes = [home, mentorship_page, sharing_form, session_page, search_page]

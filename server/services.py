@@ -8,8 +8,9 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session as OrmSession
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 
+from server.auth import LoginLimiter, load_secret_key
 from server.db.engine import Database
 from server.db.search import TranscriptSearch, search_backend
 from server.settings import Settings
@@ -22,22 +23,30 @@ class Services:
     settings: Settings
     db: Database
     search: TranscriptSearch
+    secret_key: bytes
+    limiter: LoginLimiter
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
         db = Database.open(settings.database_url)
-        return cls(settings=settings, db=db, search=search_backend(db.dialect))
+        return cls(
+            settings=settings,
+            db=db,
+            search=search_backend(db.dialect),
+            secret_key=load_secret_key(settings.data_dir, settings.secret_key),
+            limiter=LoginLimiter(),
+        )
 
     def close(self) -> None:
         self.db.close()
 
 
-def services(request: Request) -> Services:
+def services(request: HTTPConnection) -> Services:
     found: Services = request.state.services
     return found
 
 
-async def in_db(request: Request, work: Callable[[OrmSession], T]) -> T:
+async def in_db(request: HTTPConnection, work: Callable[[OrmSession], T]) -> T:
     """Run ``work`` with a database session on a worker thread (never on the event loop)."""
     database = services(request).db
 

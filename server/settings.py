@@ -69,8 +69,16 @@ class Settings:
     public_url: str | None
     cpu_threads: int
     compute_type: str
-    #: Balance targets for cues and reports (per deployment; per mentorship later).
+    #: Balance targets for cues and reports (per deployment; admins can change them).
     targets: Targets
+    #: Signs cookies; None generates one in the data directory on first start.
+    secret_key: str | None
+    #: A login ends after this long without a request.
+    session_idle_s: float
+    #: Invite links stop working after this long.
+    invite_ttl_s: float
+    #: Cookies are marked Secure (served over HTTPS).
+    https: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -99,6 +107,10 @@ class Settings:
             public_url=public_url,
             cpu_threads=_int(env, "TANDEM_CPU_THREADS", os.cpu_count() or 1, minimum=1),
             compute_type=compute_type,
+            secret_key=env.get("TANDEM_SECRET_KEY") or None,
+            session_idle_s=_float(env, "TANDEM_SESSION_IDLE_S", 8 * 3600.0, 60.0, 90 * 86400.0),
+            invite_ttl_s=_float(env, "TANDEM_INVITE_TTL_S", 72 * 3600.0, 60.0, 90 * 86400.0),
+            https=(env.get("TANDEM_PUBLIC_URL") or "").startswith("https://"),
             targets=Targets(
                 mentee_min_share=_float(env, "TANDEM_TARGET_MENTEE_SHARE", 0.40, 0.0, 1.0),
                 max_monologue_s=_float(env, "TANDEM_TARGET_MONOLOGUE_S", 90.0, 5.0, 3600.0),

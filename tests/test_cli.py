@@ -240,3 +240,45 @@ def test_models_lists_and_checks(env: dict[str, str]) -> None:
     assert rows["tiny.en (default)"]["integrity"] == "ok"
     assert rows["tiny.en (default)"]["languages"] == "English"
     assert "base" in rows
+
+
+def test_people_and_mentorships_from_the_command_line(
+    env: dict[str, str], dialogue_files: DialogueFiles
+) -> None:
+    added = run_tandem(
+        ["users", "add", "ana@example.org", "--name", "Ana", "--role", "mentor"], env
+    )
+    assert added.returncode == 0, added.stderr
+    assert re.search(r"invite link .*: http://\S+/invite/\S+", added.stdout)
+    for email, name, role in (("sam@example.org", "Sam", "mentee"),
+                              ("tia@example.org", "Tia", "trainer")):  # fmt: skip
+        assert (
+            run_tandem(["users", "add", email, "--name", name, "--role", role], env).returncode == 0
+        )
+    again = run_tandem(
+        ["users", "add", "ANA@example.org", "--name", "Ana", "--role", "mentor"], env
+    )
+    _one_line_error(again, "already has an account")
+
+    created = run_tandem(
+        ["mentorships", "add", "--mentor", "ana@example.org", "--mentee", "sam@example.org",
+         "--trainer", "tia@example.org"], env
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip() == "mentorship 1: mentor Ana, mentee Sam, trainer Tia"
+    swapped = run_tandem(
+        ["mentorships", "add", "--mentor", "sam@example.org", "--mentee", "ana@example.org"], env
+    )
+    _one_line_error(swapped, "is a mentee, not a mentor")
+
+    missing = run_tandem(
+        ["analyze", str(dialogue_files.mentor), "--save", "--mentorship", "7"], env
+    )
+    assert missing.returncode == 2 and "no mentorship 7" in missing.stderr
+    saved = run_tandem(
+        ["analyze", str(dialogue_files.mentor), "--speaker", "mentor", "--save",
+         "--mentorship", "1"], env
+    )  # fmt: skip
+    assert saved.returncode == 0, saved.stderr
+    listed = run_tandem(["users", "list"], env)
+    assert "mentor   Ana <ana@example.org> active" in listed.stdout

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -102,9 +103,14 @@ def test_serve_stays_offline(tmp_path: Path, env: dict[str, str]) -> None:
             except OSError:
                 assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.2)
-        for path in ("/", "/search?q=plan", "/api/search?q=plan", "/api/sessions"):
-            with urllib.request.urlopen(base + path, timeout=5) as response:
-                assert response.status == 200
+        expected = {"/": 200, "/login": 200, "/search?q=plan": 200, "/api/sessions": 401}
+        for path, status in expected.items():
+            try:
+                with urllib.request.urlopen(base + path, timeout=5) as response:
+                    got = response.status
+            except urllib.error.HTTPError as error:
+                got = error.code
+            assert got == status, path
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -1,15 +1,18 @@
-"""/api/search: find utterances across saved sessions."""
+"""/api/search: find utterances across the sessions a person may read."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session as OrmSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from server.access import Level, readable_session_ids
+from server.auth import Viewer
 from server.db.search import QueryError, SearchHit
 from server.services import in_db, services
+from server.web import api, require
 
 
 def hit_json(hit: SearchHit) -> dict[str, Any]:
@@ -29,7 +32,7 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
     }
 
 
-def _bounded_int(request: Request, name: str, default: int, low: int, high: int) -> int:
+def bounded_int(request: Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
@@ -42,16 +45,28 @@ def _bounded_int(request: Request, name: str, default: int, low: int, high: int)
     return value
 
 
-async def search_endpoint(request: Request) -> Response:
-    query = request.query_params.get("q", "")
+async def search_for(
+    request: Request, viewer: Viewer, query: str, limit: int, offset: int = 0
+) -> list[SearchHit]:
     backend = services(request).search
+
+    def work(db: OrmSession) -> list[SearchHit]:
+        allowed = readable_session_ids(db, viewer, Level.FULL)
+        return backend.search(db, query, limit, offset, session_ids=allowed)
+
+    return await in_db(request, work)
+
+
+@api("/api/search", "GET", "member", "Search the transcripts you may read")
+async def search_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    query = request.query_params.get("q", "")
     try:
-        limit = _bounded_int(request, "limit", 20, 1, 200)
-        offset = _bounded_int(request, "offset", 0, 0, 100_000)
-        hits = await in_db(request, lambda db: backend.search(db, query, limit, offset))
+        limit = bounded_int(request, "limit", 20, 1, 200)
+        offset = bounded_int(request, "offset", 0, 0, 100_000)
+        hits = await search_for(request, require(viewer), query, limit, offset)
     except QueryError as exc:
         return JSONResponse({"error": str(exc), "query": query}, status_code=400)
     return JSONResponse({"query": query, "results": [hit_json(h) for h in hits]})
 
 
-routes = [Route("/api/search", search_endpoint, methods=["GET"])]
+routes = [search_endpoint]

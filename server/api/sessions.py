@@ -1,27 +1,33 @@
-"""/api/sessions: saved sessions and their transcripts."""
+"""/api/sessions: the sessions a person may see, their transcripts, exports and reports."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import selectinload
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from server.access import Level, readable_session_ids, session_level
+from server.auth import Viewer
 from server.db.store import (
-    NotFound,
     SavedTranscript,
+    SessionReport,
     SessionSummary,
     list_sessions,
+    load_report,
     load_transcript,
 )
+from server.db.tables import Session
 from server.exports import FORMATS, MEDIA_TYPES, export
 from server.services import in_db
+from server.web import api, path_id, require
 
 
-def summary_json(summary: SessionSummary, base_url: str = "") -> dict[str, Any]:
-    return {
+def summary_json(summary: SessionSummary, level: Level | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {
         "id": summary.id,
         "title": summary.title,
         "status": summary.status,
@@ -30,46 +36,66 @@ def summary_json(summary: SessionSummary, base_url: str = "") -> dict[str, Any]:
         "speakers": list(summary.speakers),
         "utterance_count": summary.utterance_count,
         "model": summary.model,
-        "url": f"{base_url}/sessions/{summary.id}",
+        "url": f"/sessions/{summary.id}",
     }
+    if level is not None:
+        document["access"] = "full" if level is Level.FULL else "figures"
+    return document
 
 
-def session_id_of(request: Request) -> int:
-    raw = request.path_params["session_id"]
-    try:
-        value = int(raw)
-    except ValueError:
-        raise HTTPException(404, f"no session {raw!r}") from None
-    if not 1 <= value < 2**63:
-        raise HTTPException(404, f"no session {raw!r}")
-    return value
+def check_session(db: OrmSession, viewer: Viewer, session_id: int, needed: Level) -> Level:
+    """The viewer's level for this session: 404 if they may not know it, 403 if too low."""
+    session = db.get(Session, session_id, options=[selectinload(Session.mentorship)])
+    level = Level.NONE if session is None else session_level(viewer, session)
+    if level is Level.NONE:
+        raise HTTPException(404, f"no session {session_id}")
+    if level.value < needed.value:
+        raise HTTPException(
+            403, "the trainer sees figures only, until both members agree to share transcripts"
+        )
+    return level
 
 
-async def load_or_404(request: Request) -> SavedTranscript:
-    session_id = session_id_of(request)
-    try:
-        return await in_db(request, lambda db: load_transcript(db, session_id))
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+async def load_checked(request: Request, viewer: Viewer | None) -> SavedTranscript:
+    session_id = path_id(request, "session_id")
+    who = require(viewer)
+
+    def work(db: OrmSession) -> SavedTranscript:
+        check_session(db, who, session_id, Level.FULL)
+        return load_transcript(db, session_id)
+
+    return await in_db(request, work)
 
 
-async def list_endpoint(request: Request) -> Response:
-    summaries = await in_db(request, list_sessions)
-    return JSONResponse({"sessions": [summary_json(s) for s in summaries]})
+@api("/api/sessions", "GET", "member", "Sessions you may see, newest first")
+async def list_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    who = require(viewer)
+
+    def work(db: OrmSession) -> list[dict[str, Any]]:
+        full = readable_session_ids(db, who, Level.FULL)
+        figures = readable_session_ids(db, who, Level.FIGURES)
+        return [
+            summary_json(s, Level.FULL if s.id in full else Level.FIGURES)
+            for s in list_sessions(db, only=figures)
+        ]
+
+    return JSONResponse({"sessions": await in_db(request, work)})
 
 
-async def transcript_endpoint(request: Request) -> Response:
-    saved = await load_or_404(request)
+@api("/api/sessions/{session_id}", "GET", "object", "One session's transcript")
+async def transcript_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    saved = await load_checked(request, viewer)
     document = saved.transcript.to_json()
     document["session"] = summary_json(saved.summary)
     return JSONResponse(document)
 
 
-async def export_endpoint(request: Request) -> Response:
+@api("/api/sessions/{session_id}/export.{fmt}", "GET", "object", "Export (vtt, srt, md, json)")
+async def export_endpoint(request: Request, viewer: Viewer | None) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in FORMATS:
         raise HTTPException(404, f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
-    saved = await load_or_404(request)
+    saved = await load_checked(request, viewer)
     filename = f"tandem-session-{saved.summary.id}.{fmt}"
     return Response(
         export(saved, fmt),
@@ -78,8 +104,19 @@ async def export_endpoint(request: Request) -> Response:
     )
 
 
-routes = [
-    Route("/api/sessions", list_endpoint, methods=["GET"]),
-    Route("/api/sessions/{session_id}", transcript_endpoint, methods=["GET"]),
-    Route("/api/sessions/{session_id}/export.{fmt}", export_endpoint, methods=["GET"]),
-]
+@api("/api/sessions/{session_id}/report", "GET", "object", "Talk figures, cues, action items")
+async def report_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    session_id = path_id(request, "session_id")
+    who = require(viewer)
+
+    def work(db: OrmSession) -> tuple[Level, SessionReport]:
+        return check_session(db, who, session_id, Level.FIGURES), load_report(db, session_id)
+
+    level, report = await in_db(request, work)
+    document: dict[str, Any] = {"talk": report.talk, "cues": report.cues}
+    if level is Level.FULL:
+        document["action_items"] = report.action_items
+    return JSONResponse(document)
+
+
+routes = [list_endpoint, transcript_endpoint, export_endpoint, report_endpoint]

@@ -204,8 +204,10 @@ def _summary(session: Session, count: int) -> SessionSummary:
     )
 
 
-def list_sessions(db: OrmSession, limit: int = 200) -> list[SessionSummary]:
-    """Newest first."""
+def list_sessions(
+    db: OrmSession, limit: int = 200, only: set[int] | None = None
+) -> list[SessionSummary]:
+    """Newest first; ``only`` restricts to these session ids."""
     counts = (
         select(UtteranceRow.session_id, func.count().label("n"))
         .join(Session, Session.id == UtteranceRow.session_id)
@@ -213,9 +215,11 @@ def list_sessions(db: OrmSession, limit: int = 200) -> list[SessionSummary]:
         .group_by(UtteranceRow.session_id)
         .subquery()
     )
+    query = select(Session, func.coalesce(counts.c.n, 0))
+    if only is not None:
+        query = query.where(Session.id.in_(only))
     rows = db.execute(
-        select(Session, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.session_id == Session.id)
+        query.outerjoin(counts, counts.c.session_id == Session.id)
         .options(selectinload(Session.participants))
         .order_by(Session.held_at.desc(), Session.id.desc())
         .limit(limit)

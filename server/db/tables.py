@@ -56,14 +56,21 @@ class Mentorship(Base):
     mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     trainer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
-    #: Both members agreed that the trainer may read transcripts (not only figures).
-    share_transcripts: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Each member's agreement that the trainer may read transcripts (not only figures).
+    mentor_shares: Mapped[bool] = mapped_column(Boolean, default=False)
+    mentee_shares: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
-    mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])
-    trainer: Mapped[Person | None] = relationship(foreign_keys=[trainer_id])
+    # Joined eagerly: pages render people's names after the database session has closed.
+    mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id], lazy="joined")
+    mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id], lazy="joined")
+    trainer: Mapped[Person | None] = relationship(foreign_keys=[trainer_id], lazy="joined")
+
+    @property
+    def shares_transcripts(self) -> bool:
+        """The trainer may read transcripts only when both members agreed."""
+        return self.mentor_shares and self.mentee_shares
 
 
 class Session(Base):
@@ -87,7 +94,7 @@ class Session(Base):
     talk: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    mentorship: Mapped[Mentorship | None] = relationship()
+    mentorship: Mapped[Mentorship | None] = relationship(lazy="joined")
     participants: Mapped[list[Participant]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="Participant.id"
     )
@@ -175,3 +182,45 @@ class CueRow(Base):
     message: Mapped[str] = mapped_column(Text)
     value: Mapped[float] = mapped_column(Float)
     dismissed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuthSession(Base):
+    """A login. The cookie carries the token; only its SHA-256 is stored."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class Invite(Base):
+    """A one-time link: "setup" creates the first admin; "invite" lets a person set a password."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+    person: Mapped[Person | None] = relationship()
+
+
+class ProgramSetting(Base):
+    """Program-wide settings an admin changes in the web UI (e.g. balance targets)."""
+
+    __tablename__ = "program_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)

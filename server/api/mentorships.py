@@ -1,0 +1,93 @@
+"""/api/mentorships: the mentorships a person belongs to or coaches; creation by admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session as OrmSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.access import Level, is_member, mentorship_level, visible_mentorships
+from server.auth import AuthError, Viewer
+from server.db.tables import Mentorship
+from server.directory import create_mentorship, describe_mentorship, set_sharing
+from server.services import in_db
+from server.web import api, json_body, path_id, require
+
+
+def check_mentorship(db: OrmSession, viewer: Viewer, mentorship_id: int) -> Mentorship:
+    mentorship = db.get(Mentorship, mentorship_id)
+    # Admins manage every mentorship; others must belong to it or coach it.
+    if mentorship is None or (
+        mentorship_level(viewer, mentorship) is Level.NONE and not viewer.is_admin
+    ):
+        raise HTTPException(404, f"no mentorship {mentorship_id}")
+    return mentorship
+
+
+@api("/api/mentorships", "GET", "member", "Mentorships you belong to or coach (admins: all)")
+async def list_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    who = require(viewer)
+
+    def work(db: OrmSession) -> list[dict[str, Any]]:
+        return [describe_mentorship(m) for m in visible_mentorships(db, who)]
+
+    return JSONResponse({"mentorships": await in_db(request, work)})
+
+
+@api("/api/mentorships", "POST", "admin", "Create a mentorship from people's emails")
+async def create_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    data = await json_body(request)
+    mentor, mentee, trainer = data.get("mentor"), data.get("mentee"), data.get("trainer")
+    if not isinstance(mentor, str) or not isinstance(mentee, str):
+        raise HTTPException(400, "give 'mentor' and 'mentee' as emails")
+    if trainer is not None and not isinstance(trainer, str):
+        raise HTTPException(400, "'trainer' must be an email or null")
+
+    def work(db: OrmSession) -> dict[str, Any]:
+        return describe_mentorship(create_mentorship(db, mentor, mentee, trainer or None))
+
+    try:
+        return JSONResponse(await in_db(request, work), status_code=201)
+    except AuthError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@api("/api/mentorships/{mentorship_id}", "GET", "object", "One mentorship")
+async def get_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    mentorship_id = path_id(request, "mentorship_id")
+    who = require(viewer)
+
+    def work(db: OrmSession) -> dict[str, Any]:
+        return describe_mentorship(check_mentorship(db, who, mentorship_id))
+
+    return JSONResponse(await in_db(request, work))
+
+
+@api(
+    "/api/mentorships/{mentorship_id}/sharing",
+    "PUT",
+    "object",
+    'Your agreement that the trainer may read transcripts ({"share": true|false})',
+)
+async def sharing_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    mentorship_id = path_id(request, "mentorship_id")
+    who = require(viewer)
+    data = await json_body(request)
+    share = data.get("share")
+    if not isinstance(share, bool):
+        raise HTTPException(400, "'share' must be true or false")
+
+    def work(db: OrmSession) -> dict[str, Any]:
+        mentorship = check_mentorship(db, who, mentorship_id)
+        if not is_member(who, mentorship):
+            raise HTTPException(403, "only the mentor and the mentee decide what the trainer reads")
+        set_sharing(db, mentorship, who, share)
+        return describe_mentorship(mentorship)
+
+    return JSONResponse(await in_db(request, work))
+
+
+routes = [list_endpoint, create_endpoint, get_endpoint, sharing_endpoint]

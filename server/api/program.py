@@ -1,0 +1,44 @@
+"""/api/targets (the program's balance targets) and /api/openapi.json."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session as OrmSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from media.cues import Targets
+from server.auth import Viewer
+from server.directory import program_targets, save_targets
+from server.services import in_db, services
+from server.web import api, json_body, openapi_document
+
+
+@api("/api/targets", "GET", "member", "The program's balance targets")
+async def targets_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    defaults = services(request).settings.targets
+    targets = await in_db(request, lambda db: program_targets(db, defaults))
+    return JSONResponse(targets.to_json())
+
+
+@api("/api/targets", "PUT", "admin", "Change the program's balance targets")
+async def set_targets_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    data = await json_body(request)
+    defaults = services(request).settings.targets
+
+    def work(db: OrmSession) -> Targets:
+        return save_targets(db, defaults, dict(data))
+
+    try:
+        targets = await in_db(request, work)
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return JSONResponse(targets.to_json())
+
+
+@api("/api/openapi.json", "GET", "public", "This document")
+async def openapi_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    return JSONResponse(openapi_document())
+
+
+routes = [targets_endpoint, set_targets_endpoint, openapi_endpoint]

@@ -1,0 +1,278 @@
+"""Accounts: password hashing, login sessions, one-time links, login rate limits.
+
+- Passwords are hashed with Argon2id (argon2-cffi). A login for an unknown or inactive
+  account still verifies against a dummy hash, so the answer takes as long and says the same
+  ("email or password is wrong") whether or not the account exists.
+- A login session is a random token in a signed, HttpOnly, SameSite=Lax cookie (Secure over
+  HTTPS); the database keeps only the token's SHA-256. It ends on logout, on deactivation of
+  the person, or after ``session_idle_s`` without a request.
+- Setup and invite links carry a random token (stored hashed), are usable once, and expire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+
+from server.db.tables import ROLES, AuthSession, Invite, Person
+
+SESSION_COOKIE = "tandem_session"
+CSRF_COOKIE = "tandem_csrf"
+MIN_PASSWORD_CHARS = 10
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a real password, only spends the same time")
+
+
+class AuthError(Exception):
+    """A login, setup or invite that cannot go through; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person behind a request."""
+
+    person_id: int
+    name: str
+    email: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise AuthError(f"choose a password of at least {MIN_PASSWORD_CHARS} characters")
+    if len(password) > 1024:
+        raise AuthError("that password is too long")
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 320 or email.startswith("@") or email.endswith("@"):
+        raise AuthError(f"{email!r} is not an email address")
+    return email
+
+
+# -- signing ---------------------------------------------------------------------------------
+def load_secret_key(data_dir: Path, configured: str | None) -> bytes:
+    """The key that signs cookies: TANDEM_SECRET_KEY, or one generated once in the data dir."""
+    if configured:
+        return configured.encode()
+    path = data_dir / "secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text(secrets.token_hex(32))
+        partial.chmod(0o600)
+        try:
+            partial.rename(path)
+        except OSError:
+            partial.unlink(missing_ok=True)
+    return path.read_text().strip().encode()
+
+
+def sign(key: bytes, value: str) -> str:
+    mac = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{value}.{mac}"
+
+
+def unsign(key: bytes, signed: str | None) -> str | None:
+    if not signed or "." not in signed:
+        return None
+    value, _, mac = signed.rpartition(".")
+    expected = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+    return value if hmac.compare_digest(mac, expected) else None
+
+
+# -- rate limits ------------------------------------------------------------------------------
+class LoginLimiter:
+    """Failed logins per account and per address in a sliding window (in memory)."""
+
+    def __init__(self, per_account: int = 5, per_address: int = 20, window_s: float = 900) -> None:
+        self.per_account = per_account
+        self.per_address = per_address
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _count(self, key: str, now: float) -> int:
+        failures = self._failures[key]
+        while failures and now - failures[0] > self.window_s:
+            failures.popleft()
+        return len(failures)
+
+    def blocked(self, email: str, address: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            return (
+                self._count("account:" + email, now) >= self.per_account
+                or self._count("address:" + address, now) >= self.per_address
+            )
+
+    def failed(self, email: str, address: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._failures["account:" + email].append(now)
+            self._failures["address:" + address].append(now)
+
+    def succeeded(self, email: str) -> None:
+        with self._lock:
+            self._failures.pop("account:" + email, None)
+
+
+# -- people, sessions, links --------------------------------------------------------------------
+def authenticate(db: OrmSession, email: str, password: str) -> Person:
+    """The active person with this email and password, or AuthError (same message either way)."""
+    try:
+        email = normalise_email(email)
+    except AuthError:
+        email = ""
+    person = db.scalars(select(Person).where(Person.email == email)).first() if email else None
+    stored = person.password_hash if person is not None and person.active else None
+    if not _verify(stored, password) or person is None:
+        raise AuthError("email or password is wrong")
+    return person
+
+
+def start_session(db: OrmSession, person: Person) -> str:
+    token = secrets.token_urlsafe(32)
+    db.add(AuthSession(token_hash=token_hash(token), person_id=person.id))
+    db.commit()
+    return token
+
+
+def resolve_session(db: OrmSession, token: str, idle_s: float) -> Viewer | None:
+    """The viewer for a session token, refreshing its idle clock; None when it is no good."""
+    row = db.scalars(select(AuthSession).where(AuthSession.token_hash == token_hash(token))).first()
+    if row is None or row.revoked or not row.person.active:
+        return None
+    now = datetime.now(UTC)
+    last = row.last_seen_at if row.last_seen_at.tzinfo else row.last_seen_at.replace(tzinfo=UTC)
+    if (now - last).total_seconds() > idle_s:
+        row.revoked = True
+        db.commit()
+        return None
+    if (now - last).total_seconds() > 60:  # do not write on every request
+        row.last_seen_at = now
+        db.commit()
+    person = row.person
+    return Viewer(person.id, person.name, person.email, person.role)
+
+
+def end_session(db: OrmSession, token: str) -> None:
+    row = db.scalars(select(AuthSession).where(AuthSession.token_hash == token_hash(token))).first()
+    if row is not None:
+        row.revoked = True
+        db.commit()
+
+
+def create_link(db: OrmSession, purpose: str, person: Person | None, ttl_s: float) -> str:
+    token = secrets.token_urlsafe(32)
+    db.add(
+        Invite(
+            token_hash=token_hash(token),
+            purpose=purpose,
+            person_id=person.id if person else None,
+            expires_at=datetime.now(UTC) + timedelta(seconds=ttl_s),
+        )
+    )
+    db.commit()
+    return token
+
+
+def find_link(db: OrmSession, token: str, purpose: str) -> Invite:
+    row = db.scalars(select(Invite).where(Invite.token_hash == token_hash(token))).first()
+    if row is None or row.purpose != purpose:
+        raise AuthError("this link is not valid; ask an admin for a new one")
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+    if row.used_at is not None:
+        raise AuthError("this link was already used; ask an admin for a new one")
+    if expires < datetime.now(UTC):
+        raise AuthError("this link has expired; ask an admin for a new one")
+    return row
+
+
+def needs_setup(db: OrmSession) -> bool:
+    return db.scalars(select(Person.id).limit(1)).first() is None
+
+
+def add_person(db: OrmSession, email: str, name: str, role: str) -> Person:
+    email = normalise_email(email)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise AuthError("give the person's name (up to 200 characters)")
+    if role not in ROLES:
+        raise AuthError(f"role must be one of {', '.join(ROLES)}")
+    if db.scalars(select(Person).where(Person.email == email)).first() is not None:
+        raise AuthError(f"{email} already has an account")
+    person = Person(email=email, name=name, role=role)
+    db.add(person)
+    db.commit()
+    return person
+
+
+def use_setup_link(db: OrmSession, token: str, email: str, name: str, password: str) -> Person:
+    link = find_link(db, token, "setup")
+    if not needs_setup(db):
+        link.used_at = datetime.now(UTC)
+        db.commit()
+        raise AuthError("Tandem is already set up; log in instead")
+    check_password_rules(password)
+    person = add_person(db, email, name, "admin")
+    person.password_hash = hash_password(password)
+    link.used_at = datetime.now(UTC)
+    db.commit()
+    return person
+
+
+def use_invite_link(db: OrmSession, token: str, password: str) -> Person:
+    link = find_link(db, token, "invite")
+    person = link.person
+    if person is None or not person.active:
+        raise AuthError("this link is not valid; ask an admin for a new one")
+    check_password_rules(password)
+    person.password_hash = hash_password(password)
+    link.used_at = datetime.now(UTC)
+    db.commit()
+    return person
+
+
+def deactivate(db: OrmSession, person_id: int) -> Person:
+    person = db.get(Person, person_id)
+    if person is None:
+        raise LookupError(f"no person {person_id}")
+    person.active = False
+    for row in db.scalars(select(AuthSession).where(AuthSession.person_id == person_id)):
+        row.revoked = True
+    db.commit()
+    return person
