@@ -3,6 +3,7 @@ owns shared services."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,19 +16,21 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from server import account_pages, admin_pages, pages
+from server import account_pages, admin_pages, call_pages, pages
 from server.api import mentorships as mentorships_api
 from server.api import people as people_api
 from server.api import program as program_api
 from server.api import search as search_api
 from server.api import sessions as sessions_api
 from server.auth import load_secret_key
+from server.db.calls import mark_interrupted
 from server.security import SecurityMiddleware
 from server.services import Services, in_db, services
 from server.settings import PROJECT_DIR, Settings
+from server.signaling import call_socket
 from server.templating import render
 
 log = logging.getLogger("tandem.app")
@@ -44,8 +47,13 @@ def _ping(db: OrmSession) -> None:
 
 async def healthz(request: Request) -> Response:
     await in_db(request, _ping)
-    settings = services(request).settings
-    return JSONResponse({"status": "ok", "database": "ok", "model": settings.model})
+    shared = services(request)
+    return JSONResponse({
+        "status": "ok",
+        "database": "ok",
+        "model": shared.settings.model,
+        "calls": {**shared.calls.stats(), "tasks": len(asyncio.all_tasks())},
+    })  # fmt: skip
 
 
 def _wants_json(request: Request) -> bool:
@@ -85,7 +93,9 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def all_routes() -> list[BaseRoute]:
     return [
         Route("/healthz", healthz, methods=["GET"]),
+        WebSocketRoute("/ws/sessions/{session_id}", call_socket),
         *account_pages.routes,
+        *call_pages.routes,
         *pages.routes,
         *admin_pages.routes,
         *sessions_api.routes,
@@ -104,9 +114,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[AppState]:
         shared = Services.open(settings)
+
+        def interrupted(db: OrmSession) -> list[int]:
+            return mark_interrupted(db)
+
+        with shared.db.sessions() as db:
+            stale = interrupted(db)
+        if stale:
+            log.warning("calls left live by a previous server are now interrupted: %s", stale)
         try:
             yield {"services": shared}
         finally:
+            await shared.calls.close_all()
             shared.close()
 
     return Starlette(

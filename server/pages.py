@@ -18,7 +18,13 @@ from server.api.search import search_for
 from server.api.sessions import check_session
 from server.auth import Viewer, needs_setup
 from server.db.search import QueryError, SearchHit
-from server.db.store import SessionSummary, list_sessions, load_report, load_transcript
+from server.db.store import (
+    SessionSummary,
+    as_utc,
+    list_sessions,
+    load_report,
+    load_transcript,
+)
 from server.db.tables import Mentorship, Session
 from server.directory import set_sharing
 from server.exports import FORMATS
@@ -127,6 +133,8 @@ async def session_page(request: Request, viewer: Viewer | None) -> Response:
 
     def work(db: OrmSession) -> dict[str, Any]:
         level = check_session(db, who, session_id, Level.FIGURES)
+        row = db.get(Session, session_id)
+        member = row is not None and row.mentorship is not None and is_member(who, row.mentorship)
         saved = load_transcript(db, session_id)
         report = load_report(db, session_id)
         return {
@@ -134,6 +142,17 @@ async def session_page(request: Request, viewer: Viewer | None) -> Response:
             "report": report,
             "talk": (report.talk or {}).get("talk"),
             "full": level is Level.FULL,
+            "member": member,
+            "status": row.status if row else "",
+            "participants": [
+                {
+                    "name": p.person.name if p.person else p.speaker,
+                    "role": p.speaker,
+                    "joined": as_utc(p.joined_at) if p.joined_at else None,
+                    "left": as_utc(p.left_at) if p.left_at else None,
+                }
+                for p in (row.participants if row else [])
+            ],
             "formats": FORMATS,
         }
 

@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection
 from server.auth import LoginLimiter, load_secret_key
 from server.db.engine import Database
 from server.db.search import TranscriptSearch, search_backend
+from server.rooms import CallRegistry
 from server.settings import Settings
 
 T = TypeVar("T")
@@ -25,6 +26,7 @@ class Services:
     search: TranscriptSearch
     secret_key: bytes
     limiter: LoginLimiter
+    calls: CallRegistry
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -35,6 +37,7 @@ class Services:
             search=search_backend(db.dialect),
             secret_key=load_secret_key(settings.data_dir, settings.secret_key),
             limiter=LoginLimiter(),
+            calls=CallRegistry(settings, db),
         )
 
     def close(self) -> None:

@@ -6,10 +6,12 @@ reads ``os.environ`` for configuration.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from media.cues import Targets
 
@@ -38,6 +40,29 @@ def _float(env: Mapping[str, str], name: str, default: float, low: float, high: 
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low:g} and {high:g}, got {value:g}")
     return value
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _ice_servers(raw: str | None) -> tuple[dict[str, Any], ...]:
+    """TANDEM_ICE_SERVERS: a JSON list like [{"urls": "turn:turn.example.org:3478",
+    "username": "u", "credential": "p"}]; none by default (LAN and localhost need none)."""
+    if not raw:
+        return ()
+    try:
+        servers = json.loads(raw)
+    except ValueError:
+        raise SettingsError("TANDEM_ICE_SERVERS must be a JSON list of ICE servers") from None
+    if not isinstance(servers, list) or not all(
+        isinstance(s, dict) and isinstance(s.get("urls"), str | list) for s in servers
+    ):
+        raise SettingsError('TANDEM_ICE_SERVERS entries need "urls" (and TURN credentials)')
+    return tuple(servers)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -79,6 +104,15 @@ class Settings:
     invite_ttl_s: float
     #: Cookies are marked Secure (served over HTTPS).
     https: bool
+    #: "auto" (peer-to-peer, relay when that fails), "p2p" (never relay) or "relay" (always).
+    media_mode: str
+    #: STUN/TURN servers for browsers and the server, as RTCIceServer dicts.
+    ice_servers: tuple[dict[str, Any], ...]
+    #: A call whose participants all left ends after this many seconds (a reload rejoins).
+    room_grace_s: float
+    #: In auto mode, relay when peer-to-peer has not connected after this many seconds.
+    p2p_timeout_s: float
+    recordings_dir: Path
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -108,6 +142,11 @@ class Settings:
             cpu_threads=_int(env, "TANDEM_CPU_THREADS", os.cpu_count() or 1, minimum=1),
             compute_type=compute_type,
             secret_key=env.get("TANDEM_SECRET_KEY") or None,
+            media_mode=_choice(env, "TANDEM_MEDIA_MODE", ("auto", "p2p", "relay"), "auto"),
+            ice_servers=_ice_servers(env.get("TANDEM_ICE_SERVERS")),
+            room_grace_s=_float(env, "TANDEM_ROOM_GRACE_S", 30.0, 0.0, 3600.0),
+            p2p_timeout_s=_float(env, "TANDEM_P2P_TIMEOUT_S", 15.0, 1.0, 600.0),
+            recordings_dir=data_dir / "recordings",
             session_idle_s=_float(env, "TANDEM_SESSION_IDLE_S", 8 * 3600.0, 60.0, 90 * 86400.0),
             invite_ttl_s=_float(env, "TANDEM_INVITE_TTL_S", 72 * 3600.0, 60.0, 90 * 86400.0),
             https=(env.get("TANDEM_PUBLIC_URL") or "").startswith("https://"),

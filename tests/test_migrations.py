@@ -15,11 +15,9 @@ from server.db.tables import Base
 from server.settings import Settings
 
 FTS_TABLES = {
-    "utterances_fts",
-    "utterances_fts_config",
-    "utterances_fts_data",
-    "utterances_fts_docsize",
-    "utterances_fts_idx",
+    f"{index}{suffix}"
+    for index in ("utterances_fts", "chat_fts")
+    for suffix in ("", "_config", "_data", "_docsize", "_idx")
 }
 
 
@@ -33,7 +31,7 @@ def test_migrations_build_the_orm_schema(database: Database) -> None:
         ]
         assert differences == []
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        assert version == "0003"
+        assert version == "0004"
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(database: Database) -> None:

@@ -20,6 +20,7 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
         "session_id": hit.session_id,
         "session_title": hit.session_title,
         "held_at": hit.held_at.isoformat(),
+        "kind": hit.kind,
         "utterance_id": hit.utterance_id,
         "speaker": hit.speaker,
         "start": round(hit.start_s, 3),

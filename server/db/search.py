@@ -51,6 +51,8 @@ class SearchHit:
     marked: str
     #: Higher is a better match (comparable within one result list only).
     score: float
+    #: "utterance" (a transcript line) or "chat" (a side-chat message; start_s = end_s = sent).
+    kind: str = "utterance"
 
     @property
     def highlighted_html(self) -> str:
@@ -167,16 +169,25 @@ class SqliteSearch:
             for i, session_id in enumerate(sorted(set(session_ids))):
                 params[f"s{i}"] = session_id
                 names.append(f":s{i}")
-            scope = f" AND u.session_id IN ({', '.join(names)})"
+            scope = f" AND s.id IN ({', '.join(names)})"
+        # Transcript lines and side-chat messages, ranked together.
         sql = text(
-            "SELECT u.id, u.session_id, u.speaker, u.start_s, u.end_s, u.text, "
-            "highlight(utterances_fts, 0, :open, :close) AS marked, "
+            "SELECT * FROM ("
+            "SELECT 'utterance' AS kind, u.id, u.session_id, u.speaker, u.start_s, u.end_s, "
+            "u.text, highlight(utterances_fts, 0, :open, :close) AS marked, "
             "bm25(utterances_fts) AS rank, s.title, s.held_at "
             "FROM utterances_fts "
             "JOIN utterances AS u ON u.id = utterances_fts.rowid "
             "JOIN sessions AS s ON s.id = u.session_id "
-            "WHERE utterances_fts MATCH :match AND u.source = s.transcript_source"
-            f"{scope} ORDER BY rank, u.session_id DESC, u.start_s LIMIT :limit OFFSET :offset"
+            f"WHERE utterances_fts MATCH :match AND u.source = s.transcript_source{scope} "
+            "UNION ALL "
+            "SELECT 'chat' AS kind, c.id, c.session_id, c.speaker, c.at_s, c.at_s, c.text, "
+            "highlight(chat_fts, 0, :open, :close) AS marked, bm25(chat_fts) AS rank, "
+            "s.title, s.held_at "
+            "FROM chat_fts JOIN chat_messages AS c ON c.id = chat_fts.rowid "
+            "JOIN sessions AS s ON s.id = c.session_id "
+            f"WHERE chat_fts MATCH :match{scope}"
+            ") ORDER BY rank, session_id DESC, start_s LIMIT :limit OFFSET :offset"
         )
         try:
             rows = db.execute(sql, params).all()
@@ -194,6 +205,7 @@ class SqliteSearch:
                 text=row.text,
                 marked=row.marked,
                 score=-float(row.rank),
+                kind=row.kind,
             )
             for row in rows
         ]

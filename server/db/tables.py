@@ -34,6 +34,7 @@ class Base(DeclarativeBase):
 
 ROLES = ("admin", "trainer", "mentor", "mentee")
 SESSION_STATUSES = ("scheduled", "live", "ended", "interrupted", "imported")
+CALL_ROLES = ("mentor", "mentee")
 UTTERANCE_SOURCES = ("live", "refined")
 
 
@@ -84,6 +85,8 @@ class Session(Base):
     status: Mapped[str] = mapped_column(String(16), default="imported")
     #: When the conversation took place (the import's --date, or the call's start).
     held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: When the call's clock started (first join); None before anyone joined.
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     duration_s: Mapped[float | None] = mapped_column(Float, default=None)
     model: Mapped[str | None] = mapped_column(String(200), default=None)
@@ -110,6 +113,13 @@ class Participant(Base):
     speaker: Mapped[str] = mapped_column(String(100))
     joined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     left_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    #: This person agreed to audio recording (it happens only when both did).
+    consent_record: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Where the recording of this person's audio starts, on the session clock.
+    recording_start_s: Mapped[float | None] = mapped_column(Float, default=None)
+    recording_path: Mapped[str | None] = mapped_column(String(500), default=None)
+    #: Seconds of this person's audio the server received in the call (all connections).
+    audio_received_s: Mapped[float] = mapped_column(Float, default=0.0)
 
     session: Mapped[Session] = relationship(back_populates="participants")
     person: Mapped[Person | None] = relationship()
@@ -224,3 +234,19 @@ class ProgramSetting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ChatMessage(Base):
+    """A side-chat message of a call; searchable with the transcript."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (Index("ix_chat_session_at", "session_id", "at_s"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    speaker: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    #: Seconds on the session clock.
+    at_s: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,237 @@
+"""A scripted call participant: the same protocol as the browser page, in Python (aiortc).
+
+Used by the call tests and by `tandem bench call`. It joins a session over the WebSocket,
+sends a prepared 16 kHz speech signal as its microphone in real time on the uplink, and, in
+relay mode, sends a synthetic camera and counts the audio and video frames it receives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fractions
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+import numpy as np
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from websockets.asyncio.client import ClientConnection, connect
+
+from media.audio import SAMPLE_RATE_HZ, FloatAudio
+
+FRAME_S = 0.02
+RATE_48K = 48_000
+
+
+def to_48k_frames(audio_16k: FloatAudio) -> list[np.ndarray[Any, np.dtype[np.int16]]]:
+    """20 ms s16 mono frames at 48 kHz, ready to send."""
+    frame = av.AudioFrame.from_ndarray(
+        (np.clip(audio_16k, -1, 1) * 32767).astype(np.int16).reshape(1, -1),
+        format="s16",
+        layout="mono",
+    )
+    frame.sample_rate = SAMPLE_RATE_HZ
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE_48K)
+    pcm = np.concatenate(
+        [
+            f.to_ndarray().reshape(-1)
+            for f in (*resampler.resample(frame), *resampler.resample(None))
+        ]
+    )
+    per_frame = int(RATE_48K * FRAME_S)
+    pcm = np.pad(pcm, (0, -len(pcm) % per_frame))
+    return [pcm[i : i + per_frame] for i in range(0, len(pcm), per_frame)]
+
+
+class SpeechTrack(MediaStreamTrack):
+    """Plays prepared audio in real time, then ends (or loops)."""
+
+    kind = "audio"
+
+    def __init__(self, audio_16k: FloatAudio, loop: bool = False) -> None:
+        super().__init__()
+        self._frames = to_48k_frames(audio_16k)
+        self._repeat = loop
+        self._index = 0
+        self._began: float | None = None
+        self.sent_s = 0.0
+        #: Set once the prepared audio has been sent completely (the first time round).
+        self.played = asyncio.Event()
+
+    async def recv(self) -> av.AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._index >= len(self._frames):
+            self.played.set()
+            if not self._repeat:
+                self.stop()
+                raise MediaStreamError
+            self._index = 0
+        if self._began is None:
+            self._began = time.monotonic()
+        sent = round(self.sent_s / FRAME_S)
+        wait = self._began + sent * FRAME_S - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        pcm = self._frames[self._index]
+        self._index += 1
+        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = RATE_48K
+        frame.pts = sent * len(pcm)
+        frame.time_base = fractions.Fraction(1, RATE_48K)
+        self.sent_s += FRAME_S
+        return frame
+
+
+class PatternTrack(MediaStreamTrack):
+    """A 640x480 camera stand-in: a bar moving over a few prepared frames, 15 fps."""
+
+    kind = "video"
+
+    def __init__(self, fps: int = 15) -> None:
+        super().__init__()
+        self._fps = fps
+        self._count = 0
+        self._began: float | None = None
+        images = []
+        for k in range(8):
+            image = np.full((480, 640, 3), 40, dtype=np.uint8)
+            image[:, k * 80 : k * 80 + 80, :] = (200, 120, 60)
+            images.append(image)
+        self._images = images
+
+    async def recv(self) -> av.VideoFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._began is None:
+            self._began = time.monotonic()
+        wait = self._began + self._count / self._fps - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        frame = av.VideoFrame.from_ndarray(self._images[self._count % len(self._images)], "rgb24")
+        frame.pts = int(self._count * 90_000 / self._fps)
+        frame.time_base = fractions.Fraction(1, 90_000)
+        self._count += 1
+        return frame
+
+
+@dataclass
+class Received:
+    audio_frames: int = 0
+    video_frames: int = 0
+
+
+@dataclass
+class ScriptedParticipant:
+    ws_url: str
+    cookie: str
+    audio_16k: FloatAudio
+    loop_audio: bool = False
+    record: bool = False
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    received: Received = field(default_factory=Received)
+    mode: str = "p2p"
+    _socket: ClientConnection | None = None
+    _pcs: list[RTCPeerConnection] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _answers: dict[str, asyncio.Future[str]] = field(default_factory=dict)
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    speech: SpeechTrack | None = None
+
+    async def start(self) -> None:
+        self._socket = await connect(
+            self.ws_url, additional_headers={"Cookie": self.cookie}, max_size=2**22
+        )
+        self._tasks.append(asyncio.create_task(self._read()))
+        await self.send({"type": "join", "v": 1, "record": self.record})
+        welcome = await self.wait_for("welcome")
+        self.mode = welcome["mode"]
+        self.speech = SpeechTrack(self.audio_16k, loop=self.loop_audio)
+        await self._connect("uplink", [self.speech])
+        if self.mode == "relay":
+            await self._connect("relay", [PatternTrack()])
+
+    async def send(self, message: dict[str, Any]) -> None:
+        assert self._socket is not None
+        await self._socket.send(json.dumps(message))
+
+    async def _read(self) -> None:
+        assert self._socket is not None
+        with contextlib.suppress(Exception):
+            async for raw in self._socket:
+                message = json.loads(raw)
+                self.messages.append(message)
+                self._arrived.set()
+                if message["type"] == "answer" and message["leg"] in self._answers:
+                    self._answers.pop(message["leg"]).set_result(message["sdp"])
+                elif message["type"] == "mode" and message["mode"] == "relay":
+                    self.mode = "relay"
+                    self._tasks.append(asyncio.create_task(self._relay_later()))
+
+    async def _relay_later(self) -> None:
+        await self._connect("relay", [PatternTrack()])
+
+    async def wait_for(self, kind: str, within_s: float = 20.0) -> dict[str, Any]:
+        deadline = time.monotonic() + within_s
+        while True:
+            for message in self.messages:
+                if message["type"] == kind:
+                    return message
+            self._arrived.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                seen = [m["type"] for m in self.messages]
+                raise TimeoutError(f"no {kind!r} message; got {seen}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+
+    async def _connect(self, leg: str, tracks: list[MediaStreamTrack]) -> None:
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self._pcs.append(pc)
+        for track in tracks:
+            pc.addTrack(track)
+        if leg == "relay":
+            pc.addTransceiver("audio", direction="recvonly")
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            self._tasks.append(asyncio.create_task(self._count(track)))
+
+        await pc.setLocalDescription(await pc.createOffer())
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._answers[leg] = future
+        await self.send({"type": "offer", "leg": leg, "sdp": pc.localDescription.sdp})
+        sdp = await asyncio.wait_for(future, 20)
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+
+    async def _count(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                await track.recv()
+                if track.kind == "audio":
+                    self.received.audio_frames += 1
+                else:
+                    self.received.video_frames += 1
+
+    async def wait_sent(self) -> None:
+        """Until the prepared audio has been played once."""
+        assert self.speech is not None
+        await self.speech.played.wait()
+
+    async def close(self, leave: bool = True) -> None:
+        if leave and self._socket is not None:
+            with contextlib.suppress(Exception):
+                await self.send({"type": "leave"})
+        for pc in self._pcs:
+            await pc.close()
+        if self._socket is not None:
+            await self._socket.close()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

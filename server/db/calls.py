@@ -1,0 +1,175 @@
+"""What a call writes to the database: its session, participants, side chat, its end.
+
+Sync functions; the call code runs them on worker threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session as OrmSession
+
+from server.db.store import NotFound, as_utc
+from server.db.tables import ChatMessage, Mentorship, Participant, Session
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    session_id: int
+    title: str
+    status: str
+    started_at: datetime
+    mentorship_id: int
+    #: person id → (name, role in the call: "mentor" or "mentee")
+    members: dict[int, tuple[str, str]]
+
+
+def start_session(db: OrmSession, mentorship: Mentorship, title: str | None = None) -> Session:
+    """A new call session for a mentorship, ready to be joined."""
+    now = datetime.now(UTC)
+    session = Session(
+        title=title or f"{mentorship.mentor.name} & {mentorship.mentee.name}, {now:%Y-%m-%d}",
+        status="scheduled",
+        held_at=now,
+        mentorship_id=mentorship.id,
+        transcript_source="live",
+    )
+    db.add(session)
+    db.commit()
+    return session
+
+
+def open_call(db: OrmSession, session_id: int) -> CallInfo:
+    """The call's facts; the first join starts its clock and marks it live."""
+    session = db.get(Session, session_id)
+    if session is None or session.mentorship is None:
+        raise NotFound(f"no call session {session_id}")
+    if session.started_at is None:
+        session.started_at = datetime.now(UTC)
+        session.held_at = session.started_at
+    if session.status == "scheduled":
+        session.status = "live"
+    db.commit()
+    m = session.mentorship
+    return CallInfo(
+        session_id=session.id,
+        title=session.title,
+        status=session.status,
+        started_at=as_utc(session.started_at),
+        mentorship_id=m.id,
+        members={m.mentor_id: (m.mentor.name, "mentor"), m.mentee_id: (m.mentee.name, "mentee")},
+    )
+
+
+def participant_joined(
+    db: OrmSession, session_id: int, person_id: int, speaker: str, consent_record: bool
+) -> None:
+    row = db.scalars(
+        select(Participant).where(
+            Participant.session_id == session_id, Participant.person_id == person_id
+        )
+    ).first()
+    if row is None:
+        row = Participant(session_id=session_id, person_id=person_id, speaker=speaker)
+        db.add(row)
+    if row.joined_at is None:
+        row.joined_at = datetime.now(UTC)
+    row.left_at = None
+    row.consent_record = consent_record
+    db.commit()
+
+
+def participant_left(
+    db: OrmSession,
+    session_id: int,
+    person_id: int,
+    recording_path: str | None = None,
+    recording_start_s: float | None = None,
+    audio_received_s: float = 0.0,
+) -> None:
+    db.execute(
+        update(Participant)
+        .where(Participant.session_id == session_id, Participant.person_id == person_id)
+        .values(
+            left_at=datetime.now(UTC),
+            audio_received_s=Participant.audio_received_s + audio_received_s,
+        )
+    )
+    if recording_path is not None:
+        db.execute(
+            update(Participant)
+            .where(
+                Participant.session_id == session_id,
+                Participant.person_id == person_id,
+                Participant.recording_path.is_(None),
+            )
+            .values(recording_path=recording_path, recording_start_s=recording_start_s)
+        )
+    db.commit()
+
+
+def add_chat(
+    db: OrmSession, session_id: int, person_id: int, speaker: str, text: str, at_s: float
+) -> dict[str, Any]:
+    message = ChatMessage(
+        session_id=session_id, person_id=person_id, speaker=speaker, text=text, at_s=at_s
+    )
+    db.add(message)
+    db.commit()
+    return chat_json(message)
+
+
+def chat_json(message: ChatMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "from": message.speaker,
+        "person_id": message.person_id,
+        "text": message.text,
+        "at": round(message.at_s, 2),
+    }
+
+
+def chat_history(db: OrmSession, session_id: int) -> list[dict[str, Any]]:
+    rows = db.scalars(
+        select(ChatMessage)
+        .where(ChatMessage.session_id == session_id)
+        .order_by(ChatMessage.at_s, ChatMessage.id)
+    )
+    return [chat_json(m) for m in rows]
+
+
+def end_call(db: OrmSession, session_id: int, duration_s: float, status: str = "ended") -> None:
+    session = db.get(Session, session_id)
+    if session is None:
+        return
+    if session.status in ("ended", "interrupted") and status == "ended":
+        return
+    now = datetime.now(UTC)
+    session.status = status
+    session.ended_at = now
+    session.duration_s = max(session.duration_s or 0.0, duration_s)
+    db.execute(
+        update(Participant)
+        .where(Participant.session_id == session_id, Participant.left_at.is_(None))
+        .values(left_at=now)
+    )
+    db.commit()
+
+
+def mark_interrupted(db: OrmSession) -> list[int]:
+    """Sessions left live by a server that died: they end as "interrupted"."""
+    ids = list(db.scalars(select(Session.id).where(Session.status == "live")))
+    for session_id in ids:
+        session = db.get(Session, session_id)
+        assert session is not None
+        started = as_utc(session.started_at) if session.started_at else None
+        last = max((as_utc(p.left_at) for p in session.participants if p.left_at), default=None)
+        session.status = "interrupted"
+        session.ended_at = datetime.now(UTC)
+        if started is not None:
+            session.duration_s = ((last or session.ended_at) - started).total_seconds()
+    db.commit()
+    return ids

@@ -1,0 +1,465 @@
+"""Call rooms: who is in a call, their connections to the server, and relaying when needed.
+
+Topology (see docs/architecture.md): the two browsers exchange audio and video peer to peer;
+each also sends its microphone to the server on an audio-only "uplink" connection, which the
+server taps for transcription. In relay mode each browser opens a "relay" connection too: it
+sends its camera, and receives the other person's audio and video from the server. Every
+connection is negotiated once (the browser offers, the server answers); relay tracks are
+forwarding tracks that pick up the other person's media whenever it exists.
+
+A room serialises joins, leaves and offers with one lock. Closing a room closes every peer
+connection, stops every task, and records the end in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+from starlette.websockets import WebSocket, WebSocketState
+
+from media.clock import SessionClock
+from media.recorder import OpusRecorder
+from media.relay import ForwardingTrack, TrackFanout
+from media.tap import AudioTap
+from server.db.calls import (
+    CallInfo,
+    add_chat,
+    chat_history,
+    end_call,
+    open_call,
+    participant_joined,
+    participant_left,
+)
+from server.db.engine import Database
+from server.settings import Settings
+
+log = logging.getLogger("tandem.rooms")
+
+CLOSE_REPLACED = 4001  # the same person opened the call in another tab
+CLOSE_ENDED = 4002  # the session ended
+CHAT_PER_10_S = 20
+
+
+def rtc_configuration(settings: Settings) -> RTCConfiguration:
+    # An explicit list, even when empty: aiortc would otherwise reach out to a public STUN server.
+    return RTCConfiguration(
+        iceServers=[
+            RTCIceServer(urls=s["urls"], username=s.get("username"), credential=s.get("credential"))
+            for s in settings.ice_servers
+        ]
+    )
+
+
+@dataclass(eq=False)
+class Peer:
+    person_id: int
+    name: str
+    #: "mentor" or "mentee": the speaker label of this person's transcript and figures.
+    role: str
+    socket: WebSocket
+    consent_record: bool
+    uplink: RTCPeerConnection | None = None
+    relay_pc: RTCPeerConnection | None = None
+    audio: TrackFanout | None = None
+    video: TrackFanout | None = None
+    tap: AudioTap | None = None
+    recorder: OpusRecorder | None = None
+    recording_start_s: float | None = None
+    #: What this person receives from the server in relay mode.
+    to_me_audio: ForwardingTrack = field(default_factory=lambda: ForwardingTrack("audio"))
+    to_me_video: ForwardingTrack = field(default_factory=lambda: ForwardingTrack("video"))
+    audio_on: bool = True
+    video_on: bool = True
+    p2p_connected: bool = False
+    chat_times: deque[float] = field(default_factory=lambda: deque(maxlen=CHAT_PER_10_S))
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.person_id,
+            "name": self.name,
+            "role": self.role,
+            "audio": self.audio_on,
+            "video": self.video_on,
+        }
+
+
+TapListener = Callable[["Room", Peer, AudioTap], None]
+
+
+class Room:
+    def __init__(
+        self,
+        info: CallInfo,
+        settings: Settings,
+        database: Database,
+        on_closed: Callable[[Room], None],
+        on_tap: TapListener | None = None,
+    ) -> None:
+        self.info = info
+        self.settings = settings
+        self.database = database
+        self.clock = SessionClock(info.started_at)
+        self.mode = "relay" if settings.media_mode == "relay" else "p2p"
+        self.peers: dict[int, Peer] = {}
+        self.lock = asyncio.Lock()
+        self.closed = False
+        self.recording = False
+        self._on_closed = on_closed
+        self._on_tap = on_tap
+        self._empty_timer: asyncio.Task[None] | None = None
+        self._p2p_timer: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
+
+    def _spawn(self, work: Awaitable[None], name: str) -> None:
+        """Run ``work`` in the background, keeping a reference until it is done."""
+
+        async def run() -> None:
+            await work
+
+        task = asyncio.create_task(run(), name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- helpers ---------------------------------------------------------------------------
+    async def _db(self, work: Callable[..., Any], *args: Any) -> Any:
+        def run() -> Any:
+            with self.database.sessions() as db:
+                return work(db, *args)
+
+        return await asyncio.to_thread(run)
+
+    def other(self, peer: Peer) -> Peer | None:
+        return next((p for p in self.peers.values() if p is not peer), None)
+
+    def initiator(self) -> Peer | None:
+        """Who makes the peer-to-peer offer: the mentor, when both are here."""
+        if len(self.peers) < 2:
+            return None
+        return min(self.peers.values(), key=lambda p: (p.role != "mentor", p.person_id))
+
+    async def send(self, peer: Peer, message: dict[str, Any]) -> None:
+        if peer.socket.application_state != WebSocketState.CONNECTED:
+            return
+        with contextlib.suppress(Exception):  # the browser may have gone; leave() cleans up
+            await peer.socket.send_json(message)
+
+    async def broadcast(self, message: dict[str, Any], exclude: Peer | None = None) -> None:
+        await asyncio.gather(
+            *(self.send(p, message) for p in list(self.peers.values()) if p is not exclude)
+        )
+
+    @property
+    def peer_connections(self) -> int:
+        return sum(
+            1 for p in self.peers.values() for pc in (p.uplink, p.relay_pc) if pc is not None
+        )
+
+    # -- joining and leaving -----------------------------------------------------------------
+    async def join(self, person_id: int, socket: WebSocket, consent_record: bool) -> Peer:
+        name, role = self.info.members[person_id]
+        async with self.lock:
+            if self._empty_timer is not None:
+                self._empty_timer.cancel()
+                self._empty_timer = None
+            old = self.peers.pop(person_id, None)
+            if old is not None:
+                # A reload or a second tab: the newest connection wins, the old one is told.
+                await self.send(
+                    old, {"type": "replaced", "message": "You joined from another tab."}
+                )
+                with contextlib.suppress(Exception):
+                    await old.socket.close(code=CLOSE_REPLACED)
+                await self._teardown(old)
+            peer = Peer(person_id, name, role, socket, consent_record)
+            self.peers[person_id] = peer
+            await self._db(
+                participant_joined, self.info.session_id, person_id, role, consent_record
+            )
+            other = self.other(peer)
+            history = await self._db(chat_history, self.info.session_id)
+            initiator = self.initiator()
+            await self.send(peer, {
+                "type": "welcome",
+                "v": 1,
+                "you": peer.public(),
+                "peer": other.public() if other else None,
+                "initiator": initiator is peer,
+                "mode": self.mode,
+                "ice_servers": list(self.settings.ice_servers),
+                "session": {"id": self.info.session_id, "title": self.info.title},
+                "clock_s": round(self.clock.now(), 3),
+                "transcription": True,
+                "chat": history,
+            })  # fmt: skip
+            if other is not None:
+                await self.send(other, {
+                    "type": "peer-joined", "peer": peer.public(), "initiator": initiator is other,
+                })  # fmt: skip
+                self._start_p2p_timer()
+            await self._update_recording()
+            return peer
+
+    async def leave(self, peer: Peer) -> None:
+        async with self.lock:
+            if self.peers.get(peer.person_id) is not peer:
+                return  # already replaced by a newer tab, or the room ended
+            del self.peers[peer.person_id]
+            await self._teardown(peer)
+            other = next(iter(self.peers.values()), None)
+            if other is not None:
+                await self.send(other, {"type": "peer-left", "peer": peer.public()})
+            elif not self.closed:
+                self._empty_timer = asyncio.create_task(
+                    self._end_when_still_empty(), name=f"room {self.info.session_id} grace"
+                )
+
+    async def _end_when_still_empty(self) -> None:
+        await asyncio.sleep(self.settings.room_grace_s)
+        if not self.peers:
+            await self.end(None)
+
+    async def _teardown(self, peer: Peer) -> None:
+        for other in self.peers.values():
+            if other is not peer:
+                other.to_me_audio.attach(None)
+                other.to_me_video.attach(None)
+        peer.to_me_audio.stop()
+        peer.to_me_video.stop()
+        for fanout in (peer.audio, peer.video):
+            if fanout is not None:
+                await fanout.stop()
+        for pc in (peer.uplink, peer.relay_pc):
+            if pc is not None:
+                await pc.close()
+        peer.uplink = peer.relay_pc = peer.audio = peer.video = None
+        recording = None
+        if peer.recorder is not None:
+            recorder, peer.recorder = peer.recorder, None
+            await asyncio.to_thread(recorder.close)
+            recording = str(recorder.path)
+        await self._db(
+            participant_left,
+            self.info.session_id,
+            peer.person_id,
+            recording,
+            peer.recording_start_s,
+            peer.tap.received_s if peer.tap is not None else 0.0,
+        )
+
+    async def end(self, by: Peer | None) -> None:
+        """End the session for everyone (a member pressed End, or the room stayed empty)."""
+        async with self.lock:
+            if self.closed:
+                return
+            self.closed = True
+            for timer in (self._empty_timer, self._p2p_timer):
+                if timer is not None and timer is not asyncio.current_task():
+                    timer.cancel()
+            message = {"type": "ended", "by": by.name if by else None}
+            for peer in list(self.peers.values()):
+                await self.send(peer, message)
+                with contextlib.suppress(Exception):
+                    await peer.socket.close(code=CLOSE_ENDED)
+                await self._teardown(peer)
+            self.peers.clear()
+            await self._db(end_call, self.info.session_id, self.clock.now())
+        self._on_closed(self)
+
+    # -- media ---------------------------------------------------------------------------------
+    async def answer(self, peer: Peer, leg: str, sdp: str) -> str:
+        """Answer a browser's offer for its uplink or relay connection."""
+        async with self.lock:
+            if self.peers.get(peer.person_id) is not peer:
+                raise RuntimeError("you are no longer in this call")
+            if leg == "relay" and self.mode != "relay":
+                raise ValueError("the call is peer-to-peer; the server relays only when asked")
+            old = peer.uplink if leg == "uplink" else peer.relay_pc
+            if old is not None:
+                await old.close()  # a new offer for the same leg replaces the connection
+            pc = RTCPeerConnection(rtc_configuration(self.settings))
+            if leg == "uplink":
+                peer.uplink = pc
+            else:
+                peer.relay_pc = pc
+            pc.on("track", lambda track: self._on_track(peer, leg, track))
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+                if leg == "relay":
+                    pc.addTrack(peer.to_me_audio)
+                    pc.addTrack(peer.to_me_video)
+                await pc.setLocalDescription(await pc.createAnswer())
+            except Exception as exc:
+                # aiortc raises many kinds of error for hostile or broken SDP; all of them mean
+                # "this offer cannot be used", and none may take the room down.
+                await pc.close()
+                if leg == "uplink":
+                    peer.uplink = None
+                else:
+                    peer.relay_pc = None
+                raise ValueError(f"{type(exc).__name__}: {exc}") from exc
+            self._wire_relay()
+            return pc.localDescription.sdp
+
+    def _on_track(self, peer: Peer, leg: str, track: MediaStreamTrack) -> None:
+        label = f"session {self.info.session_id} {peer.role} {leg} {track.kind}"
+        fanout = TrackFanout(track, label)
+        if track.kind == "audio" and leg == "uplink":
+            if peer.audio is not None:
+                self._spawn(peer.audio.stop(), f"{label}: stop replaced track")
+            peer.audio = fanout
+            if peer.tap is None or peer.tap.clock is not self.clock:
+                peer.tap = AudioTap(peer.role, self.clock)
+                if self._on_tap is not None:
+                    self._on_tap(self, peer, peer.tap)
+            fanout.on_frame(peer.tap.on_frame)
+            self._start_recorder(peer)
+        elif track.kind == "video" and leg == "relay":
+            if peer.video is not None:
+                self._spawn(peer.video.stop(), f"{label}: stop replaced track")
+            peer.video = fanout
+        # Anything else (audio on the relay leg, video on the uplink) is drained and dropped.
+        fanout.start()
+        self._wire_relay()
+
+    def _wire_relay(self) -> None:
+        if self.mode != "relay":
+            return
+        for peer in self.peers.values():
+            other = self.other(peer)
+            if other is None:
+                continue
+            if other.audio is not None and not peer.to_me_audio.attached:
+                peer.to_me_audio.attach(other.audio.output(max_frames=10))
+            if other.video is not None and not peer.to_me_video.attached:
+                peer.to_me_video.attach(other.video.output(max_frames=2))
+
+    async def switch_to_relay(self, reason: str) -> None:
+        async with self.lock:
+            if self.mode == "relay" or self.settings.media_mode == "p2p" or self.closed:
+                return
+            log.info("session %s: relaying media (%s)", self.info.session_id, reason)
+            self.mode = "relay"
+            await self.broadcast({"type": "mode", "mode": "relay", "reason": reason})
+
+    def _start_p2p_timer(self) -> None:
+        if self.mode != "p2p" or self.settings.media_mode != "auto":
+            return
+        if self._p2p_timer is not None:
+            self._p2p_timer.cancel()
+
+        async def check() -> None:
+            await asyncio.sleep(self.settings.p2p_timeout_s)
+            if len(self.peers) == 2 and not all(p.p2p_connected for p in self.peers.values()):
+                await self.switch_to_relay("peer-to-peer did not connect in time")
+
+        self._p2p_timer = asyncio.create_task(check(), name=f"room {self.info.session_id} p2p")
+
+    async def p2p_state(self, peer: Peer, state: str) -> None:
+        peer.p2p_connected = state == "connected"
+        if state == "failed":
+            await self.switch_to_relay(f"{peer.role}'s browser reported peer-to-peer failed")
+
+    # -- recording -----------------------------------------------------------------------------
+    async def _update_recording(self) -> None:
+        both = len(self.peers) == 2 and all(p.consent_record for p in self.peers.values())
+        if both and not self.recording:
+            self.recording = True
+            for peer in self.peers.values():
+                self._start_recorder(peer)
+        elif not both and self.recording and any(not p.consent_record for p in self.peers.values()):
+            self.recording = False
+            for peer in self.peers.values():
+                if peer.recorder is not None:
+                    recorder, peer.recorder = peer.recorder, None
+                    await asyncio.to_thread(recorder.close)
+        await self.broadcast({"type": "recording", "on": self.recording})
+
+    def _start_recorder(self, peer: Peer) -> None:
+        if not self.recording or peer.recorder is not None or peer.tap is None:
+            return
+        # One file per connection: a reload or a second tab starts a new one.
+        stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+        path = (
+            self.settings.recordings_dir
+            / f"session-{self.info.session_id}"
+            / f"{peer.role}-{stamp}.ogg"
+        )
+        peer.recorder = OpusRecorder(path)
+        peer.recording_start_s = peer.tap.position_s
+        peer.tap.listen(peer.recorder.write)
+
+    # -- chat ----------------------------------------------------------------------------------
+    async def chat(self, peer: Peer, text: str) -> None:
+        now = time.monotonic()
+        if len(peer.chat_times) == CHAT_PER_10_S and now - peer.chat_times[0] < 10:
+            raise ValueError("you are sending messages too fast; wait a moment")
+        peer.chat_times.append(now)
+        message = await self._db(
+            add_chat, self.info.session_id, peer.person_id, peer.role, text, self.clock.now()
+        )
+        message["name"] = peer.name
+        await self.broadcast({"type": "chat", "message": message})
+
+
+class CallRegistry:
+    """The live rooms of this server process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        on_tap: TapListener | None = None,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.rooms: dict[int, Room] = {}
+        self._lock = asyncio.Lock()
+        self.on_tap = on_tap
+        self.on_room_closed: list[Callable[[Room], Awaitable[None] | None]] = []
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def room_for(self, session_id: int) -> Room:
+        async with self._lock:
+            room = self.rooms.get(session_id)
+            if room is None or room.closed:
+
+                def work() -> CallInfo:
+                    with self.database.sessions() as db:
+                        return open_call(db, session_id)
+
+                info = await asyncio.to_thread(work)
+                room = Room(info, self.settings, self.database, self._closed, self.on_tap)
+                self.rooms[session_id] = room
+            return room
+
+    def _closed(self, room: Room) -> None:
+        if self.rooms.get(room.info.session_id) is room:
+            del self.rooms[room.info.session_id]
+        for callback in self.on_room_closed:
+            result = callback(room)
+            if asyncio.iscoroutine(result):
+                task = asyncio.create_task(result, name=f"after room {room.info.session_id}")
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
+    async def close_all(self) -> None:
+        """Server shutdown: every call ends, every connection closes."""
+        for room in list(self.rooms.values()):
+            await room.end(None)
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "rooms": len(self.rooms),
+            "participants": sum(len(r.peers) for r in self.rooms.values()),
+            "peer_connections": sum(r.peer_connections for r in self.rooms.values()),
+        }

@@ -1,0 +1,386 @@
+// The call page: consent and device preview, then the call itself.
+// Media: peer-to-peer audio+video with the other person, plus an audio-only "uplink" to the
+// Tandem server (for transcription). In relay mode a "relay" connection to the server carries
+// our camera up and the other person's audio and video down. Signaling: one WebSocket,
+// protocol v1 (docs/signaling.md). No inline script: the page's CSP forbids it.
+
+const root = document.getElementById("call-root");
+const sessionId = root.dataset.sessionId;
+const otherName = root.dataset.otherName;
+const $ = (id) => document.getElementById(id);
+const joinedKey = `tandem-joined-${sessionId}`;
+
+const state = {
+  stream: null,
+  ws: null,
+  welcome: null,
+  mode: "p2p",
+  peer: null,
+  initiator: false,
+  uplink: null,
+  relay: null,
+  p2p: null,
+  pendingCandidates: [],
+  leaving: false,
+  retries: 0,
+  iceServers: [],
+};
+window.tandemCall = state; // for the end-to-end tests: connection states, nothing secret
+
+function status(text) {
+  $("status").textContent = text;
+}
+
+// -- devices and consent ----------------------------------------------------------------------
+async function openMedia() {
+  const camera = $("camera").value;
+  const microphone = $("microphone").value;
+  if (state.stream) state.stream.getTracks().forEach((t) => t.stop());
+  try {
+    state.stream = await navigator.mediaDevices.getUserMedia({
+      audio: microphone ? { deviceId: { exact: microphone } } : true,
+      video: camera ? { deviceId: { exact: camera }, width: 640, height: 480 } : { width: 640, height: 480 },
+    });
+  } catch (error) {
+    $("consent-error").textContent =
+      `Tandem cannot use your camera or microphone (${error.name}). Allow them in the browser and reload.`;
+    throw error;
+  }
+  $("preview").srcObject = state.stream;
+  $("local").srcObject = state.stream;
+  await listDevices();
+}
+
+async function listDevices() {
+  const devices = await navigator.mediaDevices.enumerateDevices();
+  for (const [kind, select] of [["videoinput", $("camera")], ["audioinput", $("microphone")]]) {
+    const current = state.stream?.getTracks().find((t) => t.kind === (kind === "videoinput" ? "video" : "audio"));
+    const chosen = current?.getSettings().deviceId;
+    select.replaceChildren(
+      ...devices.filter((d) => d.kind === kind).map((d, i) => {
+        const option = new Option(d.label || `${kind === "videoinput" ? "Camera" : "Microphone"} ${i + 1}`, d.deviceId);
+        option.selected = d.deviceId === chosen;
+        return option;
+      }),
+    );
+  }
+}
+
+// -- signaling ------------------------------------------------------------------------------
+function send(message) {
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(message));
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${scheme}://${location.host}/ws/sessions/${sessionId}`);
+  state.ws = ws;
+  ws.addEventListener("open", () => {
+    state.retries = 0;
+    send({ type: "join", v: 1, record: $("record").checked });
+  });
+  ws.addEventListener("message", (event) => handle(JSON.parse(event.data)));
+  ws.addEventListener("close", (event) => {
+    if (state.ws !== ws) return;
+    closeConnections();
+    if (event.code === 4001) return finish("Opened in another tab", "This call continues in your other tab or window.");
+    if (event.code === 4002 || event.code === 4410) return finish("The session has ended", "");
+    if (event.code === 4401 || event.code === 4403) return finish("You cannot join this call", "Log in as the mentor or the mentee of this mentorship.");
+    if (state.leaving) return;
+    status("Connection to the server lost. Reconnecting…");
+    const delay = Math.min(10000, 500 * 2 ** state.retries++);
+    setTimeout(connect, delay);
+  });
+}
+
+async function handle(message) {
+  switch (message.type) {
+    case "welcome":
+      state.welcome = message;
+      state.mode = message.mode;
+      state.peer = message.peer;
+      state.initiator = message.initiator;
+      state.iceServers = message.ice_servers || [];
+      sessionStorage.setItem(joinedKey, JSON.stringify({ record: $("record").checked }));
+      $("consent").hidden = true;
+      $("after").hidden = true;
+      $("call").hidden = false;
+      $("messages").replaceChildren();
+      message.chat.forEach(showChat);
+      showMode();
+      await startUplink();
+      if (state.mode === "relay") await startRelay();
+      else if (state.peer && state.initiator) await startP2P();
+      peerStatus();
+      break;
+    case "peer-joined":
+      state.peer = message.peer;
+      state.initiator = message.initiator;
+      peerStatus();
+      if (state.mode === "p2p" && state.initiator) await startP2P();
+      break;
+    case "peer-left":
+      state.peer = null;
+      closeP2P();
+      $("remote").srcObject = null;
+      status(`${otherName} left the call.`);
+      break;
+    case "answer": {
+      const pc = message.leg === "uplink" ? state.uplink : state.relay;
+      if (pc) await pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+      break;
+    }
+    case "p2p":
+      await onP2P(message.data);
+      break;
+    case "mode":
+      state.mode = message.mode;
+      showMode();
+      closeP2P();
+      if (state.mode === "relay") await startRelay();
+      break;
+    case "peer-media":
+      state.peer = message.peer;
+      peerStatus();
+      break;
+    case "recording":
+      $("recording").hidden = !message.on;
+      break;
+    case "chat":
+      showChat(message.message);
+      break;
+    case "replaced":
+      state.leaving = true;
+      break;
+    case "ended":
+      state.leaving = true;
+      finish("The session has ended", message.by ? `${message.by} ended the session.` : "");
+      break;
+    case "error":
+      console.warn("server:", message.code, message.message);
+      if (message.code === "ended") finish("The session has ended", "");
+      break;
+    default:
+      break; // captions, meters and cues are handled by later modules
+  }
+  document.dispatchEvent(new CustomEvent("tandem-message", { detail: message }));
+}
+
+function peerStatus() {
+  if (!state.peer) return status(`Waiting for ${otherName} to join…`);
+  const muted = [];
+  if (!state.peer.audio) muted.push("microphone muted");
+  if (!state.peer.video) muted.push("camera off");
+  status(muted.length ? `${otherName}: ${muted.join(", ")}` : "");
+}
+
+function showMode() {
+  $("link-mode").textContent = state.mode === "relay" ? "Via server" : "Direct";
+}
+
+// -- connections ------------------------------------------------------------------------------
+function newConnection(label) {
+  const pc = new RTCPeerConnection({ iceServers: state.iceServers });
+  pc.addEventListener("connectionstatechange", () => {
+    if (pc.connectionState === "failed" || pc.connectionState === "disconnected") {
+      status(`Connection problems (${label}). Trying to recover…`);
+    } else if (pc.connectionState === "connected") {
+      peerStatus();
+    }
+  });
+  return pc;
+}
+
+async function gatheredOffer(pc) {
+  // aiortc does not trickle ICE: send the offer once gathering is complete.
+  await pc.setLocalDescription(await pc.createOffer());
+  if (pc.iceGatheringState !== "complete") {
+    await new Promise((resolve) => {
+      const check = () => pc.iceGatheringState === "complete" && resolve();
+      pc.addEventListener("icegatheringstatechange", check);
+      setTimeout(resolve, 5000);
+    });
+  }
+  return pc.localDescription.sdp;
+}
+
+async function startUplink() {
+  if (state.uplink) state.uplink.close();
+  const pc = newConnection("server");
+  state.uplink = pc;
+  for (const track of state.stream.getAudioTracks()) pc.addTrack(track, state.stream);
+  send({ type: "offer", leg: "uplink", sdp: await gatheredOffer(pc) });
+}
+
+async function startRelay() {
+  if (state.relay) state.relay.close();
+  const pc = newConnection("relay");
+  state.relay = pc;
+  for (const track of state.stream.getVideoTracks()) pc.addTrack(track, state.stream);
+  pc.addTransceiver("audio", { direction: "recvonly" });
+  const remote = new MediaStream();
+  pc.addEventListener("track", (event) => {
+    remote.addTrack(event.track);
+    $("remote").srcObject = remote;
+  });
+  send({ type: "offer", leg: "relay", sdp: await gatheredOffer(pc) });
+}
+
+async function startP2P() {
+  closeP2P();
+  const pc = newConnection("peer");
+  state.p2p = pc;
+  state.stream.getTracks().forEach((track) => pc.addTrack(track, state.stream));
+  pc.addEventListener("track", (event) => {
+    $("remote").srcObject = event.streams[0] || new MediaStream([event.track]);
+  });
+  pc.addEventListener("icecandidate", (event) => {
+    if (event.candidate) send({ type: "p2p", data: { candidate: event.candidate.toJSON() } });
+  });
+  pc.addEventListener("connectionstatechange", () => {
+    send({ type: "p2p-state", state: pc.connectionState });
+  });
+  if (state.initiator) {
+    await pc.setLocalDescription(await pc.createOffer());
+    send({ type: "p2p", data: { description: pc.localDescription.toJSON() } });
+  }
+  return pc;
+}
+
+async function onP2P(data) {
+  if (state.mode !== "p2p") return;
+  if (data.description) {
+    if (data.description.type === "offer") {
+      const pc = state.initiator ? state.p2p : await startP2P();
+      await pc.setRemoteDescription(data.description);
+      await pc.setLocalDescription(await pc.createAnswer());
+      send({ type: "p2p", data: { description: pc.localDescription.toJSON() } });
+    } else if (state.p2p) {
+      await state.p2p.setRemoteDescription(data.description);
+    }
+    for (const candidate of state.pendingCandidates.splice(0)) await state.p2p?.addIceCandidate(candidate);
+  } else if (data.candidate) {
+    if (state.p2p?.remoteDescription) await state.p2p.addIceCandidate(data.candidate);
+    else state.pendingCandidates.push(data.candidate);
+  }
+}
+
+function closeP2P() {
+  if (state.p2p) state.p2p.close();
+  state.p2p = null;
+  state.pendingCandidates = [];
+}
+
+function closeConnections() {
+  closeP2P();
+  for (const key of ["uplink", "relay"]) {
+    if (state[key]) state[key].close();
+    state[key] = null;
+  }
+}
+
+// -- chat, controls, leaving ----------------------------------------------------------------
+function showChat(message) {
+  const item = document.createElement("li");
+  const who = document.createElement("strong");
+  who.textContent = `${message.name || message.from}: `;
+  item.append(who);
+  // Links become clickable; everything else stays text (never HTML).
+  for (const part of message.text.split(/(https?:\/\/[^\s<>"]+)/)) {
+    if (/^https?:\/\//.test(part)) {
+      const link = document.createElement("a");
+      link.href = part;
+      link.textContent = part;
+      link.rel = "noopener noreferrer";
+      link.target = "_blank";
+      item.append(link);
+    } else {
+      item.append(document.createTextNode(part));
+    }
+  }
+  $("messages").append(item);
+  item.scrollIntoView({ block: "nearest" });
+}
+
+function setTrackEnabled(kind, button, onText, offText) {
+  const tracks = kind === "audio" ? state.stream.getAudioTracks() : state.stream.getVideoTracks();
+  const enabled = !tracks[0]?.enabled;
+  tracks.forEach((t) => (t.enabled = enabled));
+  button.setAttribute("aria-pressed", String(!enabled));
+  button.textContent = enabled ? onText : offText;
+  send({
+    type: "media",
+    audio: state.stream.getAudioTracks()[0]?.enabled ?? false,
+    video: state.stream.getVideoTracks()[0]?.enabled ?? false,
+  });
+}
+
+function finish(title, text) {
+  state.leaving = true;
+  closeConnections();
+  sessionStorage.removeItem(joinedKey);
+  $("call").hidden = true;
+  $("consent").hidden = true;
+  $("after").hidden = false;
+  $("after-title").textContent = title;
+  $("after-text").textContent = text;
+  $("rejoin").hidden = title !== "You left the call";
+}
+
+function leave() {
+  send({ type: "leave" });
+  finish("You left the call", "You can rejoin while the session is open.");
+  state.ws?.close();
+}
+
+async function join() {
+  $("join").disabled = true;
+  try {
+    if (!state.stream) await openMedia();
+  } catch {
+    $("join").disabled = false;
+    return;
+  }
+  state.leaving = false;
+  connect();
+}
+
+function init() {
+  if (root.dataset.ended === "yes") return;
+  $("join").addEventListener("click", join);
+  $("camera").addEventListener("change", openMedia);
+  $("microphone").addEventListener("change", openMedia);
+  $("toggle-mic").addEventListener("click", (e) =>
+    setTrackEnabled("audio", e.currentTarget, "Mute microphone", "Unmute microphone"));
+  $("toggle-camera").addEventListener("click", (e) =>
+    setTrackEnabled("video", e.currentTarget, "Turn camera off", "Turn camera on"));
+  $("leave").addEventListener("click", leave);
+  $("end").addEventListener("click", () => {
+    if (confirm("End this session for both of you?")) send({ type: "end" });
+  });
+  $("rejoin").addEventListener("click", () => {
+    $("after").hidden = true;
+    join();
+  });
+  $("chat-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = $("chat-text").value.trim();
+    if (text) send({ type: "chat", text });
+    $("chat-text").value = "";
+  });
+  window.addEventListener("pagehide", () => {
+    if (!state.leaving) state.ws?.close(); // a reload: the next page rejoins
+  });
+  const joined = sessionStorage.getItem(joinedKey);
+  openMedia()
+    .then(() => {
+      if (joined) {
+        // A reload of a call we were in: rejoin with the same consent, no second screen.
+        $("record").checked = JSON.parse(joined).record;
+        join();
+      }
+    })
+    .catch(() => {});
+}
+
+init();

@@ -1,0 +1,315 @@
+"""Calls in real headless Chromium: two people with fake cameras and speech files as
+microphones meet peer to peer and through the server's relay. Screenshots go to
+test-artifacts/."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from sqlalchemy import select
+
+from media.audio import SAMPLE_RATE_HZ, decode_file
+from media.vad import detect_speech
+from server.auth import add_person, hash_password
+from server.bench.speech import render_sentence, write_wav
+from server.db.calls import start_session
+from server.db.engine import Database
+from server.db.tables import Participant, Session
+from server.directory import create_mentorship
+from server.settings import Settings
+from tests.browser import RunningServer, launch_chromium, screenshot_path, serve
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "a long enough password"
+LEAD_S = 6.0  # silence before the speech, so both have joined before anyone talks
+
+
+@dataclass
+class CallSetup:
+    session_id: int
+    other_session_id: int
+    mentor_wav: Path
+    mentee_wav: Path
+    speech_s: dict[str, float]
+
+
+def _speech_file(path: Path, text: str, voice: str) -> float:
+    speech = render_sentence(text, voice)
+    audio = np.concatenate(
+        [np.zeros(int(LEAD_S * SAMPLE_RATE_HZ), np.float32), speech,
+         np.zeros(3 * SAMPLE_RATE_HZ, np.float32)]
+    )  # fmt: skip
+    write_wav(path, audio)
+    return sum(i.end_s - i.start_s for i in detect_speech(speech))
+
+
+def _prepare(settings: Settings, folder: Path) -> CallSetup:
+    database = Database.open(settings.database_url)
+    try:
+        with database.sessions() as db:
+            for email, name, role in (
+                ("mira@example.org", "Mira Mentor", "mentor"),
+                ("tom@example.org", "Tom Mentee", "mentee"),
+                ("otto@example.org", "Otto Outsider", "mentee"),
+                ("olga@example.org", "Olga Other", "mentor"),
+            ):
+                person = add_person(db, email, name, role)
+                person.password_hash = hash_password(PASSWORD)
+            db.commit()
+            ours = create_mentorship(db, "mira@example.org", "tom@example.org")
+            theirs = create_mentorship(db, "olga@example.org", "otto@example.org")
+            session_id = start_session(db, ours).id
+            other_session_id = start_session(db, theirs).id
+    finally:
+        database.close()
+    mentor_wav, mentee_wav = folder / "mentor.wav", folder / "mentee.wav"
+    speech = {
+        "mentor": _speech_file(
+            mentor_wav, "How did the design review go? Tell me what surprised you.", "en-us+m3"
+        ),
+        "mentee": _speech_file(
+            mentee_wav, "It went well. The team asked good questions about the rollout.", "en-gb+f2"
+        ),
+    }
+    return CallSetup(session_id, other_session_id, mentor_wav, mentee_wav, speech)
+
+
+def _browser(playwright: Playwright, wav: Path) -> Browser:
+    return launch_chromium(
+        playwright,
+        (
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}%noloop",
+            "--autoplay-policy=no-user-gesture-required",
+            "--disable-features=WebRtcHideLocalIpsWithMdns",
+        ),
+    )
+
+
+def _login(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Log in')")
+    page.wait_for_url(f"{base}/")
+
+
+def _join(page: Page, base: str, session_id: int) -> None:
+    page.goto(f"{base}/sessions/{session_id}/call")
+    page.wait_for_function("document.getElementById('preview').videoWidth > 0")
+    assert "transcribed there, on this machine" in page.inner_text("#consent")
+    page.check("#record")
+    page.click("#join")
+    page.wait_for_selector("#call:not([hidden])")
+
+
+def _remote_video_advances(page: Page) -> bool:
+    first = page.evaluate("document.getElementById('remote').currentTime")
+    time.sleep(1.0)
+    second = page.evaluate("document.getElementById('remote').currentTime")
+    width = page.evaluate("document.getElementById('remote').videoWidth")
+    return bool(width > 0 and second > first)
+
+
+AUDIO_RECEIVED = """async () => {
+  const s = window.tandemCall;
+  const pc = s.mode === 'relay' ? s.relay : s.p2p;
+  if (!pc) return 0;
+  let packets = 0;
+  (await pc.getStats()).forEach(r => {
+    if (r.type === 'inbound-rtp' && r.kind === 'audio') packets += r.packetsReceived;
+  });
+  const track = document.getElementById('remote').srcObject?.getAudioTracks()[0];
+  return track && track.readyState === 'live' ? packets : 0;
+}"""
+
+
+@pytest.fixture
+def call_env(env: dict[str, str]) -> Iterator[dict[str, str]]:
+    yield {**env, "TANDEM_ROOM_GRACE_S": "1"}
+
+
+@pytest.mark.parametrize("mode", ["auto", "relay"])
+def test_two_people_see_and_hear_each_other(
+    call_env: dict[str, str], tmp_path: Path, mode: str
+) -> None:
+    env = {**call_env, "TANDEM_MEDIA_MODE": mode}
+    settings = Settings.from_env(env)
+    setup = _prepare(settings, tmp_path)
+    with serve(env, tmp_path) as server, sync_playwright() as playwright:
+        mentor_browser = _browser(playwright, setup.mentor_wav)
+        mentee_browser = _browser(playwright, setup.mentee_wav)
+        mentor = mentor_browser.new_context(bypass_csp=True).new_page()
+        mentee = mentee_browser.new_context(bypass_csp=True).new_page()
+        _login(mentor, server.base_url, "mira@example.org")
+        _login(mentee, server.base_url, "tom@example.org")
+        _join(mentor, server.base_url, setup.session_id)
+        mentor.wait_for_function(
+            "document.getElementById('status').textContent.includes('Waiting')"
+        )
+        _join(mentee, server.base_url, setup.session_id)
+
+        for page in (mentor, mentee):
+            page.wait_for_function(
+                "document.getElementById('remote').videoWidth > 0", timeout=30_000
+            )
+            assert _remote_video_advances(page)
+            page.wait_for_function(f"({AUDIO_RECEIVED})().then(n => n > 50)", timeout=20_000)
+            expected = "Via server" if mode == "relay" else "Direct"
+            assert page.inner_text("#link-mode") == expected
+            assert page.is_visible("#transcribing")
+            page.wait_for_selector("#recording:not([hidden])")
+        mentor.screenshot(path=screenshot_path(f"call-{mode}-mentor"))
+        mentee.screenshot(path=screenshot_path(f"call-{mode}-mentee"))
+
+        # Mute shows on the other side.
+        mentee.click("#toggle-mic")
+        mentor.wait_for_function("document.getElementById('status').textContent.includes('muted')")
+        mentee.click("#toggle-mic")
+
+        # Side chat, with a link that stays text.
+        mentor.fill("#chat-text", "Slides: https://example.org/rollout <b>bold?</b>")
+        mentor.press("#chat-text", "Enter")
+        mentee.wait_for_selector("#messages li a[href='https://example.org/rollout']")
+        assert mentee.locator("#messages b").count() == 0
+
+        time.sleep(LEAD_S + 6)  # let both speech files play out
+        mentor.click("#leave")
+        mentee.click("#leave")
+        mentor_browser.close()
+        mentee_browser.close()
+        _wait_until_ended(server, settings, setup.session_id)
+
+    _check_saved(settings, setup)
+
+
+def _wait_until_ended(server: RunningServer, settings: Settings, session_id: int) -> None:
+    database = Database.open(settings.database_url)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with database.sessions() as db:
+                session = db.get(Session, session_id)
+                if session is not None and session.status == "ended":
+                    return
+            time.sleep(0.3)
+        raise AssertionError(f"session not ended:\n{server.log()[-3000:]}")
+    finally:
+        database.close()
+
+
+def _check_saved(settings: Settings, setup: CallSetup) -> None:
+    database = Database.open(settings.database_url)
+    try:
+        with database.sessions() as db:
+            session = db.get(Session, setup.session_id)
+            assert session is not None and session.duration_s is not None
+            assert session.duration_s > LEAD_S
+            rows = db.scalars(
+                select(Participant).where(Participant.session_id == setup.session_id)
+            ).all()
+            by_role = {p.speaker: p for p in rows}
+            assert set(by_role) == {"mentor", "mentee"}
+            for role, participant in by_role.items():
+                assert participant.joined_at is not None and participant.left_at is not None
+                assert participant.consent_record
+                # The server received the person's audio for the whole time they were in.
+                in_call = (participant.left_at - participant.joined_at).total_seconds()
+                assert participant.audio_received_s > 0.8 * in_call - 3, (role, in_call)
+                # The recording holds their speech at its true length.
+                assert participant.recording_path, role
+                recorded = decode_file(Path(participant.recording_path)).channels[0]
+                heard = sum(i.end_s - i.start_s for i in detect_speech(recorded))
+                assert abs(heard - setup.speech_s[role]) < 0.5, (role, heard, setup.speech_s)
+    finally:
+        database.close()
+
+
+def test_outsiders_reloads_second_tabs_and_bad_messages(
+    call_env: dict[str, str], tmp_path: Path
+) -> None:
+    settings = Settings.from_env(call_env)
+    setup = _prepare(settings, tmp_path)
+    with serve(call_env, tmp_path) as server, sync_playwright() as playwright:
+        base = server.base_url
+        mentor_browser = _browser(playwright, setup.mentor_wav)
+        mentee_browser = _browser(playwright, setup.mentee_wav)
+        # bypass_csp lets Playwright's wait_for_function evaluate its predicates; the CSP
+        # itself is checked by the server-side tests.
+        mentor = mentor_browser.new_context(bypass_csp=True).new_page()
+        mentee_context = mentee_browser.new_context(bypass_csp=True)
+        mentee = mentee_context.new_page()
+        _login(mentor, base, "mira@example.org")
+        _login(mentee, base, "tom@example.org")
+
+        # Someone from another mentorship is refused before any media flows.
+        outsider = mentee_browser.new_context(bypass_csp=True).new_page()
+        _login(outsider, base, "otto@example.org")
+        response = outsider.goto(f"{base}/sessions/{setup.session_id}/call")
+        assert response is not None and response.status == 404
+        refused = outsider.evaluate(
+            """id => new Promise(resolve => {
+                 const ws = new WebSocket(`ws://${location.host}/ws/sessions/${id}`);
+                 ws.onopen = () => resolve('open');
+                 ws.onclose = e => resolve('closed ' + e.code);
+               })""",
+            setup.session_id,
+        )
+        assert refused.startswith("closed") and refused != "closed 1000"
+
+        _join(mentor, base, setup.session_id)
+        _join(mentee, base, setup.session_id)
+        mentor.wait_for_function("document.getElementById('remote').videoWidth > 0")
+
+        # A malformed message gets an error; the call goes on.
+        errors = mentee.evaluate(
+            """() => new Promise(resolve => {
+                 const seen = [];
+                 document.addEventListener('tandem-message', e => {
+                   if (e.detail.type === 'error') seen.push(e.detail.code);
+                   if (seen.length === 3) resolve(seen);
+                 });
+                 const ws = window.tandemCall.ws;
+                 ws.send('not json');
+                 ws.send(JSON.stringify({type: 'teleport'}));
+                 ws.send(JSON.stringify({type: 'offer', leg: 'uplink', sdp: 'v=0 nonsense'}));
+               })"""
+        )
+        assert errors == ["bad-json", "unknown-type", "bad-offer"]
+        mentee.fill("#chat-text", "still here")
+        mentee.press("#chat-text", "Enter")
+        mentor.wait_for_selector("#messages li:has-text('still here')")
+        assert _remote_video_advances(mentor)
+
+        # Reloading rejoins the same call without a second consent screen.
+        mentee.reload()
+        mentee.wait_for_selector("#call:not([hidden])", timeout=20_000)
+        mentee.wait_for_function("document.getElementById('remote').videoWidth > 0")
+        mentor.wait_for_function("document.getElementById('remote').videoWidth > 0")
+        assert _remote_video_advances(mentee)
+        assert mentee.locator("#messages li:has-text('still here')").count() == 1  # history
+
+        # A second tab takes the call over; the first one says so and stops.
+        second = mentee_context.new_page()
+        _join(second, base, setup.session_id)
+        mentee.wait_for_selector("#after:not([hidden])")
+        assert "another tab" in mentee.inner_text("#after")
+        second.wait_for_function("document.getElementById('remote').videoWidth > 0")
+        second.screenshot(path=screenshot_path("call-second-tab"))
+
+        # Ending the session ends it for both.
+        mentor.once("dialog", lambda dialog: dialog.accept())
+        mentor.click("#end")
+        second.wait_for_selector("#after:not([hidden])")
+        assert "ended" in second.inner_text("#after-title")
+        mentor_browser.close()
+        mentee_browser.close()
+        _wait_until_ended(server, settings, setup.session_id)
