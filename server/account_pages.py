@@ -15,6 +15,7 @@ from server.auth import (
     authenticate,
     end_session,
     find_link,
+    needs_setup,
     sign,
     start_session,
     unsign,
@@ -107,8 +108,14 @@ async def logout(request: Request, viewer: Viewer | None) -> Response:
 async def setup(request: Request, viewer: Viewer | None) -> Response:
     token = request.path_params["token"]
     if request.method == "GET":
+
+        def check(db: OrmSession) -> None:
+            find_link(db, token, "setup")
+            if not needs_setup(db):
+                raise AuthError("Tandem is already set up; log in instead")
+
         try:
-            await in_db(request, lambda db: find_link(db, token, "setup"))
+            await in_db(request, check)
         except AuthError as exc:
             return render(request, "message.html", {"title": "Setup", "message": str(exc)}, 404)
         return render(request, "setup.html", {"token": token})

@@ -126,9 +126,14 @@ class LoginLimiter:
         self._lock = threading.Lock()
 
     def _count(self, key: str, now: float) -> int:
-        failures = self._failures[key]
+        failures = self._failures.get(key)
+        if failures is None:
+            return 0
         while failures and now - failures[0] > self.window_s:
             failures.popleft()
+        if not failures:
+            del self._failures[key]  # a flood of distinct emails must not grow memory forever
+            return 0
         return len(failures)
 
     def blocked(self, email: str, address: str) -> bool:
@@ -182,7 +187,8 @@ def resolve_session(db: OrmSession, token: str, idle_s: float) -> Viewer | None:
         row.revoked = True
         db.commit()
         return None
-    if (now - last).total_seconds() > 60:  # do not write on every request
+    # Refresh well before expiry, without writing on every request.
+    if (now - last).total_seconds() > min(60.0, idle_s / 2):
         row.last_seen_at = now
         db.commit()
     person = row.person
@@ -197,7 +203,15 @@ def end_session(db: OrmSession, token: str) -> None:
 
 
 def create_link(db: OrmSession, purpose: str, person: Person | None, ttl_s: float) -> str:
+    """A new one-time link; it replaces any unused link of the same kind for that person."""
     token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    older = select(Invite).where(Invite.purpose == purpose, Invite.used_at.is_(None))
+    older = older.where(
+        Invite.person_id == person.id if person is not None else Invite.person_id.is_(None)
+    )
+    for row in db.scalars(older):
+        row.used_at = now
     db.add(
         Invite(
             token_hash=token_hash(token),
@@ -263,6 +277,9 @@ def use_invite_link(db: OrmSession, token: str, password: str) -> Person:
     check_password_rules(password)
     person.password_hash = hash_password(password)
     link.used_at = datetime.now(UTC)
+    # A new password ends every login made with the old one.
+    for row in db.scalars(select(AuthSession).where(AuthSession.person_id == person.id)):
+        row.revoked = True
     db.commit()
     return person
 

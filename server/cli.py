@@ -50,6 +50,23 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from server.app import create_app
 
     settings = settings.with_server(args.host, args.port)
+    ssl: dict[str, str] = {}
+    if args.https or args.cert or args.key:
+        if bool(args.cert) != bool(args.key):
+            raise UsageError("--cert and --key go together")
+        if args.cert:
+            cert, key = Path(args.cert).expanduser(), Path(args.key).expanduser()
+            for given in (cert, key):
+                if not given.is_file():
+                    raise UsageError(f"{given} does not exist")
+        else:
+            from server.tls import self_signed
+
+            cert, key = self_signed(settings.data_dir / "tls")
+            print(f"Using a self-signed certificate ({cert}); browsers ask to accept it once.",
+                  file=sys.stderr)  # fmt: skip
+        ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+        settings = settings.over_https()
     try:
         model_store(settings).resolve(settings.model)
     except ModelError as exc:
@@ -61,7 +78,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             f"No accounts yet. Open this one-time link to create the first admin:\n  {setup_link}",
             file=sys.stderr,
         )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        ws_max_size=1 << 20,  # signaling messages are small; refuse floods early
+        **ssl,  # type: ignore[arg-type]
+    )
     return 0
 
 
@@ -403,6 +427,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web server")
     serve.add_argument("--host", help="address to listen on (default TANDEM_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default TANDEM_PORT or 8000)")
+    serve.add_argument(
+        "--https",
+        action="store_true",
+        help="serve over TLS with a generated self-signed certificate",
+    )
+    serve.add_argument("--cert", help="TLS certificate (PEM); implies HTTPS")
+    serve.add_argument("--key", help="TLS private key (PEM)")
     serve.set_defaults(run=cmd_serve)
 
     analyze = sub.add_parser("analyze", help="transcribe recordings of a conversation")

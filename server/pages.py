@@ -85,6 +85,7 @@ async def home(request: Request, viewer: Viewer | None) -> Response:
     def work(db: OrmSession) -> dict[str, Any]:
         context: dict[str, Any] = {"views": _views(db, who)}
         if who.is_admin:
+            context["mentorship_count"] = len(visible_mentorships(db, who))
             unassigned = set(db.scalars(select(Session.id).where(Session.mentorship_id.is_(None))))
             context["unassigned"] = list_sessions(db, only=unassigned)
         return context

@@ -60,6 +60,26 @@ def rtc_configuration(settings: Settings) -> RTCConfiguration:
     )
 
 
+async def close_connection(pc: RTCPeerConnection, settle_s: float = 3.0) -> None:
+    """Close a peer connection, first letting ICE checks in flight finish.
+
+    aioice starts its consent-freshness task when checks complete; if the connection was
+    closed while they ran, that task outlives it (for ~30 s). Waiting for the checks to settle
+    (they take a few hundred ms) closes it cleanly.
+    """
+    if pc.iceConnectionState == "checking":
+        settled = asyncio.Event()
+
+        def changed() -> None:
+            if pc.iceConnectionState != "checking":
+                settled.set()
+
+        pc.on("iceconnectionstatechange", changed)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(settled.wait(), settle_s)
+    await pc.close()
+
+
 @dataclass(eq=False)
 class Peer:
     person_id: int
@@ -238,9 +258,9 @@ class Room:
         for fanout in (peer.audio, peer.video):
             if fanout is not None:
                 await fanout.stop()
-        for pc in (peer.uplink, peer.relay_pc):
-            if pc is not None:
-                await pc.close()
+        await asyncio.gather(
+            *(close_connection(pc) for pc in (peer.uplink, peer.relay_pc) if pc is not None)
+        )
         peer.uplink = peer.relay_pc = peer.audio = peer.video = None
         recording = None
         if peer.recorder is not None:
@@ -285,7 +305,7 @@ class Room:
                 raise ValueError("the call is peer-to-peer; the server relays only when asked")
             old = peer.uplink if leg == "uplink" else peer.relay_pc
             if old is not None:
-                await old.close()  # a new offer for the same leg replaces the connection
+                await close_connection(old)  # a new offer for the same leg replaces it
             pc = RTCPeerConnection(rtc_configuration(self.settings))
             if leg == "uplink":
                 peer.uplink = pc

@@ -1,13 +1,16 @@
 """Security headers on every response, and the CSRF cookie every visitor carries.
 
-CSRF uses a signed double-submit token: the ``tandem_csrf`` cookie (SameSite=Strict, HttpOnly)
-must be echoed in the ``csrf_token`` form field or the ``X-CSRF-Token`` header of every
-state-changing request. Pages get the value from ``request.state.csrf`` (a hidden field, or a
+Every state-changing request must carry the CSRF token in the ``csrf_token`` form field or the
+``X-CSRF-Token`` header. For a logged-in person the token is derived from their login (an HMAC
+of the session token), so a token planted from elsewhere is worthless; before login it is a
+signed double-submit value that must match the ``tandem_csrf`` cookie (SameSite=Strict,
+HttpOnly). Pages get the value from ``request.state.csrf`` (a hidden field, or a
 ``<meta name="csrf-token">`` for scripts), so no script reads cookies.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from http.cookies import SimpleCookie
@@ -16,7 +19,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.auth import CSRF_COOKIE, sign, unsign
+from server.auth import CSRF_COOKIE, SESSION_COOKIE, sign, unsign
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -54,6 +57,14 @@ def csrf_cookie_value(cookie_header: str | None) -> str | None:
     return morsel.value if morsel else None
 
 
+def session_csrf(key: bytes, session_cookie: str | None) -> str | None:
+    """The CSRF token bound to a login cookie, or None when there is no (signed) login."""
+    token = unsign(key, session_cookie)
+    if token is None:
+        return None
+    return "s." + hmac.new(key, b"csrf|" + token.encode(), hashlib.sha256).hexdigest()[:40]
+
+
 def csrf_matches(key: bytes, cookie: str | None, submitted: str | None) -> bool:
     if not cookie or not submitted or unsign(key, cookie) is None:
         return False
@@ -75,7 +86,8 @@ class SecurityMiddleware:
         fresh = None
         if existing is None or unsign(self.key, existing) is None:
             fresh = sign(self.key, secrets.token_urlsafe(24))
-        scope.setdefault("state", {})["csrf"] = fresh or existing
+        bound = session_csrf(self.key, connection.cookies.get(SESSION_COOKIE))
+        scope.setdefault("state", {})["csrf"] = bound or fresh or existing
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return

@@ -165,6 +165,14 @@ class Settings:
         shown = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "::") else self.host
         return f"http://{shown}:{self.port}"
 
+    def over_https(self) -> Settings:
+        """Serving over TLS: Secure cookies, https links."""
+        changed = replace(self, https=True)
+        if changed.public_url is None:
+            shown = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "::") else self.host
+            changed = replace(changed, public_url=f"https://{shown}:{self.port}")
+        return changed
+
     def with_server(self, host: str | None, port: int | None) -> Settings:
         """The same settings with a host/port given on the command line."""
         return replace(self, host=host or self.host, port=port or self.port)

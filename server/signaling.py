@@ -134,6 +134,10 @@ async def _handle(
         await room.send(other, {"type": "p2p", "data": body["data"]})
     elif message.type == "p2p-state":
         await room.p2p_state(peer, body["state"])
+        await room.broadcast(
+            {"type": "peer-connection", "state": body["state"], "peer": peer.public()},
+            exclude=peer,
+        )
     elif message.type == "media":
         peer.audio_on, peer.video_on = body["audio"], body["video"]
         await room.broadcast({"type": "peer-media", "peer": peer.public()}, exclude=peer)

@@ -9,6 +9,7 @@ may see it but not do this). State-changing methods also need the CSRF token.
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from server.auth import SESSION_COOKIE, Viewer, resolve_session, unsign
-from server.security import csrf_matches
+from server.security import csrf_matches, session_csrf
 from server.services import in_db, services
 
 Access = Literal["public", "member", "admin", "object"]
@@ -64,7 +65,11 @@ async def csrf_ok(request: Request) -> bool:
         form = await request.form()
         value = form.get("csrf_token")
         submitted = value if isinstance(value, str) else None
-    return csrf_matches(services(request).secret_key, request.cookies.get("tandem_csrf"), submitted)
+    key = services(request).secret_key
+    bound = session_csrf(key, request.cookies.get(SESSION_COOKIE))
+    if bound is not None:
+        return submitted is not None and hmac.compare_digest(bound, submitted)
+    return csrf_matches(key, request.cookies.get("tandem_csrf"), submitted)
 
 
 def _guard(

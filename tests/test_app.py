@@ -1,8 +1,13 @@
-"""The web app end to end: pages, the JSON API, exports, search and static files."""
+"""The web app end to end: pages, the JSON API, exports, search and static files.
+
+Every check runs twice, logged in as the person entitled to the sessions: an admin reading
+imports that belong to no mentorship, and a mentor reading their own mentorship's sessions.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,14 +16,24 @@ import pytest
 from starlette.testclient import TestClient
 
 from media.transcript import Transcript, Utterance, Word
-from server.app import create_app
 from server.db.engine import Database
 from server.db.store import save_transcript
 from server.settings import Settings
+from tests.auth_helpers import Account, add_account, make_mentorship, running
 
 SCRIPT = "<script>alert(1)</script>"
 SUMMARY_KEYS = {"id", "title", "status", "held_at", "duration_s", "speakers", "model", "url"}
 SUMMARY_KEYS |= {"utterance_count"}
+#: In a list of sessions, each says how much of it the viewer may read.
+LISTED_KEYS = SUMMARY_KEYS | {"access"}
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who reads the sessions, and the mentorship they are saved to (None: an import)."""
+
+    account: Account
+    mentorship_id: int | None
 
 
 @dataclass(frozen=True)
@@ -27,24 +42,36 @@ class Saved:
     career: int
 
 
+@pytest.fixture(params=["admin", "mentor"])
+def owner(request: pytest.FixtureRequest, database: Database) -> Owner:
+    if request.param == "admin":
+        return Owner(add_account(database, "admin@example.com", "Ada Admin", "admin"), None)
+    mentor = add_account(database, "mentor@example.com", "Marta Mentor", "mentor")
+    mentee = add_account(database, "mentee@example.com", "Milo Mentee", "mentee")
+    return Owner(mentor, make_mentorship(database, mentor, mentee))
+
+
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
+def client(settings: Settings, owner: Owner) -> Iterator[TestClient]:
     # Server errors become responses, so "never 500" is checked on the status code.
-    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
-        yield test_client
+    with running(settings) as server:
+        yield server.logged_in(owner.account)
 
 
-def _save(database: Database, title: str, held_at: datetime, lines: list[Utterance]) -> int:
+def _save(
+    database: Database, owner: Owner, title: str, held_at: datetime, lines: list[Utterance]
+) -> int:
     speakers = list(dict.fromkeys(u.speaker for u in lines))
     transcript = Transcript(90.0, speakers, "tiny.en", "en", lines)
     with database.sessions() as db:
-        return save_transcript(db, transcript, title, held_at)
+        return save_transcript(db, transcript, title, held_at, owner.mentorship_id)
 
 
 @pytest.fixture
-def saved(database: Database) -> Saved:
+def saved(database: Database, owner: Owner) -> Saved:
     sync = _save(
         database,
+        owner,
         "Weekly sync",
         datetime(2026, 1, 5, 10, 0, tzinfo=UTC),
         [
@@ -55,6 +82,7 @@ def saved(database: Database) -> Saved:
     )
     career = _save(
         database,
+        owner,
         f"Career {SCRIPT}",
         datetime(2026, 2, 10, 15, 30, tzinfo=UTC),
         [
@@ -69,18 +97,20 @@ def test_home_shows_an_empty_state_without_sessions(client: TestClient) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "No saved sessions yet" in response.text
+    assert "No sessions yet." in response.text
     assert "/sessions/" not in response.text
 
 
 def test_home_lists_sessions_newest_first(saved: Saved, client: TestClient) -> None:
-    page = client.get("/").text
-    assert "No saved sessions yet" not in page
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.text
+    assert "No sessions yet." not in page
     sync_link = f'<a href="/sessions/{saved.sync}">Weekly sync</a>'
     career_link = f'<a href="/sessions/{saved.career}">Career &lt;script&gt;'
     assert sync_link in page and career_link in page
     assert page.index(career_link) < page.index(sync_link)
-    assert "2026-01-05" in page and "mentor, mentee" in page
+    assert "2026-01-05" in page and "2026-02-10" in page
     assert SCRIPT not in page
 
 
@@ -89,6 +119,7 @@ def test_session_page_shows_the_transcript(saved: Saved, client: TestClient) -> 
     assert response.status_code == 200
     page = response.text
     assert "<h1>Weekly sync</h1>" in page
+    assert "2026-01-05" in page and "mentor, mentee" in page
     assert '<span class="time">01:05</span>' in page
     assert '<span class="speaker">mentee</span>' in page
     assert '<span class="text">The deploy failed, we rolled back.</span>' in page
@@ -102,6 +133,7 @@ def test_session_page_escapes_transcript_html(saved: Saved, client: TestClient) 
     assert SCRIPT not in page and "<script" not in page
     assert f"<h1>Career {escaped}</h1>" in page
     assert f"<title>Career {escaped} · Tandem</title>" in page
+    assert f"eve {escaped}, bob" in page
     assert f'<span class="speaker">eve {escaped}</span>' in page
     assert f'<span class="text">I typed {escaped} into the deploy form.</span>' in page
 
@@ -111,19 +143,25 @@ def test_unknown_session_page_is_a_404_page(saved: Saved, client: TestClient, ra
     response = client.get(f"/sessions/{raw}")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
-    assert "<h1>Not found</h1>" in response.text and "no session" in response.text
+    assert "<h1>Not found</h1>" in response.text
+    assert re.search(r"no (such )?session", response.text)
 
 
 def test_healthz(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "model": "tiny.en"}
+    body = response.json()
+    assert {key: body[key] for key in ("status", "database", "model")} == {
+        "status": "ok",
+        "database": "ok",
+        "model": "tiny.en",
+    }
 
 
 def test_api_sessions_lists_summaries(saved: Saved, client: TestClient) -> None:
     sessions = client.get("/api/sessions").json()["sessions"]
     assert [s["id"] for s in sessions] == [saved.career, saved.sync]
-    assert all(set(s) == SUMMARY_KEYS for s in sessions)
+    assert all(set(s) == LISTED_KEYS for s in sessions)
     assert sessions[1] == {
         "id": saved.sync,
         "title": "Weekly sync",
@@ -134,6 +172,7 @@ def test_api_sessions_lists_summaries(saved: Saved, client: TestClient) -> None:
         "utterance_count": 3,
         "model": "tiny.en",
         "url": f"/sessions/{saved.sync}",
+        "access": "full",
     }
 
 
@@ -158,7 +197,7 @@ def test_api_unknown_session_is_a_json_404(saved: Saved, client: TestClient, raw
     for path in (f"/api/sessions/{raw}", f"/api/sessions/{raw}/export.vtt"):
         response = client.get(path)
         assert response.status_code == 404, path
-        assert "no session" in response.json()["error"]
+        assert re.search(r"no (such )?session", response.json()["error"])
 
 
 @pytest.mark.parametrize(
@@ -258,10 +297,11 @@ def test_api_search_rejects_bad_paging(
 
 
 def test_api_search_survives_text_that_looks_like_mark_tags(
-    database: Database, client: TestClient
+    database: Database, owner: Owner, client: TestClient
 ) -> None:
     said = "Close the </mark> tag, then deploy."
-    _save(database, "Markup", datetime(2026, 1, 1, tzinfo=UTC), [Utterance("dev", 0, 1, said)])
+    markup = [Utterance("dev", 0, 1, said)]
+    _save(database, owner, "Markup", datetime(2026, 1, 1, tzinfo=UTC), markup)
     response = client.get("/api/search", params={"q": "deploy"})
     assert response.status_code == 200
     [hit] = response.json()["results"]

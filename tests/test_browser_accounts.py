@@ -55,10 +55,10 @@ def test_setup_invite_login_and_privacy(
         admin.screenshot(path=screenshot_path("admin-people"), full_page=True)
 
         admin.goto(f"{base}/admin/mentorships")
-        for mentor, mentee in (("mira@example.org", "tom@example.org"),
-                               ("otto@example.org", "pia@example.org")):  # fmt: skip
-            admin.select_option("select[name=mentor]", mentor)
-            admin.select_option("select[name=mentee]", mentee)
+        for mentor_email, mentee_email in (("mira@example.org", "tom@example.org"),
+                                           ("otto@example.org", "pia@example.org")):  # fmt: skip
+            admin.select_option("select[name=mentor]", mentor_email)
+            admin.select_option("select[name=mentee]", mentee_email)
             admin.click("text=Create mentorship")
         assert admin.locator("table.sessions tbody tr").count() == 2
         admin.screenshot(path=screenshot_path("admin-mentorships"), full_page=True)

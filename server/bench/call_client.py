@@ -140,6 +140,8 @@ class ScriptedParticipant:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _answers: dict[str, asyncio.Future[str]] = field(default_factory=dict)
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Set when the server closed the signaling connection.
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
     speech: SpeechTrack | None = None
 
     async def start(self) -> None:
@@ -161,8 +163,14 @@ class ScriptedParticipant:
 
     async def _read(self) -> None:
         assert self._socket is not None
+        try:
+            await self._read_messages(self._socket)
+        finally:
+            self.closed.set()
+
+    async def _read_messages(self, socket: ClientConnection) -> None:
         with contextlib.suppress(Exception):
-            async for raw in self._socket:
+            async for raw in socket:
                 message = json.loads(raw)
                 self.messages.append(message)
                 self._arrived.set()

@@ -1,0 +1,182 @@
+"""Calls with scripted aiortc participants against a real `tandem serve` process: joins and
+leaves leave nothing behind, vanished browsers are cleaned up, shutdown ends calls."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from media.audio import SAMPLE_RATE_HZ
+from server.auth import add_person, load_secret_key, sign, start_session
+from server.bench.call_client import ScriptedParticipant
+from server.db.calls import start_session as start_call
+from server.db.engine import Database
+from server.db.tables import Participant, Session
+from server.directory import create_mentorship
+from server.settings import Settings
+from tests.browser import serve
+
+
+@dataclass(frozen=True)
+class Call:
+    ws_url: str
+    cookies: dict[str, str]
+    session_id: int
+    settings: Settings
+
+
+def _prepare(settings: Settings) -> tuple[int, dict[str, str]]:
+    database = Database.open(settings.database_url)
+    try:
+        with database.sessions() as db:
+            people = {
+                role: add_person(db, f"{role}@example.org", role.title(), role)
+                for role in ("mentor", "mentee")
+            }
+            outsider = add_person(db, "out@example.org", "Out Sider", "mentee")
+            mentorship = create_mentorship(db, "mentor@example.org", "mentee@example.org")
+            session_id = start_call(db, mentorship).id
+            tokens = {role: start_session(db, p) for role, p in people.items()}
+            tokens["outsider"] = start_session(db, outsider)
+    finally:
+        database.close()
+    key = load_secret_key(settings.data_dir, None)
+    return session_id, {role: f"tandem_session={sign(key, t)}" for role, t in tokens.items()}
+
+
+def _health(base: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+        calls: dict[str, Any] = json.load(response)["calls"]
+        return calls
+
+
+def _tone(seconds: float) -> np.ndarray[Any, np.dtype[np.float32]]:
+    t = np.arange(int(seconds * SAMPLE_RATE_HZ)) / SAMPLE_RATE_HZ
+    return (0.2 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+
+
+@pytest.fixture
+def call_env(env: dict[str, str]) -> dict[str, str]:
+    return {**env, "TANDEM_ROOM_GRACE_S": "1", "TANDEM_MEDIA_MODE": "relay"}
+
+
+@pytest.mark.slow
+def test_twenty_joins_and_leaves_leave_nothing_behind(
+    call_env: dict[str, str], tmp_path: Path
+) -> None:
+    settings = Settings.from_env(call_env)
+    session_id, cookies = _prepare(settings)
+    with serve(call_env, tmp_path) as server:
+        base = server.base_url
+        url = base.replace("http", "ws") + f"/ws/sessions/{session_id}"
+        baseline = _health(base)["tasks"]
+
+        async def run() -> list[dict[str, Any]]:
+            host = ScriptedParticipant(url, cookies["mentor"], _tone(2.0), loop_audio=True)
+            await host.start()
+            seen = []
+            for k in range(20):
+                guest = ScriptedParticipant(url, cookies["mentee"], _tone(1.0), loop_audio=True)
+                await guest.start()
+                await host.wait_for("peer-joined")
+                await asyncio.sleep(0.6)  # some audio flows
+                # Half leave politely, half vanish (socket and connections just drop).
+                await guest.close(leave=k % 2 == 0)
+                await asyncio.sleep(0.3)
+                seen.append(_health(base))
+                host.messages.clear()
+            await host.close()
+            return seen
+
+        during = asyncio.run(run())
+        assert all(s["participants"] == 1 for s in during), during
+        assert all(s["peer_connections"] == 2 for s in during), during  # the host's two legs
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(asyncio.sleep(2.0))  # the empty room's grace period
+        finally:
+            loop.close()
+        after = _health(base)
+        assert after["rooms"] == 0 and after["peer_connections"] == 0, after
+        assert after["tasks"] <= baseline + 1, (baseline, after)
+
+    database = Database.open(settings.database_url)
+    try:
+        with database.sessions() as db:
+            session = db.get(Session, session_id)
+            assert session is not None and session.status == "ended"
+            mentee = db.query(Participant).filter_by(session_id=session_id, speaker="mentee").one()
+            # Audio from all twenty connections was received and counted.
+            assert mentee.left_at is not None and mentee.audio_received_s > 4
+    finally:
+        database.close()
+
+
+def test_outsiders_are_refused_during_the_handshake(
+    call_env: dict[str, str], tmp_path: Path
+) -> None:
+    settings = Settings.from_env(call_env)
+    session_id, cookies = _prepare(settings)
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
+
+    with serve(call_env, tmp_path) as server:
+        url = server.base_url.replace("http", "ws") + f"/ws/sessions/{session_id}"
+
+        async def attempt(cookie: str | None, origin: str | None = None) -> int:
+            headers = {"Cookie": cookie} if cookie else {}
+            if origin:
+                headers["Origin"] = origin
+            try:
+                async with connect(url, additional_headers=headers):
+                    return 101
+            except InvalidStatus as refused:
+                return refused.response.status_code
+
+        assert asyncio.run(attempt(None)) == 403
+        assert asyncio.run(attempt(cookies["outsider"])) == 403
+        assert asyncio.run(attempt(cookies["mentee"], origin="https://evil.example")) == 403
+        assert asyncio.run(attempt(cookies["mentee"])) == 101
+        assert _health(server.base_url)["peer_connections"] == 0
+
+
+@pytest.mark.slow
+def test_server_shutdown_ends_calls_and_closes_connections(
+    call_env: dict[str, str], tmp_path: Path
+) -> None:
+    settings = Settings.from_env(call_env)
+    session_id, cookies = _prepare(settings)
+    with serve(call_env, tmp_path) as server:
+        url = server.base_url.replace("http", "ws") + f"/ws/sessions/{session_id}"
+
+        async def run() -> None:
+            a = ScriptedParticipant(url, cookies["mentor"], _tone(1.0), loop_audio=True)
+            b = ScriptedParticipant(url, cookies["mentee"], _tone(1.0), loop_audio=True)
+            await a.start()
+            await b.start()
+            await asyncio.sleep(1.0)
+            assert _health(server.base_url)["peer_connections"] == 4
+            server.process.send_signal(signal.SIGTERM)
+            # The server closes both signaling connections as it goes down.
+            await asyncio.wait_for(asyncio.gather(a.closed.wait(), b.closed.wait()), 15)
+            await a.close(leave=False)
+            await b.close(leave=False)
+
+        asyncio.run(run())
+        server.process.wait(timeout=20)  # uvicorn re-raises SIGTERM after shutting down
+    database = Database.open(settings.database_url)
+    try:
+        with database.sessions() as db:
+            session = db.get(Session, session_id)
+            assert session is not None and session.status == "ended"
+            assert session.duration_s is not None and session.duration_s > 1
+    finally:
+        database.close()

@@ -1,0 +1,47 @@
+"""The signaling protocol: every malformed message gets a clear, specific error."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from server.protocol import MAX_MESSAGE_BYTES, ProtocolError, parse
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("not json", "bad-json"),
+        ("[1, 2]", "bad-message"),
+        (json.dumps({"kind": "join"}), "unknown-type"),
+        (json.dumps({"type": "teleport"}), "unknown-type"),
+        (json.dumps({"type": "join"}), "bad-message"),
+        (json.dumps({"type": "join", "v": True}), "bad-message"),
+        (json.dumps({"type": "join", "v": 2}), "bad-version"),
+        (json.dumps({"type": "offer", "leg": "side", "sdp": "v=0\r\n"}), "bad-message"),
+        (json.dumps({"type": "offer", "leg": "uplink", "sdp": "hello"}), "bad-sdp"),
+        (json.dumps({"type": "offer", "leg": "uplink"}), "bad-message"),
+        (json.dumps({"type": "p2p", "data": "x"}), "bad-message"),
+        (json.dumps({"type": "p2p-state", "state": "melting"}), "bad-message"),
+        (json.dumps({"type": "media", "audio": "yes", "video": True}), "bad-message"),
+        (json.dumps({"type": "chat", "text": "   "}), "bad-message"),
+        (json.dumps({"type": "chat", "text": "x" * 2001}), "bad-message"),
+        ("x" * (MAX_MESSAGE_BYTES + 1), "too-large"),
+        (b"\x00\x01", "bad-message"),
+    ],
+)
+def test_malformed_messages_get_specific_errors(raw: str | bytes, code: str) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        parse(raw)
+    assert caught.value.code == code
+    reply = caught.value.to_json()
+    assert reply["type"] == "error" and reply["message"]
+
+
+def test_good_messages_pass() -> None:
+    assert parse(json.dumps({"type": "join", "v": 1, "record": True})).body["record"] is True
+    offer = parse(json.dumps({"type": "offer", "leg": "relay", "sdp": "v=0\r\no=- 1 1 IN"}))
+    assert offer.type == "offer"
+    chat = parse(json.dumps({"type": "chat", "text": "  see https://example.org  "}))
+    assert chat.body["text"] == "see https://example.org"
