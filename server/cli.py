@@ -406,6 +406,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 # -- bench ---------------------------------------------------------------------------------
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from server.bench import actions as bench_actions
+    from server.bench import call as bench_call
     from server.bench import talk as bench_talk
     from server.bench import transcribe as bench_transcribe
 
@@ -413,6 +414,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         "transcribe": bench_transcribe.run,
         "actions": bench_actions.run,
         "talk": bench_talk.run,
+        "call": bench_call.run,
     }
     return benches[args.bench](args, settings)
 
@@ -523,12 +525,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="measure speed, memory and accuracy")
     bench_sub = bench.add_subparsers(dest="bench", required=True, metavar="WHAT")
     from server.bench import actions as bench_actions
+    from server.bench import call as bench_call
     from server.bench import talk as bench_talk
     from server.bench import transcribe as bench_transcribe
 
     bench_transcribe.add_parser(bench_sub)
     bench_actions.add_parser(bench_sub)
     bench_talk.add_parser(bench_sub)
+    bench_call.add_parser(bench_sub)
     bench.set_defaults(run=cmd_bench)
     return parser
 

@@ -41,6 +41,7 @@ from server.db.calls import (
     participant_left,
 )
 from server.db.engine import Database
+from server.sdp import UPLINK_PTIME_MS, with_opus_ptime
 from server.settings import Settings
 
 log = logging.getLogger("tandem.rooms")
@@ -328,7 +329,8 @@ class Room:
                     peer.relay_pc = None
                 raise ValueError(f"{type(exc).__name__}: {exc}") from exc
             self._wire_relay()
-            return pc.localDescription.sdp
+            answer = pc.localDescription.sdp
+            return with_opus_ptime(answer, UPLINK_PTIME_MS) if leg == "uplink" else answer
 
     def _on_track(self, peer: Peer, leg: str, track: MediaStreamTrack) -> None:
         label = f"session {self.info.session_id} {peer.role} {leg} {track.kind}"

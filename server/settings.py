@@ -113,6 +113,8 @@ class Settings:
     #: In auto mode, relay when peer-to-peer has not connected after this many seconds.
     p2p_timeout_s: float
     recordings_dir: Path
+    #: Transcribe calls while they happen (captions, live balance); off leaves only the media.
+    live_transcription: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -147,6 +149,7 @@ class Settings:
             room_grace_s=_float(env, "TANDEM_ROOM_GRACE_S", 30.0, 0.0, 3600.0),
             p2p_timeout_s=_float(env, "TANDEM_P2P_TIMEOUT_S", 15.0, 1.0, 600.0),
             recordings_dir=data_dir / "recordings",
+            live_transcription=_choice(env, "TANDEM_LIVE_TRANSCRIPTION", ("1", "0"), "1") == "1",
             session_idle_s=_float(env, "TANDEM_SESSION_IDLE_S", 8 * 3600.0, 60.0, 90 * 86400.0),
             invite_ttl_s=_float(env, "TANDEM_INVITE_TTL_S", 72 * 3600.0, 60.0, 90 * 86400.0),
             https=(env.get("TANDEM_PUBLIC_URL") or "").startswith("https://"),

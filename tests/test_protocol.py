@@ -45,3 +45,16 @@ def test_good_messages_pass() -> None:
     assert offer.type == "offer"
     chat = parse(json.dumps({"type": "chat", "text": "  see https://example.org  "}))
     assert chat.body["text"] == "see https://example.org"
+
+
+def test_uplink_answers_ask_for_60_ms_opus_packets() -> None:
+    from server.sdp import with_opus_ptime
+
+    answer = (
+        "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\n"
+        "a=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n"
+    )
+    edited = with_opus_ptime(answer, 60)
+    assert "a=rtpmap:111 opus/48000/2\r\na=ptime:60\r\n" in edited
+    assert edited.count("a=ptime") == 1
+    assert with_opus_ptime(edited, 20) == edited  # an existing ptime is kept

@@ -27,6 +27,24 @@ FRAME_S = 0.02
 RATE_48K = 48_000
 
 
+def packetize_like_a_browser(ptime_ms: int) -> None:
+    """Make this process's aiortc senders emit Opus packets of ``ptime_ms`` (aiortc always
+    sends 20 ms; Chrome follows the ptime in Tandem's answer). For the scripted clients only."""
+    from aiortc.codecs import opus
+
+    original_init = opus.OpusEncoder.__init__
+
+    def init(self: opus.OpusEncoder) -> None:
+        original_init(self)
+        samples = RATE_48K * ptime_ms // 1000
+        self.codec.options = {"application": "voip", "frame_duration": str(ptime_ms)}
+        self.resampler = av.AudioResampler(
+            format="s16", layout="stereo", rate=RATE_48K, frame_size=samples
+        )
+
+    opus.OpusEncoder.__init__ = init  # type: ignore[method-assign]
+
+
 def to_48k_frames(audio_16k: FloatAudio) -> list[np.ndarray[Any, np.dtype[np.int16]]]:
     """20 ms s16 mono frames at 48 kHz, ready to send."""
     frame = av.AudioFrame.from_ndarray(
