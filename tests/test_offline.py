@@ -7,6 +7,7 @@ allowed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import subprocess
@@ -16,16 +17,24 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import numpy as np
+
+from server.bench.call_client import ScriptedParticipant
+from server.settings import Settings
 from tests.conftest import DialogueFiles
+from tests.test_calls import _prepare as prepare_call
 
 HOOKED = """
 import json, os, sys
 _log = open(os.environ["TANDEM_NET_LOG"], "a", buffering=1)
 _WATCHED = {"socket.connect", "socket.getaddrinfo", "socket.gethostbyname",
             "socket.gethostbyaddr", "socket.sendto", "socket.sendmsg", "urllib.Request"}
+_TO = {"socket.connect", "socket.sendto", "socket.sendmsg"}
 def _hook(event, args):
     if event in _WATCHED:
-        _log.write(json.dumps([event, repr(args)]) + "\\n")
+        # For sends and connects, log only where they go (not the local socket's address).
+        shown = repr(args[1]) if event in _TO and len(args) > 1 else repr(args)
+        _log.write(json.dumps([event, shown]) + "\\n")
 sys.addaudithook(_hook)
 if sys.argv[1] == "--probe":
     import socket
@@ -83,9 +92,26 @@ def _free_port() -> int:
         return port
 
 
-def test_serve_stays_offline(tmp_path: Path, env: dict[str, str]) -> None:
+def _own_addresses() -> set[str]:
+    """This machine's interface addresses: ICE checks between local peers go there."""
+    found = set()
+    for family, target in ((socket.AF_INET, "192.0.2.1"), (socket.AF_INET6, "2001:db8::1")):
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.connect((target, 9))  # picks the outgoing interface; sends nothing
+                found.add(probe.getsockname()[0])
+            except OSError:
+                pass
+    for info in socket.getaddrinfo(socket.gethostname(), None):
+        found.add(str(info[4][0]))
+    return found
+
+
+def test_serve_and_a_call_stay_offline(tmp_path: Path, env: dict[str, str]) -> None:
     log = tmp_path / "net.log"
     port = _free_port()
+    env = {**env, "TANDEM_MEDIA_MODE": "relay", "TANDEM_ROOM_GRACE_S": "1"}
+    session_id, cookies = prepare_call(Settings.from_env(env))
     server = subprocess.Popen(
         _hooked(["serve", "--port", str(port)]),
         env={**env, "TANDEM_NET_LOG": str(log)},
@@ -111,7 +137,28 @@ def test_serve_stays_offline(tmp_path: Path, env: dict[str, str]) -> None:
             except urllib.error.HTTPError as error:
                 got = error.code
             assert got == status, path
+
+        # A relayed call: ICE, DTLS and RTP between this machine's own addresses only.
+        url = f"ws://127.0.0.1:{port}/ws/sessions/{session_id}"
+
+        async def call() -> None:
+            tone = np.zeros(16000, dtype=np.float32)
+            people = [
+                ScriptedParticipant(url, cookies[role], tone, loop_audio=True)
+                for role in ("mentor", "mentee")
+            ]
+            for person in people:
+                await person.start()
+            await asyncio.sleep(2.0)
+            assert all(p.received.video_frames > 0 for p in people)
+            for person in people:
+                await person.close()
+
+        asyncio.run(call())
     finally:
         server.terminate()
         server.wait(timeout=30)
-    assert _outbound(log) == []
+    own = _own_addresses()
+    outbound = [e for e in _outbound(log) if not any(e[1].startswith(f"('{a}'") for a in own)]
+    assert outbound == []
+    assert any(e[0] == "socket.sendto" for e in _outbound(log)), "the call's ICE was seen"
