@@ -3,7 +3,8 @@
 Fed frame by frame by the track's fanout (48 kHz stereo s16 from aiortc), it resamples,
 places samples by count (the network jitters; the audio does not) and fills real gaps — when
 packets stop for longer than ``max_drift_s`` — with silence so that sample index / 16000 stays
-the session time. Samples go to a bounded ring buffer and to listeners (the live pipeline, the
+the session time; audio arriving faster than real time (a misbehaving client) is refused.
+Samples go to a bounded ring buffer and to listeners (the live pipeline, the
 recorder). Per frame this is microseconds of work, fine on the event loop.
 """
 
@@ -32,11 +33,15 @@ class AudioTap:
         clock: SessionClock,
         capacity_s: float = 120.0,
         max_drift_s: float = 0.5,
+        max_ahead_s: float = 1.0,
     ) -> None:
         self.speaker = speaker
         self.clock = clock
         self.ring = SampleRing(int(capacity_s * SAMPLE_RATE_HZ))
         self.max_drift_s = max_drift_s
+        self.max_ahead_s = max_ahead_s
+        #: Seconds of audio refused because the sender ran ahead of real time.
+        self.refused_s = 0.0
         self._resampler = Resampler16k(keep_channels=False)
         self._listeners: list[AudioListener] = []
         self.first_sample_s: float | None = None
@@ -69,6 +74,11 @@ class AudioTap:
             self.ring.end = start
         else:
             behind = (now - duration) - self.position_s
+            if -behind > self.max_ahead_s:
+                # Faster than real time: no microphone does that. Refusing it keeps memory
+                # and the transcription queue bounded whatever a client sends.
+                self.refused_s += duration
+                return
             if behind > self.max_drift_s:
                 gap = round(behind * SAMPLE_RATE_HZ)
                 self._emit(self.ring.end, np.zeros(gap, dtype=np.float32))

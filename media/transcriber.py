@@ -42,6 +42,11 @@ class DecodeOptions:
     #: Silence kept after the audio in a window shorter than 30 s; None pads to 30 s as Whisper
     #: was trained. See :func:`_trimmed_window`.
     window_tail_s: float | None = 4.0
+    #: Decoding temperatures; more than one lets Whisper retry a failed decode hotter (slow).
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    #: Cap on tokens per second of audio (None: Whisper's own limit). Live captions use it so a
+    #: looping decode cannot hold the queue for seconds.
+    max_tokens_per_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,33 @@ def transcribe_track(
         _window_tail_frames.reset(token)
 
 
+def _token_cap(options: DecodeOptions, seconds: float) -> int | None:
+    if options.max_tokens_per_s is None:
+        return None
+    return min(440, int(options.max_tokens_per_s * seconds) + 12)
+
+
+def transcribe_text(model: LoadedModel, audio: FloatAudio, options: DecodeOptions) -> str:
+    """Just the words of a short piece of audio (live partial captions): no word timings."""
+    tail = None if options.window_tail_s is None else round(options.window_tail_s * _FRAMES_PER_S)
+    token = _window_tail_frames.set(tail)
+    try:
+        segments, _ = model.whisper.transcribe(
+            audio,
+            language=options.language,
+            beam_size=options.beam_size,
+            word_timestamps=False,
+            condition_on_previous_text=False,
+            vad_filter=False,
+            without_timestamps=True,
+            temperature=list(options.temperatures),
+            max_new_tokens=_token_cap(options, len(audio) / SAMPLE_RATE_HZ),
+        )
+        return " ".join(s.text.strip() for s in segments).strip()
+    finally:
+        _window_tail_frames.reset(token)
+
+
 def _decode(
     model: LoadedModel,
     joined: FloatAudio,
@@ -158,6 +190,8 @@ def _decode(
         word_timestamps=options.word_timestamps,
         condition_on_previous_text=options.condition_on_previous_text,
         vad_filter=False,
+        temperature=list(options.temperatures),
+        max_new_tokens=_token_cap(options, len(joined) / SAMPLE_RATE_HZ),
     )
     joined_s = joined.size / SAMPLE_RATE_HZ
     decoded: list[DecodedSegment] = []

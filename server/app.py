@@ -53,7 +53,22 @@ async def healthz(request: Request) -> Response:
         "database": "ok",
         "model": shared.settings.model,
         "calls": {**shared.calls.stats(), "tasks": len(asyncio.all_tasks())},
+        "live": shared.live.stats(),
+        "refining": shared.refiner.current,
+        "loop_lag": shared.loop_watch.summary(),
+        "rss_mb": round(_rss_mb(), 1),
     })  # fmt: skip
+
+
+def _rss_mb() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _wants_json(request: Request) -> bool:
@@ -122,10 +137,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             stale = interrupted(db)
         if stale:
             log.warning("calls left live by a previous server are now interrupted: %s", stale)
+            for session_id in stale:
+                await asyncio.to_thread(shared.refiner.enqueue, session_id)
+        await shared.start()
         try:
             yield {"services": shared}
         finally:
-            await shared.calls.close_all()
+            await shared.stop()
             shared.close()
 
     return Starlette(

@@ -49,8 +49,12 @@ async def call(request: Request, viewer: Viewer | None) -> Response:
             raise HTTPException(403 if known else 404, "only the mentor and the mentee join calls")
         m = session.mentorship
         other = m.mentee if who.person_id == m.mentor_id else m.mentor
-        return {"session": session, "other": other, "ended": session.status in ("ended",
-                "interrupted", "imported")}  # fmt: skip
+        return {
+            "session": session,
+            "other": other,
+            "my_role": "mentor" if who.person_id == m.mentor_id else "mentee",
+            "ended": session.status in ("ended", "interrupted", "imported"),
+        }
 
     context = await in_db(request, work)
     context["media_mode"] = services(request).settings.media_mode

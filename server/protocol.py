@@ -18,12 +18,13 @@ MAX_CHAT_CHARS = 2000
 
 # type → {field: (python type, required)}
 SCHEMAS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
-    "join": {"v": (int, True), "record": (bool, False)},
+    "join": {"v": (int, True), "record": (bool, False), "language": (str, False)},
     "offer": {"leg": (str, True), "sdp": (str, True)},
     "p2p": {"data": (dict, True)},
     "p2p-state": {"state": (str, True)},
     "media": {"audio": (bool, True), "video": (bool, True)},
     "chat": {"text": (str, True)},
+    "dismiss-cue": {"id": (int, True)},
     "leave": {},
     "end": {},
     "ping": {},
@@ -80,6 +81,12 @@ def parse(raw: str | bytes) -> Message:
         raise ProtocolError(
             "bad-version", f"this server speaks protocol version {VERSION}, not {data['v']}", kind
         )
+    if (
+        kind == "join"
+        and "language" in data
+        and not (2 <= len(data["language"]) <= 8 and data["language"].replace("-", "").isalpha())
+    ):
+        raise ProtocolError("bad-message", "join: language must be an ISO code like en", kind)
     if kind == "offer":
         if data["leg"] not in LEGS:
             raise ProtocolError("bad-message", f"offer: leg must be one of {LEGS}", kind)

@@ -21,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
@@ -102,6 +102,8 @@ class Peer:
     audio_on: bool = True
     video_on: bool = True
     p2p_connected: bool = False
+    #: The language this person speaks (multilingual models); None: the model's default.
+    language: str | None = None
     chat_times: deque[float] = field(default_factory=lambda: deque(maxlen=CHAT_PER_10_S))
 
     def public(self) -> dict[str, Any]:
@@ -114,7 +116,14 @@ class Peer:
         }
 
 
-TapListener = Callable[["Room", Peer, AudioTap], None]
+class RoomObserver(Protocol):
+    """What the live pipeline hears from rooms (server.live.LiveTranscription)."""
+
+    async def tap_started(self, room: Room, peer: Peer, tap: AudioTap) -> None: ...
+
+    def tap_ended(self, room: Room, peer: Peer) -> None: ...
+
+    async def room_closed(self, room: Room) -> None: ...
 
 
 class Room:
@@ -124,7 +133,7 @@ class Room:
         settings: Settings,
         database: Database,
         on_closed: Callable[[Room], None],
-        on_tap: TapListener | None = None,
+        observer: RoomObserver | None = None,
     ) -> None:
         self.info = info
         self.settings = settings
@@ -136,10 +145,11 @@ class Room:
         self.closed = False
         self.recording = False
         self._on_closed = on_closed
-        self._on_tap = on_tap
+        self.observer = observer
         self._empty_timer: asyncio.Task[None] | None = None
         self._p2p_timer: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self.transcribing = bool(observer is not None and getattr(observer, "scheduler", None))
 
     def _spawn(self, work: Awaitable[None], name: str) -> None:
         """Run ``work`` in the background, keeping a reference until it is done."""
@@ -219,7 +229,7 @@ class Room:
                 "ice_servers": list(self.settings.ice_servers),
                 "session": {"id": self.info.session_id, "title": self.info.title},
                 "clock_s": round(self.clock.now(), 3),
-                "transcription": True,
+                "transcription": self.transcribing,
                 "chat": history,
             })  # fmt: skip
             if other is not None:
@@ -259,6 +269,9 @@ class Room:
         for fanout in (peer.audio, peer.video):
             if fanout is not None:
                 await fanout.stop()
+        if peer.tap is not None and self.observer is not None:
+            # Whatever was being said when the person left is transcribed and saved.
+            self.observer.tap_ended(self, peer)
         await asyncio.gather(
             *(close_connection(pc) for pc in (peer.uplink, peer.relay_pc) if pc is not None)
         )
@@ -339,10 +352,12 @@ class Room:
             if peer.audio is not None:
                 self._spawn(peer.audio.stop(), f"{label}: stop replaced track")
             peer.audio = fanout
-            if peer.tap is None or peer.tap.clock is not self.clock:
+            if peer.tap is None:
                 peer.tap = AudioTap(peer.role, self.clock)
-                if self._on_tap is not None:
-                    self._on_tap(self, peer, peer.tap)
+                if self.observer is not None:
+                    self._spawn(
+                        self.observer.tap_started(self, peer, peer.tap), f"{label}: live start"
+                    )
             fanout.on_frame(peer.tap.on_frame)
             self._start_recorder(peer)
         elif track.kind == "video" and leg == "relay":
@@ -440,14 +455,13 @@ class CallRegistry:
         self,
         settings: Settings,
         database: Database,
-        on_tap: TapListener | None = None,
+        observer: RoomObserver | None = None,
     ) -> None:
         self.settings = settings
         self.database = database
         self.rooms: dict[int, Room] = {}
         self._lock = asyncio.Lock()
-        self.on_tap = on_tap
-        self.on_room_closed: list[Callable[[Room], Awaitable[None] | None]] = []
+        self.observer = observer
         self._background: set[asyncio.Task[None]] = set()
 
     async def room_for(self, session_id: int) -> Room:
@@ -460,24 +474,26 @@ class CallRegistry:
                         return open_call(db, session_id)
 
                 info = await asyncio.to_thread(work)
-                room = Room(info, self.settings, self.database, self._closed, self.on_tap)
+                room = Room(info, self.settings, self.database, self._closed, self.observer)
                 self.rooms[session_id] = room
             return room
 
     def _closed(self, room: Room) -> None:
         if self.rooms.get(room.info.session_id) is room:
             del self.rooms[room.info.session_id]
-        for callback in self.on_room_closed:
-            result = callback(room)
-            if asyncio.iscoroutine(result):
-                task = asyncio.create_task(result, name=f"after room {room.info.session_id}")
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
+        if self.observer is not None:
+            task = asyncio.create_task(
+                self.observer.room_closed(room), name=f"after room {room.info.session_id}"
+            )
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     async def close_all(self) -> None:
         """Server shutdown: every call ends, every connection closes."""
         for room in list(self.rooms.values()):
             await room.end(None)
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     def stats(self) -> dict[str, int]:
         return {

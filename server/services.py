@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -13,6 +14,9 @@ from starlette.requests import HTTPConnection
 from server.auth import LoginLimiter, load_secret_key
 from server.db.engine import Database
 from server.db.search import TranscriptSearch, search_backend
+from server.live import LiveTranscription
+from server.loopwatch import LoopWatch
+from server.refine import Refiner
 from server.rooms import CallRegistry
 from server.settings import Settings
 
@@ -27,18 +31,39 @@ class Services:
     secret_key: bytes
     limiter: LoginLimiter
     calls: CallRegistry
+    live: LiveTranscription
+    refiner: Refiner
+    loop_watch: LoopWatch
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
         db = Database.open(settings.database_url)
+        live = LiveTranscription(settings, db)
+        refiner = Refiner(settings, db)
+        live.on_room_done.append(refiner.enqueue)
         return cls(
             settings=settings,
             db=db,
             search=search_backend(db.dialect),
             secret_key=load_secret_key(settings.data_dir, settings.secret_key),
             limiter=LoginLimiter(),
-            calls=CallRegistry(settings, db),
+            calls=CallRegistry(settings, db, observer=live),
+            live=live,
+            refiner=refiner,
+            loop_watch=LoopWatch(),
         )
+
+    async def start(self) -> None:
+        """Load the live model (off the loop), start the refiner and the loop watch."""
+        self.loop_watch.start()
+        await self.live.start()
+        await asyncio.to_thread(self.refiner.start)
+
+    async def stop(self) -> None:
+        await self.calls.close_all()
+        await self.live.close()
+        await asyncio.to_thread(self.refiner.close)
+        await self.loop_watch.stop()
 
     def close(self) -> None:
         self.db.close()

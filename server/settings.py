@@ -115,6 +115,8 @@ class Settings:
     recordings_dir: Path
     #: Transcribe calls while they happen (captions, live balance); off leaves only the media.
     live_transcription: bool
+    #: The model of the refinement pass after a call (None: the same as ``model``).
+    refine_model: str | None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -150,6 +152,7 @@ class Settings:
             p2p_timeout_s=_float(env, "TANDEM_P2P_TIMEOUT_S", 15.0, 1.0, 600.0),
             recordings_dir=data_dir / "recordings",
             live_transcription=_choice(env, "TANDEM_LIVE_TRANSCRIPTION", ("1", "0"), "1") == "1",
+            refine_model=env.get("TANDEM_REFINE_MODEL") or None,
             session_idle_s=_float(env, "TANDEM_SESSION_IDLE_S", 8 * 3600.0, 60.0, 90 * 86400.0),
             invite_ttl_s=_float(env, "TANDEM_INVITE_TTL_S", 72 * 3600.0, 60.0, 90 * 86400.0),
             https=(env.get("TANDEM_PUBLIC_URL") or "").startswith("https://"),
@@ -160,6 +163,10 @@ class Settings:
                 max_interruptions=_int(env, "TANDEM_TARGET_INTERRUPTIONS", 3, minimum=0),
             ),
         )
+
+    def spool_dir(self, session_id: int) -> Path:
+        """Where a call's audio waits for the refinement pass (deleted after it)."""
+        return self.data_dir / "spool" / f"session-{session_id}"
 
     @property
     def base_url(self) -> str:

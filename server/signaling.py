@@ -116,7 +116,10 @@ async def _handle(
             raise ProtocolError("out-of-order", "already joined", "join")
         if room.closed:
             raise ProtocolError("ended", "This session has ended.", "join")
-        return await room.join(viewer.person_id, websocket, bool(body.get("record", False)))
+        peer = await room.join(viewer.person_id, websocket, bool(body.get("record", False)))
+        if isinstance(body.get("language"), str):
+            peer.language = body["language"].lower()
+        return peer
     if peer is None:
         raise ProtocolError("out-of-order", f"send join before {message.type}", message.type)
     if message.type == "offer":
@@ -146,6 +149,10 @@ async def _handle(
             await room.chat(peer, body["text"])
         except ValueError as exc:
             raise ProtocolError("slow-down", str(exc), "chat") from None
+    elif message.type == "dismiss-cue":
+        live = services(websocket).live
+        if not await live.dismiss(room, peer, body["id"]):
+            raise ProtocolError("bad-message", "no such cue for you", "dismiss-cue")
     elif message.type == "leave":
         await room.leave(peer)
         return None

@@ -139,6 +139,13 @@ async function handle(message) {
       closeP2P();
       if (state.mode === "relay") await startRelay();
       break;
+    case "peer-connection":
+      if (message.state === "disconnected" || message.state === "failed") {
+        status(`${otherName}'s connection is unstable…`);
+      } else if (message.state === "connected") {
+        peerStatus();
+      }
+      break;
     case "peer-media":
       state.peer = message.peer;
       peerStatus();

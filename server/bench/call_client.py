@@ -66,13 +66,14 @@ def to_48k_frames(audio_16k: FloatAudio) -> list[np.ndarray[Any, np.dtype[np.int
 
 
 class SpeechTrack(MediaStreamTrack):
-    """Plays prepared audio in real time, then ends (or loops)."""
+    """Plays prepared audio in real time, then silence (or the audio again, looped)."""
 
     kind = "audio"
 
     def __init__(self, audio_16k: FloatAudio, loop: bool = False) -> None:
         super().__init__()
         self._frames = to_48k_frames(audio_16k)
+        self._silence = np.zeros_like(self._frames[0])
         self._repeat = loop
         self._index = 0
         self._began: float | None = None
@@ -85,17 +86,16 @@ class SpeechTrack(MediaStreamTrack):
             raise MediaStreamError
         if self._index >= len(self._frames):
             self.played.set()
-            if not self._repeat:
-                self.stop()
-                raise MediaStreamError
-            self._index = 0
+            if self._repeat:
+                self._index = 0
         if self._began is None:
             self._began = time.monotonic()
         sent = round(self.sent_s / FRAME_S)
         wait = self._began + sent * FRAME_S - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
-        pcm = self._frames[self._index]
+        # After the prepared audio, silence: a microphone keeps sending when nobody talks.
+        pcm = self._frames[self._index] if self._index < len(self._frames) else self._silence
         self._index += 1
         frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
         frame.sample_rate = RATE_48K

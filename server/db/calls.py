@@ -12,8 +12,18 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
 
+from media.cues import Cue
+from media.transcript import SpeechInterval, Utterance
 from server.db.store import NotFound, as_utc
-from server.db.tables import ChatMessage, Mentorship, Participant, Session
+from server.db.tables import (
+    ChatMessage,
+    CueRow,
+    Mentorship,
+    Participant,
+    Session,
+    SpeechRow,
+    UtteranceRow,
+)
 
 
 @dataclass(frozen=True)
@@ -173,3 +183,58 @@ def mark_interrupted(db: OrmSession) -> list[int]:
             session.duration_s = ((last or session.ended_at) - started).total_seconds()
     db.commit()
     return ids
+
+
+def save_live_utterances(db: OrmSession, session_id: int, utterances: list[Utterance]) -> list[int]:
+    """Final captions, stored the moment they are final (source "live")."""
+    participants = {
+        p.speaker: p.id
+        for p in db.scalars(select(Participant).where(Participant.session_id == session_id))
+    }
+    rows = [
+        UtteranceRow(
+            session_id=session_id,
+            participant_id=participants.get(u.speaker),
+            speaker=u.speaker,
+            start_s=u.start_s,
+            end_s=u.end_s,
+            text=u.text,
+            words=[w.to_json() for w in u.words],
+            source="live",
+        )
+        for u in utterances
+    ]
+    db.add_all(rows)
+    db.commit()
+    return [r.id for r in rows]
+
+
+def save_speech(db: OrmSession, session_id: int, intervals: list[SpeechInterval]) -> None:
+    db.add_all(
+        SpeechRow(session_id=session_id, speaker=i.speaker, start_s=i.start_s, end_s=i.end_s)
+        for i in intervals
+    )
+    db.commit()
+
+
+def save_cue(db: OrmSession, session_id: int, cue: Cue) -> int:
+    row = CueRow(
+        session_id=session_id,
+        at_s=cue.at_s,
+        speaker=cue.speaker,
+        kind=cue.kind,
+        message=cue.message,
+        value=cue.value,
+    )
+    db.add(row)
+    db.commit()
+    return row.id
+
+
+def dismiss_cue(db: OrmSession, session_id: int, cue_id: int, speaker: str) -> bool:
+    row = db.get(CueRow, cue_id)
+    if row is None or row.session_id != session_id or row.speaker != speaker:
+        return False
+    row.dismissed = True
+    db.commit()
+    return True

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
@@ -96,8 +96,23 @@ def save_transcript(
     return session.id
 
 
+def replace_analysis(
+    db: OrmSession, session_id: int, transcript: Transcript, analysis: Analysis
+) -> None:
+    """New talk figures and action items for a session (its cues, as shown, stay)."""
+    session = db.get(Session, session_id)
+    if session is None:
+        raise NotFound(f"no session {session_id}")
+    db.execute(delete(ActionItemRow).where(ActionItemRow.session_id == session_id))
+    _store_analysis(db, session, transcript, analysis, with_cues=False)
+
+
 def _store_analysis(
-    db: OrmSession, session: Session, transcript: Transcript, analysis: Analysis
+    db: OrmSession,
+    session: Session,
+    transcript: Transcript,
+    analysis: Analysis,
+    with_cues: bool = True,
 ) -> None:
     document = analysis.to_json(transcript)
     session.talk = {
@@ -119,6 +134,8 @@ def _store_analysis(
         )
         for item, json_item in zip(analysis.action_items, document["action_items"], strict=True)
     )
+    if not with_cues:
+        return
     db.add_all(
         CueRow(
             session_id=session.id,

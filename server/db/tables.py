@@ -95,6 +95,10 @@ class Session(Base):
     transcript_source: Mapped[str] = mapped_column(String(16), default="refined")
     #: The talk-balance figures (media.balance.TalkReport.to_json) with the targets used.
     talk: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    #: The refinement pass after a call: None (not needed), pending, running, done, failed.
+    refine_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    refine_progress: Mapped[float] = mapped_column(Float, default=0.0)
+    refine_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     mentorship: Mapped[Mentorship | None] = relationship(lazy="joined")

@@ -1,0 +1,215 @@
+"""The live ASR scheduler: one shared model, worker threads, finals before partials.
+
+- A **final** (a finished utterance) is never dropped: it waits its turn, first in line.
+- A **partial** (words so far of an utterance still being spoken) is superseded by the next
+  partial of the same stream while it waits, and shed altogether while finals are waiting:
+  under overload captions get fewer tentative words, never fewer sentences.
+- Results go to a callback (the caller hands them to its event loop); every counter is kept
+  in :class:`SchedulerStats` for logs and /healthz.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from media.audio import SAMPLE_RATE_HZ, FloatAudio
+from media.transcriber import DecodeOptions, LoadedModel, transcribe_text, transcribe_track
+from media.transcript import Utterance
+from media.vad import Interval
+
+log = logging.getLogger("tandem.asr")
+
+
+@dataclass(frozen=True)
+class Job:
+    kind: str  # "final" or "partial"
+    #: Which audio stream (one per person in a call): partials of a stream supersede each other.
+    stream: str
+    speaker: str
+    utterance: int
+    start_s: float
+    audio: FloatAudio
+    language: str | None
+    submitted: float = field(default_factory=time.monotonic)
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.audio) / SAMPLE_RATE_HZ
+
+
+@dataclass(frozen=True)
+class Result:
+    job: Job
+    #: Finals: the utterances (usually one) with words on the session clock.
+    utterances: list[Utterance]
+    #: Partials: the words so far.
+    text: str
+    started: float
+    finished: float
+
+
+@dataclass
+class SchedulerStats:
+    finals_done: int = 0
+    partials_done: int = 0
+    partials_superseded: int = 0
+    partials_shed: int = 0
+    busy_s: float = 0.0
+    worst_final_wait_s: float = 0.0
+
+    def to_json(self, queued_finals: int, queued_partials: int) -> dict[str, Any]:
+        return {
+            "finals_done": self.finals_done,
+            "partials_done": self.partials_done,
+            "partials_superseded": self.partials_superseded,
+            "partials_shed": self.partials_shed,
+            "queued_finals": queued_finals,
+            "queued_partials": queued_partials,
+            "busy_s": round(self.busy_s, 1),
+            "worst_final_wait_s": round(self.worst_final_wait_s, 2),
+        }
+
+
+class AsrScheduler:
+    def __init__(
+        self,
+        model: LoadedModel,
+        on_result: Callable[[Result], None],
+        workers: int = 1,
+        final_options: DecodeOptions | None = None,
+    ) -> None:
+        self.model = model
+        self.on_result = on_result
+        # Live: one greedy pass (no hotter retries) and a token cap, so one bad utterance
+        # costs a fraction of a second, not several; the refinement pass redoes it carefully.
+        self.final_options = final_options or DecodeOptions(
+            condition_on_previous_text=False, temperatures=(0.0,), max_tokens_per_s=8.0
+        )
+        self.stats = SchedulerStats()
+        self._finals: collections.deque[Job] = collections.deque()
+        self._partials: dict[str, Job] = {}
+        self._cond = threading.Condition()
+        self._closed = False
+        self._threads = [
+            threading.Thread(target=self._work, name=f"asr-{i}", daemon=True)
+            for i in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, job: Job) -> None:
+        with self._cond:
+            if job.kind == "final":
+                self._finals.append(job)
+                # The utterance is over: its pending partial is no use any more.
+                pending = self._partials.get(job.stream)
+                if pending is not None and pending.utterance <= job.utterance:
+                    del self._partials[job.stream]
+                    self.stats.partials_superseded += 1
+            else:
+                if job.stream in self._partials:
+                    self.stats.partials_superseded += 1
+                self._partials[job.stream] = job
+            self._cond.notify()
+
+    def queued(self) -> tuple[int, int]:
+        with self._cond:
+            return len(self._finals), len(self._partials)
+
+    def snapshot(self) -> dict[str, Any]:
+        finals, partials = self.queued()
+        return self.stats.to_json(finals, partials)
+
+    def close(self) -> None:
+        """Finish the finals already queued, then stop (blocks; call from a thread)."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=120)
+
+    def _next(self) -> Job | None:
+        with self._cond:
+            while True:
+                if self._finals:
+                    job = self._finals.popleft()
+                    wait = time.monotonic() - job.submitted
+                    self.stats.worst_final_wait_s = max(self.stats.worst_final_wait_s, wait)
+                    if self._partials and self._finals:
+                        # Finals are still waiting: partials would only delay them.
+                        self.stats.partials_shed += len(self._partials)
+                        log.warning(
+                            "ASR overloaded: %d finals waiting, %d partials shed",
+                            len(self._finals),
+                            len(self._partials),
+                        )
+                        self._partials.clear()
+                    return job
+                if self._closed:
+                    return None
+                if self._partials:
+                    # The oldest waiting stream first, so every speaker gets partials.
+                    stream = min(self._partials, key=lambda s: self._partials[s].submitted)
+                    return self._partials.pop(stream)
+                self._cond.wait()
+
+    def _work(self) -> None:
+        while (job := self._next()) is not None:
+            started = time.monotonic()
+            try:
+                if job.kind == "final":
+                    utterances = self._final(job)
+                    text = " ".join(u.text for u in utterances)
+                else:
+                    utterances, text = [], self._partial(job)
+            except Exception:  # a bad utterance must not stop captions for everyone
+                log.exception("transcribing %s %s failed", job.kind, job.stream)
+                continue
+            finished = time.monotonic()
+            self.stats.busy_s += finished - started
+            if job.kind == "final":
+                self.stats.finals_done += 1
+            else:
+                self.stats.partials_done += 1
+            try:
+                self.on_result(Result(job, utterances, text, started, finished))
+            except Exception:
+                log.exception("delivering an ASR result failed")
+
+    def _final(self, job: Job) -> list[Utterance]:
+        options = DecodeOptions(
+            beam_size=self.final_options.beam_size,
+            language=job.language,
+            word_timestamps=True,
+            condition_on_previous_text=False,
+            window_tail_s=self.final_options.window_tail_s,
+            temperatures=self.final_options.temperatures,
+            max_tokens_per_s=self.final_options.max_tokens_per_s,
+        )
+        whole = [Interval(0.0, job.duration_s)]
+        result = transcribe_track(self.model, job.audio, whole, job.speaker, options)
+        return [_shifted(u, job.start_s) for u in result.utterances]
+
+    def _partial(self, job: Job) -> str:
+        options = DecodeOptions(
+            language=job.language, window_tail_s=self.final_options.window_tail_s
+        )
+        return transcribe_text(self.model, job.audio, options)
+
+
+def _shifted(utterance: Utterance, offset_s: float) -> Utterance:
+    return replace(
+        utterance,
+        start_s=utterance.start_s + offset_s,
+        end_s=utterance.end_s + offset_s,
+        words=tuple(
+            replace(w, start_s=w.start_s + offset_s, end_s=w.end_s + offset_s)
+            for w in utterance.words
+        ),
+    )

@@ -1,0 +1,360 @@
+"""Live transcription of calls: captions, the talk-balance meter and cues, as people speak.
+
+Per person: the audio tap feeds an utterance segmenter (voice activity → partials and finals);
+jobs go to the one shared :class:`AsrScheduler`; results come back to the event loop, where a
+final caption is sent to both people and written to the database at once (a crash loses
+nothing already final). Once a second, each room gets its meter (share of talk in the last 5
+minutes and overall) and any cue the targets call for, sent only to the person concerned.
+Everything each person says is also spooled to disk for the refinement pass after the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from media.audio import SAMPLE_RATE_HZ, FloatAudio
+from media.balance import talk_time, window_shares
+from media.cues import CueEngine, Targets
+from media.models import ModelError, ModelStore
+from media.scheduler import AsrScheduler, Job, Result
+from media.segmenter import Final, Partial, UtteranceSegmenter
+from media.spool import SpoolWriter
+from media.tap import AudioTap
+from media.transcriber import load_model
+from media.transcript import SpeechInterval, Utterance
+from server.db.calls import dismiss_cue, save_cue, save_live_utterances, save_speech
+from server.db.engine import Database
+from server.directory import program_targets
+from server.rooms import Peer, Room
+from server.settings import Settings
+
+log = logging.getLogger("tandem.live")
+
+MIN_FINAL_S = 0.25  # shorter "utterances" are clicks and breaths
+IDLE_S = 0.8  # no audio for this long from someone: their open utterance is final
+
+
+@dataclass(eq=False)
+class LiveStream:
+    key: str
+    peer: Peer
+    tap: AudioTap
+    segmenter: UtteranceSegmenter
+    spool: SpoolWriter | None
+    #: Utterance numbers already final (late partials for them are dropped).
+    finished: set[int] = field(default_factory=set)
+    spoken: int = 0  # closed speech intervals already handed to the room
+
+
+class RoomLive:
+    """The live state of one call room."""
+
+    def __init__(self, owner: LiveTranscription, room: Room, targets: Targets) -> None:
+        self.owner = owner
+        self.room = room
+        self.session_id = room.info.session_id
+        self.streams: dict[str, LiveStream] = {}
+        self.speech: list[SpeechInterval] = []
+        self.utterances: list[Utterance] = []
+        self._unsaved_speech: list[SpeechInterval] = []
+        self._counter = 0
+        names = {role: name for name, role in room.info.members.values()}
+        self.cues = CueEngine(speakers=["mentor", "mentee"], names=names, targets=targets)
+        self._ticker = asyncio.create_task(self._tick(), name=f"live {self.session_id} meter")
+
+    # -- audio in ----------------------------------------------------------------------------
+    def add(self, peer: Peer, tap: AudioTap) -> None:
+        self._counter += 1
+        key = f"{self.session_id}/{peer.role}/{self._counter}"
+        spool = SpoolWriter(
+            self.owner.settings.spool_dir(self.session_id) / f"{peer.role}-{self._counter}",
+            peer.role,
+        )
+        stream = LiveStream(key, peer, tap, UtteranceSegmenter(), spool)
+        self.streams[key] = stream
+        self.owner.streams[key] = self
+        tap.listen(spool.write)
+        tap.listen(lambda start, samples: self._audio(stream, start, samples))
+
+    def _audio(self, stream: LiveStream, start_index: int, samples: FloatAudio) -> None:
+        for event in stream.segmenter.push(start_index, samples):
+            self._submit(stream, event)
+        self._collect_speech(stream)
+
+    def _collect_speech(self, stream: LiveStream) -> None:
+        closed = stream.segmenter.speech[stream.spoken :]
+        stream.spoken = len(stream.segmenter.speech)
+        for interval in closed:
+            item = SpeechInterval(stream.peer.role, interval.start_s, interval.end_s)
+            self.speech.append(item)
+            self._unsaved_speech.append(item)
+
+    def _submit(self, stream: LiveStream, event: Partial | Final) -> None:
+        scheduler = self.owner.scheduler
+        if scheduler is None:
+            return
+        start = round(event.start_s * SAMPLE_RATE_HZ)
+        end = round(event.end_s * SAMPLE_RATE_HZ)
+        if isinstance(event, Final):
+            stream.finished.add(event.utterance)
+            if event.end_s - event.start_s < MIN_FINAL_S:
+                return
+            # A little audio either side: voice activity trims words' soft edges.
+            start -= SAMPLE_RATE_HZ // 10
+            end += SAMPLE_RATE_HZ // 5
+        audio = stream.tap.ring.read(max(start, 0), end)
+        if audio.size == 0:
+            return
+        scheduler.submit(
+            Job(
+                kind="final" if isinstance(event, Final) else "partial",
+                stream=stream.key,
+                speaker=stream.peer.role,
+                utterance=event.utterance,
+                start_s=max(start, stream.tap.ring.start) / SAMPLE_RATE_HZ,
+                audio=audio,
+                language=self.owner.language_for(stream.peer),
+            )
+        )
+
+    def stream_ended(self, peer: Peer) -> None:
+        for key, stream in list(self.streams.items()):
+            if stream.peer is not peer:
+                continue
+            for event in stream.segmenter.flush():
+                self._submit(stream, event)
+            self._collect_speech(stream)
+            del self.streams[key]
+            if stream.spool is not None:
+                spool, stream.spool = stream.spool, None
+                self.owner.spawn(asyncio.to_thread(spool.close), f"close spool {key}")
+
+    # -- results out ---------------------------------------------------------------------------
+    async def deliver(self, result: Result) -> None:
+        job = result.job
+        stream_done = job.utterance in self._finished_for(job.stream)
+        names = {role: name for name, role in self.room.info.members.values()}
+        if job.kind == "partial":
+            if stream_done or not result.text:
+                return
+            await self.room.broadcast({
+                "type": "caption", "final": False, "id": f"{job.stream}/{job.utterance}",
+                "speaker": job.speaker, "name": names.get(job.speaker, job.speaker),
+                "text": result.text, "start": round(job.start_s, 2),
+            })  # fmt: skip
+            return
+        utterances = [u for u in result.utterances if u.text.strip()]
+        if not utterances:
+            return
+        ids = await self.room._db(save_live_utterances, self.session_id, utterances)
+        self.utterances.extend(utterances)
+        for row_id, utterance in zip(ids, utterances, strict=True):
+            await self.room.broadcast({
+                "type": "caption", "final": True, "id": f"{job.stream}/{job.utterance}",
+                "utterance_id": row_id, "speaker": utterance.speaker,
+                "name": names.get(utterance.speaker, utterance.speaker),
+                "text": utterance.text, "start": round(utterance.start_s, 2),
+                "end": round(utterance.end_s, 2),
+            })  # fmt: skip
+
+    def _finished_for(self, key: str) -> set[int]:
+        stream = self.streams.get(key)
+        return stream.finished if stream is not None else set()
+
+    # -- meter and cues ------------------------------------------------------------------------
+    def speech_so_far(self, now_s: float) -> list[SpeechInterval]:
+        current = list(self.speech)
+        for stream in self.streams.values():
+            started = stream.segmenter.open_speech_start_s
+            if started is not None and started < now_s:
+                current.append(SpeechInterval(stream.peer.role, started, now_s))
+        return current
+
+    def meter(self, now_s: float) -> dict[str, Any]:
+        speech = self.speech_so_far(now_s)
+        roles = ["mentor", "mentee"]
+        window = window_shares(speech, roles, now_s, self.cues.targets.window_s)
+        overall_talk = {r: talk_time(speech, r) for r in roles}
+        total = sum(overall_talk.values())
+        overall = {r: (t / total if total else 0.0) for r, t in overall_talk.items()}
+        speaking = {
+            r: any(
+                s.peer.role == r and s.segmenter.open_speech_start_s is not None
+                for s in self.streams.values()
+            )
+            for r in roles
+        }
+        return {
+            "type": "meter",
+            "at": round(now_s, 1),
+            "window_s": self.cues.targets.window_s,
+            "window": {r: round(v, 3) for r, v in window.items()},
+            "overall": {r: round(v, 3) for r, v in overall.items()},
+            "talk_s": {r: round(v, 1) for r, v in overall_talk.items()},
+            "speaking": speaking,
+        }
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                await self._tick_once()
+            except Exception:  # the meter must keep going even if one tick fails
+                log.exception("session %s: meter tick failed", self.session_id)
+
+    async def _tick_once(self) -> None:
+        if not self.room.peers:
+            return
+        now = self.room.clock.now()
+        for stream in list(self.streams.values()):
+            # No audio arriving (a stalled sender): finish what was said rather than wait.
+            if stream.tap.first_sample_s is not None and now - stream.tap.position_s > IDLE_S:
+                for event in stream.segmenter.flush():
+                    self._submit(stream, event)
+                self._collect_speech(stream)
+        await self.room.broadcast(self.meter(now))
+        for cue in self.cues.update(now, self.speech_so_far(now), self.utterances):
+            cue_id = await self.room._db(save_cue, self.session_id, cue)
+            for peer in list(self.room.peers.values()):
+                if peer.role == cue.speaker:
+                    await self.room.send(peer, {"type": "cue", "id": cue_id, **cue.to_json()})
+        await self._save_speech()
+
+    async def _save_speech(self) -> None:
+        if self._unsaved_speech:
+            batch, self._unsaved_speech = self._unsaved_speech, []
+            await self.room._db(save_speech, self.session_id, batch)
+
+    async def dismiss(self, peer: Peer, cue_id: int) -> bool:
+        done: bool = await self.room._db(dismiss_cue, self.session_id, cue_id, peer.role)
+        return done
+
+    async def close(self) -> None:
+        self._ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._ticker
+        for stream in list(self.streams.values()):
+            self.stream_ended(stream.peer)
+        await self._save_speech()
+
+
+class LiveTranscription:
+    """The process-wide live pipeline: one model, one scheduler, every room's live state."""
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.settings = settings
+        self.database = database
+        self.scheduler: AsrScheduler | None = None
+        self.model_name: str | None = None
+        self.language: str | None = None
+        self.rooms: dict[int, RoomLive] = {}
+        self.streams: dict[str, RoomLive] = {}
+        self.on_room_done: list[Callable[[int], None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self.latencies_s: list[float] = []
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        if not self.settings.live_transcription:
+            log.info("live transcription is off (TANDEM_LIVE_TRANSCRIPTION=0)")
+            return
+        store = ModelStore(self.settings.model_store_dir, self.settings.model_dirs)
+        try:
+            info = await asyncio.to_thread(store.resolve, self.settings.model)
+            model = await asyncio.to_thread(
+                load_model, info, self.settings.compute_type, self.settings.cpu_threads
+            )
+        except ModelError as exc:
+            log.error("live transcription is off: %s", exc)
+            return
+        self.model_name = info.name
+        self.language = info.default_language
+        self.scheduler = AsrScheduler(model, self._from_worker, workers=1)
+
+    def language_for(self, peer: Peer) -> str | None:
+        """English-only models: English. Multilingual: the person's choice, else detected."""
+        if self.language is not None:
+            return self.language
+        return peer.language
+
+    def spawn(self, work: Any, name: str) -> None:
+        task = asyncio.ensure_future(work)
+        task.set_name(name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _from_worker(self, result: Result) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._deliver, result)
+
+    def _deliver(self, result: Result) -> None:
+        if result.job.kind == "final":
+            self.latencies_s.append(time.monotonic() - result.job.submitted)
+            del self.latencies_s[:-500]
+        live = self.streams.get(result.job.stream)
+        if live is not None:
+            self.spawn(live.deliver(result), f"deliver {result.job.stream}")
+
+    # -- called by the rooms -----------------------------------------------------------------
+    async def tap_started(self, room: Room, peer: Peer, tap: AudioTap) -> None:
+        live = self.rooms.get(room.info.session_id)
+        if live is None:
+            defaults = self.settings.targets
+
+            def targets(db: Any) -> Targets:
+                return program_targets(db, defaults)
+
+            live = RoomLive(self, room, await room._db(targets))
+            self.rooms[room.info.session_id] = live
+        live.add(peer, tap)
+
+    def tap_ended(self, room: Room, peer: Peer) -> None:
+        live = self.rooms.get(room.info.session_id)
+        if live is not None:
+            live.stream_ended(peer)
+
+    async def room_closed(self, room: Room) -> None:
+        live = self.rooms.pop(room.info.session_id, None)
+        if live is not None:
+            await live.close()
+            await self._drain(live)
+            for callback in self.on_room_done:
+                await asyncio.to_thread(callback, room.info.session_id)
+
+    async def _drain(self, live: RoomLive, within_s: float = 60.0) -> None:
+        """Let this room's queued finals be transcribed and saved before refinement starts."""
+        deadline = time.monotonic() + within_s
+        while self.scheduler is not None and time.monotonic() < deadline:
+            finals, _ = self.scheduler.queued()
+            if finals == 0:
+                break
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(0)  # deliveries already scheduled run first
+        for key in [k for k, v in self.streams.items() if v is live]:
+            del self.streams[key]
+
+    async def dismiss(self, room: Room, peer: Peer, cue_id: int) -> bool:
+        live = self.rooms.get(room.info.session_id)
+        return await live.dismiss(peer, cue_id) if live is not None else False
+
+    async def close(self) -> None:
+        for session_id in list(self.rooms):
+            live = self.rooms.pop(session_id)
+            await live.close()
+        if self.scheduler is not None:
+            await asyncio.to_thread(self.scheduler.close)
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    def stats(self) -> dict[str, Any]:
+        figures: dict[str, Any] = {"on": self.scheduler is not None, "model": self.model_name}
+        if self.scheduler is not None:
+            figures.update(self.scheduler.snapshot())
+        return figures

@@ -1,0 +1,196 @@
+"""The refinement pass after a call: each person's whole track, transcribed again carefully.
+
+Live captions decode short utterances greedily; afterwards there is time for beam search over
+whole tracks with context. The spooled audio of each person is put back on the session clock
+and run through the offline pipeline (voice activity, beam 5, word timestamps, the model
+configured for refinement). The refined utterances become the session's transcript; the live
+ones stay, marked "live", for comparison. Then talk figures and action items are computed and
+stored, and the spool is deleted. One session at a time, on its own thread and its own model
+instance (one CPU thread), so live captions keep their share of the machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import shutil
+import threading
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session as OrmSession
+
+from media.analysis import analyze_conversation
+from media.audio import SAMPLE_RATE_HZ
+from media.models import ModelStore
+from media.pipeline import Track, analyze_tracks
+from media.spool import assemble_track, read_spools
+from media.transcriber import DecodeOptions, load_model
+from media.transcript import Transcript
+from server.db.engine import Database
+from server.db.store import replace_analysis
+from server.db.tables import Participant, Session, SpeechRow, UtteranceRow
+from server.directory import program_targets
+from server.settings import Settings
+
+log = logging.getLogger("tandem.refine")
+
+REFINE_BEAM = 5
+
+
+class Refiner:
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.settings = settings
+        self.database = database
+        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="refine", daemon=True)
+        self._started = False
+        self.current: int | None = None
+
+    def start(self) -> None:
+        """Start the worker and pick up sessions a previous server left unrefined."""
+        if self._started:
+            return
+        self._started = True
+        self._thread.start()
+        with self.database.sessions() as db:
+            waiting = db.scalars(
+                select(Session.id).where(Session.refine_status.in_(("pending", "running")))
+            ).all()
+        for session_id in waiting:
+            self._queue.put(session_id)
+
+    def enqueue(self, session_id: int) -> None:
+        """Called when a call room closes (from the event loop: only a quick DB write)."""
+        if not (self.settings.spool_dir(session_id)).is_dir():
+            return
+        with self.database.sessions() as db:
+            session = db.get(Session, session_id)
+            if session is None:
+                return
+            session.refine_status = "pending"
+            session.refine_progress = 0.0
+            db.commit()
+        if self._started:  # before start(), start() picks up every pending session
+            self._queue.put(session_id)
+
+    def close(self) -> None:
+        if self._started:
+            self._queue.put(None)
+            self._thread.join(timeout=5)  # an unfinished pass resumes on the next start
+
+    def _run(self) -> None:
+        while (session_id := self._queue.get()) is not None:
+            self.current = session_id
+            try:
+                self.refine(session_id)
+            except Exception as exc:  # one failed session must not stop the others
+                log.exception("refining session %s failed", session_id)
+                self._set(session_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            finally:
+                self.current = None
+
+    def _set(
+        self,
+        session_id: int,
+        status: str | None = None,
+        progress: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        with self.database.sessions() as db:
+            session = db.get(Session, session_id)
+            if session is None:
+                return
+            if status is not None:
+                session.refine_status = status
+            if progress is not None:
+                session.refine_progress = round(progress, 3)
+            if error is not None:
+                session.refine_error = error[:2000]
+            db.commit()
+
+    def refine(self, session_id: int) -> None:
+        folder = self.settings.spool_dir(session_id)
+        pieces = read_spools(folder)
+        if not pieces:
+            self._set(session_id, status="failed", error="no audio was kept for this session")
+            return
+        self._set(session_id, status="running", progress=0.0)
+        with self.database.sessions() as db:
+            session = db.get(Session, session_id)
+            assert session is not None
+            duration_s = session.duration_s or 0.0
+            held = session.held_at
+            names = {p.speaker: p.person.name for p in session.participants if p.person is not None}
+            targets = program_targets(db, self.settings.targets)
+        total = round(duration_s * SAMPLE_RATE_HZ)
+        tracks = [
+            Track(speaker, assemble_track(parts, total))
+            for speaker, parts in sorted(pieces.items(), key=lambda kv: kv[0] != "mentor")
+        ]
+        store = ModelStore(self.settings.model_store_dir, self.settings.model_dirs)
+        info = store.resolve(self.settings.refine_model or self.settings.model)
+        model = load_model(info, self.settings.compute_type, cpu_threads=1)
+        last = [0.0]
+
+        def progress(done: float, whole: float) -> None:
+            fraction = done / whole if whole else 1.0
+            if fraction - last[0] >= 0.02:
+                last[0] = fraction
+                self._set(session_id, progress=min(fraction, 0.99))
+
+        transcript = analyze_tracks(
+            tracks,
+            model,
+            DecodeOptions(beam_size=REFINE_BEAM, language=info.default_language),
+            on_progress=progress,
+        )
+        transcript.duration_s = max(transcript.duration_s, duration_s)
+        analysis = analyze_conversation(
+            transcript, held.date() if held else None, targets, names=names
+        )
+        with self.database.sessions() as db:
+            _store(db, session_id, transcript)
+            replace_analysis(db, session_id, transcript, analysis)
+            session = db.get(Session, session_id)
+            assert session is not None
+            session.transcript_source = "refined"
+            session.model = info.name
+            session.refine_status = "done"
+            session.refine_progress = 1.0
+            session.refine_error = None
+            db.commit()
+        shutil.rmtree(folder, ignore_errors=True)
+        log.info("session %s refined: %d utterances", session_id, len(transcript.utterances))
+
+
+def _store(db: OrmSession, session_id: int, transcript: Transcript) -> None:
+    participants = {
+        p.speaker: p.id
+        for p in db.scalars(select(Participant).where(Participant.session_id == session_id))
+    }
+    db.execute(
+        delete(UtteranceRow).where(
+            UtteranceRow.session_id == session_id, UtteranceRow.source == "refined"
+        )
+    )
+    db.execute(delete(SpeechRow).where(SpeechRow.session_id == session_id))
+    now = datetime.now(UTC)
+    db.add_all(
+        UtteranceRow(
+            session_id=session_id,
+            participant_id=participants.get(u.speaker),
+            speaker=u.speaker,
+            start_s=u.start_s,
+            end_s=u.end_s,
+            text=u.text,
+            words=[w.to_json() for w in u.words],
+            source="refined",
+            created_at=now,
+        )
+        for u in transcript.utterances
+    )
+    db.add_all(
+        SpeechRow(session_id=session_id, speaker=i.speaker, start_s=i.start_s, end_s=i.end_s)
+        for i in transcript.speech
+    )

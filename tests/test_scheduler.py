@@ -1,0 +1,79 @@
+"""The live ASR scheduler with the real tiny.en model: finals first, partials superseded and
+shed under load, never a final lost."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from media.scheduler import AsrScheduler, Job, Result
+from media.transcriber import LoadedModel
+from server.bench.speech import Dialogue
+
+
+def _job(kind: str, stream: str, utterance: int, dialogue: Dialogue, index: int = 0) -> Job:
+    line = dialogue.lines[index]
+    start, end = round(line.start_s * 16000), round(line.end_s * 16000)
+    return Job(kind, stream, line.speaker, utterance, line.start_s,
+               dialogue.tracks[line.speaker][start:end], "en")  # fmt: skip
+
+
+def test_finals_come_first_and_partials_are_superseded(
+    tiny_model: LoadedModel, dialogue: Dialogue
+) -> None:
+    results: list[Result] = []
+    done = threading.Event()
+    gate = threading.Event()
+
+    def collect(result: Result) -> None:
+        gate.wait(10)  # hold the worker so jobs pile up behind the first one
+        results.append(result)
+        if sum(r.job.kind == "final" for r in results) == 3:
+            done.set()
+
+    scheduler = AsrScheduler(tiny_model, collect)
+    try:
+        scheduler.submit(_job("partial", "a", 1, dialogue))  # taken at once by the worker
+        time.sleep(0.3)
+        for n in range(2, 6):  # four partials of stream a: only the newest may survive
+            scheduler.submit(_job("partial", "a", n, dialogue))
+        scheduler.submit(_job("final", "b", 1, dialogue, 1))
+        scheduler.submit(_job("final", "b", 2, dialogue, 3))
+        scheduler.submit(_job("final", "a", 5, dialogue, 0))  # ends a's utterance 5
+        gate.set()
+        assert done.wait(60)
+    finally:
+        scheduler.close()
+    kinds = [(r.job.kind, r.job.stream, r.job.utterance) for r in results]
+    assert kinds[0] == ("partial", "a", 1)
+    assert kinds[1:4] == [("final", "b", 1), ("final", "b", 2), ("final", "a", 5)]
+    assert ("partial", "a", 5) not in kinds  # superseded by its own final
+    stats = scheduler.stats
+    assert stats.finals_done == 3
+    assert stats.partials_superseded + stats.partials_shed >= 4
+    final_b = results[1]
+    assert final_b.utterances and "well" in final_b.text.lower()
+    words = final_b.utterances[0].words
+    line = dialogue.lines[1]
+    # Word times are on the session clock, inside the line.
+    assert line.start_s - 0.3 <= words[0].start_s and words[-1].end_s <= line.end_s + 0.3
+
+
+def test_under_overload_partials_are_shed_and_every_final_arrives(
+    tiny_model: LoadedModel, dialogue: Dialogue
+) -> None:
+    results: list[Result] = []
+    scheduler = AsrScheduler(tiny_model, results.append)
+    try:
+        for round_ in range(6):
+            for stream in ("a", "b", "c"):
+                scheduler.submit(_job("partial", stream, round_, dialogue))
+                scheduler.submit(_job("final", stream, round_, dialogue, round_ % 4))
+    finally:
+        scheduler.close()  # waits for every queued final
+    finals = [r for r in results if r.job.kind == "final"]
+    assert len(finals) == 18
+    assert all(r.text for r in finals)
+    snapshot = scheduler.snapshot()
+    assert snapshot["queued_finals"] == 0
+    assert snapshot["partials_shed"] + snapshot["partials_superseded"] > 0
