@@ -4,9 +4,7 @@ leaves leave nothing behind, vanished browsers are cleaned up, shutdown ends cal
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,14 +13,12 @@ import numpy as np
 import pytest
 
 from media.audio import SAMPLE_RATE_HZ
-from server.auth import add_person, load_secret_key, sign, start_session
 from server.bench.call_client import ScriptedParticipant
-from server.db.calls import start_session as start_call
 from server.db.engine import Database
 from server.db.tables import Participant, Session
-from server.directory import create_mentorship
 from server.settings import Settings
 from tests.browser import serve
+from tests.call_helpers import health, prepare_call
 
 
 @dataclass(frozen=True)
@@ -33,29 +29,9 @@ class Call:
     settings: Settings
 
 
-def _prepare(settings: Settings) -> tuple[int, dict[str, str]]:
-    database = Database.open(settings.database_url)
-    try:
-        with database.sessions() as db:
-            people = {
-                role: add_person(db, f"{role}@example.org", role.title(), role)
-                for role in ("mentor", "mentee")
-            }
-            outsider = add_person(db, "out@example.org", "Out Sider", "mentee")
-            mentorship = create_mentorship(db, "mentor@example.org", "mentee@example.org")
-            session_id = start_call(db, mentorship).id
-            tokens = {role: start_session(db, p) for role, p in people.items()}
-            tokens["outsider"] = start_session(db, outsider)
-    finally:
-        database.close()
-    key = load_secret_key(settings.data_dir, None)
-    return session_id, {role: f"tandem_session={sign(key, t)}" for role, t in tokens.items()}
-
-
 def _health(base: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
-        calls: dict[str, Any] = json.load(response)["calls"]
-        return calls
+    calls: dict[str, Any] = health(base)["calls"]
+    return calls
 
 
 def _tone(seconds: float) -> np.ndarray[Any, np.dtype[np.float32]]:
@@ -73,7 +49,7 @@ def test_twenty_joins_and_leaves_leave_nothing_behind(
     call_env: dict[str, str], tmp_path: Path
 ) -> None:
     settings = Settings.from_env(call_env)
-    session_id, cookies = _prepare(settings)
+    session_id, cookies = prepare_call(settings)
     with serve(call_env, tmp_path) as server:
         base = server.base_url
         url = base.replace("http", "ws") + f"/ws/sessions/{session_id}"
@@ -124,7 +100,7 @@ def test_outsiders_are_refused_during_the_handshake(
     call_env: dict[str, str], tmp_path: Path
 ) -> None:
     settings = Settings.from_env(call_env)
-    session_id, cookies = _prepare(settings)
+    session_id, cookies = prepare_call(settings)
     from websockets.asyncio.client import connect
     from websockets.exceptions import InvalidStatus
 
@@ -153,7 +129,7 @@ def test_server_shutdown_ends_calls_and_closes_connections(
     call_env: dict[str, str], tmp_path: Path
 ) -> None:
     settings = Settings.from_env(call_env)
-    session_id, cookies = _prepare(settings)
+    session_id, cookies = prepare_call(settings)
     with serve(call_env, tmp_path) as server:
         url = server.base_url.replace("http", "ws") + f"/ws/sessions/{session_id}"
 

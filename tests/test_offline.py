@@ -21,8 +21,8 @@ import numpy as np
 
 from server.bench.call_client import ScriptedParticipant
 from server.settings import Settings
+from tests.call_helpers import prepare_call
 from tests.conftest import DialogueFiles
-from tests.test_calls import _prepare as prepare_call
 
 HOOKED = """
 import json, os, sys

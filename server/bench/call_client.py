@@ -70,8 +70,10 @@ class SpeechTrack(MediaStreamTrack):
 
     kind = "audio"
 
-    def __init__(self, audio_16k: FloatAudio, loop: bool = False) -> None:
+    def __init__(self, audio_16k: FloatAudio, loop: bool = False, paced: bool = True) -> None:
         super().__init__()
+        #: False sends as fast as the connection takes it (a misbehaving client).
+        self._paced = paced
         self._frames = to_48k_frames(audio_16k)
         self._silence = np.zeros_like(self._frames[0])
         self._repeat = loop
@@ -92,8 +94,10 @@ class SpeechTrack(MediaStreamTrack):
             self._began = time.monotonic()
         sent = round(self.sent_s / FRAME_S)
         wait = self._began + sent * FRAME_S - time.monotonic()
-        if wait > 0:
+        if wait > 0 and self._paced:
             await asyncio.sleep(wait)
+        elif not self._paced:
+            await asyncio.sleep(0)
         # After the prepared audio, silence: a microphone keeps sending when nobody talks.
         pcm = self._frames[self._index] if self._index < len(self._frames) else self._silence
         self._index += 1
@@ -149,6 +153,7 @@ class ScriptedParticipant:
     cookie: str
     audio_16k: FloatAudio
     loop_audio: bool = False
+    paced: bool = True
     record: bool = False
     messages: list[dict[str, Any]] = field(default_factory=list)
     received: Received = field(default_factory=Received)
@@ -170,7 +175,7 @@ class ScriptedParticipant:
         await self.send({"type": "join", "v": 1, "record": self.record})
         welcome = await self.wait_for("welcome")
         self.mode = welcome["mode"]
-        self.speech = SpeechTrack(self.audio_16k, loop=self.loop_audio)
+        self.speech = SpeechTrack(self.audio_16k, loop=self.loop_audio, paced=self.paced)
         await self._connect("uplink", [self.speech])
         if self.mode == "relay":
             await self._connect("relay", [PatternTrack()])

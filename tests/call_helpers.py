@@ -1,0 +1,39 @@
+"""Set-up shared by the call tests: people, a mentorship, a call session, login cookies."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+from server.auth import add_person, load_secret_key, sign, start_session
+from server.db.calls import start_session as start_call
+from server.db.engine import Database
+from server.directory import create_mentorship
+from server.settings import Settings
+
+
+def prepare_call(settings: Settings) -> tuple[int, dict[str, str]]:
+    """(session id, Cookie header per role: mentor, mentee, outsider)."""
+    database = Database.open(settings.database_url)
+    try:
+        with database.sessions() as db:
+            people = {
+                role: add_person(db, f"{role}@example.org", role.title(), role)
+                for role in ("mentor", "mentee")
+            }
+            outsider = add_person(db, "out@example.org", "Out Sider", "mentee")
+            mentorship = create_mentorship(db, "mentor@example.org", "mentee@example.org")
+            session_id = start_call(db, mentorship).id
+            tokens = {role: start_session(db, p) for role, p in people.items()}
+            tokens["outsider"] = start_session(db, outsider)
+    finally:
+        database.close()
+    key = load_secret_key(settings.data_dir, None)
+    return session_id, {role: f"tandem_session={sign(key, t)}" for role, t in tokens.items()}
+
+
+def health(base: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+        document: dict[str, Any] = json.load(response)
+        return document
