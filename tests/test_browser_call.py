@@ -18,9 +18,10 @@ from media.audio import SAMPLE_RATE_HZ, decode_file
 from media.vad import detect_speech
 from server.auth import add_person, hash_password
 from server.bench.speech import render_sentence, write_wav
+from server.bench.wer import word_errors
 from server.db.calls import start_session
 from server.db.engine import Database
-from server.db.tables import Participant, Session
+from server.db.tables import Participant, Session, UtteranceRow
 from server.directory import create_mentorship
 from server.settings import Settings
 from tests.browser import RunningServer, launch_chromium, screenshot_path, serve
@@ -38,6 +39,7 @@ class CallSetup:
     mentor_wav: Path
     mentee_wav: Path
     speech_s: dict[str, float]
+    texts: dict[str, str]
 
 
 def _speech_file(path: Path, text: str, voice: str) -> float:
@@ -70,15 +72,16 @@ def _prepare(settings: Settings, folder: Path) -> CallSetup:
     finally:
         database.close()
     mentor_wav, mentee_wav = folder / "mentor.wav", folder / "mentee.wav"
-    speech = {
-        "mentor": _speech_file(
-            mentor_wav, "How did the design review go? Tell me what surprised you.", "en-us+m3"
-        ),
-        "mentee": _speech_file(
-            mentee_wav, "It went well. The team asked good questions about the rollout.", "en-gb+f2"
-        ),
+    texts = {
+        "mentor": "How did the design review go? Tell me what surprised you, and which of the "
+        "questions you would answer differently next time.",
+        "mentee": "It went well. The team asked good questions about the rollout.",
     }
-    return CallSetup(session_id, other_session_id, mentor_wav, mentee_wav, speech)
+    speech = {
+        "mentor": _speech_file(mentor_wav, texts["mentor"], "en-us+m3"),
+        "mentee": _speech_file(mentee_wav, texts["mentee"], "en-us"),
+    }
+    return CallSetup(session_id, other_session_id, mentor_wav, mentee_wav, speech, texts)
 
 
 def _browser(playwright: Playwright, wav: Path) -> Browser:
@@ -119,6 +122,13 @@ def _remote_video_advances(page: Page) -> bool:
     return bool(width > 0 and second > first)
 
 
+RECORD_FINALS = """
+window.__finals = [];
+document.addEventListener('tandem-message', e => {
+  if (e.detail.type === 'caption' && e.detail.final) window.__finals.push(e.detail);
+});
+"""
+
 AUDIO_RECEIVED = """async () => {
   const s = window.tandemCall;
   const pc = s.mode === 'relay' ? s.relay : s.p2p;
@@ -134,7 +144,7 @@ AUDIO_RECEIVED = """async () => {
 
 @pytest.fixture
 def call_env(env: dict[str, str]) -> Iterator[dict[str, str]]:
-    yield {**env, "TANDEM_ROOM_GRACE_S": "1"}
+    yield {**env, "TANDEM_ROOM_GRACE_S": "1", "TANDEM_TARGET_MONOLOGUE_S": "5"}
 
 
 @pytest.mark.parametrize("mode", ["auto", "relay"])
@@ -149,6 +159,8 @@ def test_two_people_see_and_hear_each_other(
         mentee_browser = _browser(playwright, setup.mentee_wav)
         mentor = mentor_browser.new_context(bypass_csp=True).new_page()
         mentee = mentee_browser.new_context(bypass_csp=True).new_page()
+        for page in (mentor, mentee):
+            page.add_init_script(RECORD_FINALS)
         _login(mentor, server.base_url, "mira@example.org")
         _login(mentee, server.base_url, "tom@example.org")
         _join(mentor, server.base_url, setup.session_id)
@@ -181,7 +193,29 @@ def test_two_people_see_and_hear_each_other(
         mentee.wait_for_selector("#messages li a[href='https://example.org/rollout']")
         assert mentee.locator("#messages b").count() == 0
 
-        time.sleep(LEAD_S + 6)  # let both speech files play out
+        # Live captions: each sees the other's words, labelled with the other's name.
+        mentee.wait_for_selector(".caption.mentor.final .who:has-text('Mira Mentor')",
+                                 timeout=40_000)  # fmt: skip
+        mentor.wait_for_selector(".caption.mentee.final .who:has-text('Tom Mentee')",
+                                 timeout=40_000)  # fmt: skip
+        time.sleep(3)  # the last sentences settle
+        for page, other in ((mentee, "mentor"), (mentor, "mentee")):
+            finals = page.evaluate("window.__finals")
+            heard = " ".join(m["text"] for m in finals if m["speaker"] == other)
+            assert word_errors(setup.texts[other], heard).wer <= 0.5, (other, heard)
+            names = {"mentor": "Mira Mentor", "mentee": "Tom Mentee"}
+            assert all(m["name"] == names[m["speaker"]] for m in finals)
+        # The meter has measured both, and the mentor's long turn brought him a cue.
+        assert "%" in mentee.inner_text("#text-overall")
+        mentor.wait_for_selector(".cue", timeout=20_000)
+        assert mentee.locator(".cue").count() == 0
+        mentor.screenshot(path=screenshot_path(f"call-{mode}-captions-mentor"))
+        mentor.click(".cue button")
+        assert mentor.locator(".cue").count() == 0
+        mentor.click("#toggle-captions")
+        assert mentor.is_hidden("#captions")
+
+        time.sleep(2)
         mentor.click("#leave")
         mentee.click("#leave")
         mentor_browser.close()
@@ -189,6 +223,35 @@ def test_two_people_see_and_hear_each_other(
         _wait_until_ended(server, settings, setup.session_id)
 
     _check_saved(settings, setup)
+    _check_transcript(settings, setup)
+
+
+def _check_transcript(settings: Settings, setup: CallSetup) -> None:
+    database = Database.open(settings.database_url)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            with database.sessions() as db:
+                session = db.get(Session, setup.session_id)
+                if session is not None and session.refine_status in ("done", "failed"):
+                    break
+            time.sleep(0.5)
+        with database.sessions() as db:
+            session = db.get(Session, setup.session_id)
+            assert session is not None and session.refine_status == "done", session
+            rows = db.scalars(
+                select(UtteranceRow).where(UtteranceRow.session_id == setup.session_id)
+            ).all()
+        for source in ("live", "refined"):
+            for speaker in ("mentor", "mentee"):
+                said = " ".join(
+                    r.text
+                    for r in sorted(rows, key=lambda r: r.start_s)
+                    if r.source == source and r.speaker == speaker
+                )
+                assert word_errors(setup.texts[speaker], said).wer <= 0.5, (source, said)
+    finally:
+        database.close()
 
 
 def _wait_until_ended(server: RunningServer, settings: Settings, session_id: int) -> None:
