@@ -37,6 +37,8 @@ class Job:
     audio: FloatAudio
     language: str | None
     submitted: float = field(default_factory=time.monotonic)
+    #: A final computed ahead, at a pause that may turn out to be the end (see segmenter.Pause).
+    speculative: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -173,6 +175,12 @@ class AsrScheduler:
                 continue
             finished = time.monotonic()
             self.stats.busy_s += finished - started
+            if finished - job.submitted > 2.0:
+                log.warning(
+                    "slow %s for %s: waited %.2f s, took %.2f s for %.1f s of audio",
+                    job.kind, job.stream, started - job.submitted, finished - started,
+                    job.duration_s,
+                )  # fmt: skip
             if job.kind == "final":
                 self.stats.finals_done += 1
             else:
@@ -197,10 +205,16 @@ class AsrScheduler:
         return [_shifted(u, job.start_s) for u in result.utterances]
 
     def _partial(self, job: Job) -> str:
-        options = DecodeOptions(
-            language=job.language, window_tail_s=self.final_options.window_tail_s
+        return transcribe_text(self.model, job.audio, self._text_options(job))
+
+    def _text_options(self, job: Job) -> DecodeOptions:
+        return DecodeOptions(
+            beam_size=self.final_options.beam_size,
+            language=job.language,
+            window_tail_s=self.final_options.window_tail_s,
+            temperatures=self.final_options.temperatures,
+            max_tokens_per_s=self.final_options.max_tokens_per_s,
         )
-        return transcribe_text(self.model, job.audio, options)
 
 
 def _shifted(utterance: Utterance, offset_s: float) -> Utterance:

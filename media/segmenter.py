@@ -2,7 +2,8 @@
 
 Voice activity runs on the stream as it arrives. An utterance opens when speech starts and
 becomes **final** when ``end_silence_s`` of silence follows its last speech, or when it reaches
-``max_utterance_s`` (then it is cut at its last pause, if it has one). While it is open, a
+``max_utterance_s`` (then it is cut at its last pause, if it has one). A **pause** comes as
+soon as voice activity sees the speech stop, before the end silence has passed. While it is open, a
 **partial** is asked for every ``partial_every_s`` of new audio, so long turns show words as
 they are spoken. Times are seconds on the session clock.
 """
@@ -21,7 +22,9 @@ class SegmenterOptions:
     max_utterance_s: float = 12.0
     partial_every_s: float = 0.8
     #: The first partial waits for this much speech (shorter says too little to be useful).
-    first_partial_s: float = 0.6
+    first_partial_s: float = 0.5
+    #: After a partial that came back empty, the next one is asked for this much sooner.
+    retry_partial_s: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,20 @@ class Final:
     end_s: float
 
 
-Event = Partial | Final
+@dataclass(frozen=True)
+class Pause:
+    """Speech stopped (the voice-activity silence, shorter than the end silence, has passed).
+
+    If the person does not speak again, the utterance will be final with exactly this span:
+    transcribing it now, speculatively, lets the final caption arrive sooner.
+    """
+
+    utterance: int
+    start_s: float
+    end_s: float
+
+
+Event = Partial | Final | Pause
 
 
 @dataclass
@@ -104,6 +120,8 @@ class UtteranceSegmenter:
             elif self._open.speech_end_s is not None:
                 self._open.pauses.append((self._open.speech_end_s, interval.start_s))
             self._open.speech_end_s = interval.end_s
+        if closed and self._open is not None and self._detector.open_start_s is None:
+            events.append(Pause(self._open.number, self._open.start_s, closed[-1].end_s))
         speaking_since = self._detector.open_start_s
         if self._open is None and speaking_since is not None:
             self._open = self._start(speaking_since)
@@ -139,6 +157,13 @@ class UtteranceSegmenter:
             current.last_partial_s = now
             events.append(Partial(current.number, current.start_s, now))
         return events
+
+    def hurry(self, utterance: int) -> None:
+        """A partial of ``utterance`` had no words yet: ask again soon, not a full interval on."""
+        current = self._open
+        if current is not None and current.number == utterance and current.last_partial_s:
+            opts = self.options
+            current.last_partial_s -= opts.partial_every_s - opts.retry_partial_s
 
     def _start(self, start_s: float) -> _Open:
         self._count += 1

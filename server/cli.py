@@ -15,6 +15,10 @@ from typing import Any
 # No model hub, ever: make any accidental hub lookup fail fast instead of reaching out.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# numpy's BLAS threads would spin against the ASR and media threads on small servers; the
+# only matrix work numpy does here (a mel filter bank) is small enough for one thread.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 from media.audio import AudioError
 from media.models import ModelError, ModelInfo, ModelStore
@@ -407,10 +411,12 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from server.bench import actions as bench_actions
     from server.bench import call as bench_call
+    from server.bench import live as bench_live
     from server.bench import talk as bench_talk
     from server.bench import transcribe as bench_transcribe
 
     benches = {
+        "live": bench_live.run,
         "transcribe": bench_transcribe.run,
         "actions": bench_actions.run,
         "talk": bench_talk.run,
@@ -526,10 +532,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench_sub = bench.add_subparsers(dest="bench", required=True, metavar="WHAT")
     from server.bench import actions as bench_actions
     from server.bench import call as bench_call
+    from server.bench import live as bench_live
     from server.bench import talk as bench_talk
     from server.bench import transcribe as bench_transcribe
 
     bench_transcribe.add_parser(bench_sub)
+    bench_live.add_parser(bench_sub)
     bench_actions.add_parser(bench_sub)
     bench_talk.add_parser(bench_sub)
     bench_call.add_parser(bench_sub)

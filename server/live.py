@@ -18,15 +18,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from media.audio import SAMPLE_RATE_HZ, FloatAudio
 from media.balance import talk_time, window_shares
 from media.cues import CueEngine, Targets
 from media.models import ModelError, ModelStore
 from media.scheduler import AsrScheduler, Job, Result
-from media.segmenter import Final, Partial, UtteranceSegmenter
+from media.segmenter import Final, Partial, Pause, UtteranceSegmenter
 from media.spool import SpoolWriter
 from media.tap import AudioTap
-from media.transcriber import load_model
+from media.transcriber import DecodeOptions, load_model, transcribe_text
 from media.transcript import SpeechInterval, Utterance
 from server.db.calls import dismiss_cue, save_cue, save_live_utterances, save_speech
 from server.db.engine import Database
@@ -38,6 +40,17 @@ log = logging.getLogger("tandem.live")
 
 MIN_FINAL_S = 0.25  # shorter "utterances" are clicks and breaths
 IDLE_S = 0.8  # no audio for this long from someone: their open utterance is final
+
+
+@dataclass
+class Ahead:
+    """A final transcribed at a pause, before anyone knew whether the speaker would go on."""
+
+    end_s: float
+    job: Job | None = None
+    result: Result | None = None
+    #: The segmenter has since said the utterance ended here: deliver when the result comes.
+    confirmed: bool = False
 
 
 @dataclass(eq=False)
@@ -63,6 +76,7 @@ class RoomLive:
         self.speech: list[SpeechInterval] = []
         self.utterances: list[Utterance] = []
         self._unsaved_speech: list[SpeechInterval] = []
+        self._ahead: dict[tuple[str, int], Ahead] = {}
         self._counter = 0
         names = {role: name for name, role in room.info.members.values()}
         self.cues = CueEngine(speakers=["mentor", "mentee"], names=names, targets=targets)
@@ -95,33 +109,48 @@ class RoomLive:
             self.speech.append(item)
             self._unsaved_speech.append(item)
 
-    def _submit(self, stream: LiveStream, event: Partial | Final) -> None:
+    def _submit(self, stream: LiveStream, event: Partial | Final | Pause) -> None:
         scheduler = self.owner.scheduler
         if scheduler is None:
             return
         start = round(event.start_s * SAMPLE_RATE_HZ)
         end = round(event.end_s * SAMPLE_RATE_HZ)
+        key = (stream.key, event.utterance)
         if isinstance(event, Final):
             stream.finished.add(event.utterance)
+            ahead = self._ahead.pop(key, None)
+            if ahead is not None and abs(ahead.end_s - event.end_s) < 1e-6:
+                # Transcribed at the pause already: deliver it (now, or when it is done).
+                if ahead.result is not None:
+                    self.owner.spawn(self.deliver(ahead.result, final=True), f"final {key}")
+                else:
+                    ahead.confirmed = True
+                    self._ahead[key] = ahead
+                return
+        if isinstance(event, Final | Pause):
             if event.end_s - event.start_s < MIN_FINAL_S:
                 return
+            if isinstance(event, Pause):
+                self._ahead[key] = Ahead(event.end_s)
             # A little audio either side: voice activity trims words' soft edges.
             start -= SAMPLE_RATE_HZ // 10
             end += SAMPLE_RATE_HZ // 5
         audio = stream.tap.ring.read(max(start, 0), end)
         if audio.size == 0:
             return
-        scheduler.submit(
-            Job(
-                kind="final" if isinstance(event, Final) else "partial",
-                stream=stream.key,
-                speaker=stream.peer.role,
-                utterance=event.utterance,
-                start_s=max(start, stream.tap.ring.start) / SAMPLE_RATE_HZ,
-                audio=audio,
-                language=self.owner.language_for(stream.peer),
-            )
+        job = Job(
+            kind="partial" if isinstance(event, Partial) else "final",
+            speculative=isinstance(event, Pause),
+            stream=stream.key,
+            speaker=stream.peer.role,
+            utterance=event.utterance,
+            start_s=max(start, stream.tap.ring.start) / SAMPLE_RATE_HZ,
+            audio=audio,
+            language=self.owner.language_for(stream.peer),
         )
+        if isinstance(event, Pause):
+            self._ahead[key].job = job
+        scheduler.submit(job)
 
     def stream_ended(self, peer: Peer) -> None:
         for key, stream in list(self.streams.items()):
@@ -136,11 +165,23 @@ class RoomLive:
                 self.owner.spawn(asyncio.to_thread(spool.close), f"close spool {key}")
 
     # -- results out ---------------------------------------------------------------------------
-    async def deliver(self, result: Result) -> None:
+    async def deliver(self, result: Result, final: bool = False) -> None:
         job = result.job
+        if job.speculative and not final:
+            ahead = self._ahead.get((job.stream, job.utterance))
+            if ahead is None or ahead.job is not job:
+                return  # the speaker went on: this guess is of no use
+            ahead.result = result
+            if not ahead.confirmed:
+                return
+            del self._ahead[(job.stream, job.utterance)]
         stream_done = job.utterance in self._finished_for(job.stream)
         names = {role: name for name, role in self.room.info.members.values()}
         if job.kind == "partial":
+            if not result.text and not stream_done:
+                stream = self.streams.get(job.stream)
+                if stream is not None:
+                    stream.segmenter.hurry(job.utterance)
             if stream_done or not result.text:
                 return
             await self.room.broadcast({
@@ -268,15 +309,24 @@ class LiveTranscription:
         store = ModelStore(self.settings.model_store_dir, self.settings.model_dirs)
         try:
             info = await asyncio.to_thread(store.resolve, self.settings.model)
+            workers = self.settings.asr_workers
             model = await asyncio.to_thread(
-                load_model, info, self.settings.compute_type, self.settings.cpu_threads
+                load_model,
+                info,
+                self.settings.compute_type,
+                max(1, self.settings.cpu_threads // workers),
+                workers,
             )
         except ModelError as exc:
             log.error("live transcription is off: %s", exc)
             return
         self.model_name = info.name
         self.language = info.default_language
-        self.scheduler = AsrScheduler(model, self._from_worker, workers=1)
+        # The first decode allocates; do it now rather than on someone's first sentence.
+        await asyncio.to_thread(
+            transcribe_text, model, np.zeros(SAMPLE_RATE_HZ, dtype=np.float32), DecodeOptions()
+        )
+        self.scheduler = AsrScheduler(model, self._from_worker, workers=self.settings.asr_workers)
 
     def language_for(self, peer: Peer) -> str | None:
         """English-only models: English. Multilingual: the person's choice, else detected."""

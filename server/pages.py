@@ -131,12 +131,15 @@ async def sharing_form(request: Request, viewer: Viewer | None) -> Response:
 async def session_page(request: Request, viewer: Viewer | None) -> Response:
     session_id = path_id(request, "session_id")
     who = require(viewer)
+    source = request.query_params.get("source")
+    if source not in (None, "live", "refined"):
+        raise HTTPException(400, "source must be live or refined")
 
     def work(db: OrmSession) -> dict[str, Any]:
         level = check_session(db, who, session_id, Level.FIGURES)
         row = db.get(Session, session_id)
         member = row is not None and row.mentorship is not None and is_member(who, row.mentorship)
-        saved = load_transcript(db, session_id)
+        saved = load_transcript(db, session_id, source)
         report = load_report(db, session_id)
         return {
             "saved": saved,
@@ -145,6 +148,15 @@ async def session_page(request: Request, viewer: Viewer | None) -> Response:
             "full": level is Level.FULL,
             "member": member,
             "status": row.status if row else "",
+            "refine_status": row.refine_status if row else None,
+            "refine_progress": row.refine_progress if row else 0.0,
+            "showing": source or (row.transcript_source if row else "refined"),
+            "names": {
+                p.speaker: p.person.name
+                for p in (row.participants if row else [])
+                if p.person is not None
+            },
+            "has_live": row is not None and row.origin_is_call,
             "participants": [
                 {
                     "name": p.person.name if p.person else p.speaker,

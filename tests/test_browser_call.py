@@ -218,9 +218,17 @@ def test_two_people_see_and_hear_each_other(
         time.sleep(2)
         mentor.click("#leave")
         mentee.click("#leave")
+        _wait_until_ended(server, settings, setup.session_id)
+        # The session page shows the refinement pass, then the refined transcript and report.
+        mentor.goto(f"{server.base_url}/sessions/{setup.session_id}")
+        if mentor.locator("#refining").count():
+            mentor.screenshot(path=screenshot_path(f"session-{mode}-refining"))
+        mentor.wait_for_selector("h2:has-text('Transcript (refined)')", timeout=90_000)
+        assert mentor.locator("ol.transcript li").count() >= 2
+        assert "Talk balance" in mentor.inner_text("main")
+        mentor.screenshot(path=screenshot_path(f"session-{mode}-refined"), full_page=True)
         mentor_browser.close()
         mentee_browser.close()
-        _wait_until_ended(server, settings, setup.session_id)
 
     _check_saved(settings, setup)
     _check_transcript(settings, setup)

@@ -119,4 +119,25 @@ async def report_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return JSONResponse(document)
 
 
-routes = [list_endpoint, transcript_endpoint, export_endpoint, report_endpoint]
+@api("/api/sessions/{session_id}/status", "GET", "object", "Call and refinement state")
+async def status_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    session_id = path_id(request, "session_id")
+    who = require(viewer)
+
+    def work(db: OrmSession) -> dict[str, Any]:
+        check_session(db, who, session_id, Level.FIGURES)
+        session = db.get(Session, session_id)
+        assert session is not None
+        return {
+            "id": session.id,
+            "status": session.status,
+            "duration_s": session.duration_s,
+            "transcript_source": session.transcript_source,
+            "refine_status": session.refine_status,
+            "refine_progress": session.refine_progress,
+        }
+
+    return JSONResponse(await in_db(request, work))
+
+
+routes = [list_endpoint, transcript_endpoint, export_endpoint, report_endpoint, status_endpoint]

@@ -83,6 +83,11 @@ class SpeechTrack(MediaStreamTrack):
         #: Set once the prepared audio has been sent completely (the first time round).
         self.played = asyncio.Event()
 
+    @property
+    def began(self) -> float | None:
+        """time.monotonic() when the first frame was sent (the track's time zero)."""
+        return self._began
+
     async def recv(self) -> av.AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
@@ -195,6 +200,7 @@ class ScriptedParticipant:
         with contextlib.suppress(Exception):
             async for raw in socket:
                 message = json.loads(raw)
+                message["_received"] = time.monotonic()  # for latency measurements
                 self.messages.append(message)
                 self._arrived.set()
                 if message["type"] == "answer" and message["leg"] in self._answers:

@@ -244,15 +244,17 @@ def list_sessions(
     return [_summary(session, count) for session, count in rows]
 
 
-def load_transcript(db: OrmSession, session_id: int) -> SavedTranscript:
+def load_transcript(db: OrmSession, session_id: int, source: str | None = None) -> SavedTranscript:
+    """The session's transcript: its current one, or the ``source`` ("live"/"refined") asked."""
     session = db.get(Session, session_id, options=[selectinload(Session.participants)])
     if session is None:
         raise NotFound(f"no session {session_id}")
+    wanted = source or session.transcript_source
     rows: Sequence[UtteranceRow] = db.scalars(
         select(UtteranceRow)
         .where(
             UtteranceRow.session_id == session_id,
-            UtteranceRow.source == session.transcript_source,
+            UtteranceRow.source == wanted,
         )
         .order_by(UtteranceRow.start_s, UtteranceRow.end_s, UtteranceRow.id)
     ).all()

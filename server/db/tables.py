@@ -102,6 +102,12 @@ class Session(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     mentorship: Mapped[Mentorship | None] = relationship(lazy="joined")
+
+    @property
+    def origin_is_call(self) -> bool:
+        """Held in Tandem (live and refined transcripts), not imported from recordings."""
+        return self.started_at is not None
+
     participants: Mapped[list[Participant]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="Participant.id"
     )
