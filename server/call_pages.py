@@ -57,8 +57,19 @@ async def call(request: Request, viewer: Viewer | None) -> Response:
         }
 
     context = await in_db(request, work)
+    live = services(request).live
     context["media_mode"] = services(request).settings.media_mode
+    # A multilingual model lets each person say which language they will speak.
+    context["languages"] = LANGUAGES if live.scheduler is not None and live.language is None else ()
     return render(request, "call.html", context)
 
+
+LANGUAGES = (
+    ("", "Detect automatically"), ("en", "English"), ("de", "Deutsch"), ("fr", "Français"),
+    ("es", "Español"), ("it", "Italiano"), ("pt", "Português"), ("nl", "Nederlands"),
+    ("pl", "Polski"), ("sv", "Svenska"), ("tr", "Türkçe"), ("ru", "Русский"),
+    ("uk", "Українська"), ("ar", "العربية"), ("hi", "हिन्दी"), ("zh", "中文"), ("ja", "日本語"),
+    ("ko", "한국어"),
+)  # fmt: skip
 
 routes = [start, call]

@@ -150,7 +150,8 @@ class RoomLive:
         )
         if isinstance(event, Pause):
             self._ahead[key].job = job
-        scheduler.submit(job)
+        if not scheduler.submit(job) and isinstance(event, Pause):
+            del self._ahead[key]  # not taken (busy): the final will be transcribed when due
 
     def stream_ended(self, peer: Peer) -> None:
         for key, stream in list(self.streams.items()):

@@ -77,7 +77,9 @@ function connect() {
   state.ws = ws;
   ws.addEventListener("open", () => {
     state.retries = 0;
-    send({ type: "join", v: 1, record: $("record").checked });
+    const join = { type: "join", v: 1, record: $("record").checked };
+    if ($("language")?.value) join.language = $("language").value;
+    send(join);
   });
   ws.addEventListener("message", (event) => handle(JSON.parse(event.data)));
   ws.addEventListener("close", (event) => {
