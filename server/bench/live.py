@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -151,6 +152,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             )
             clients.wait()
             after, ended = process_usage(server.pid), time.monotonic()
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            client_cpu_s = children.ru_utime + children.ru_stime
             with urllib.request.urlopen(f"{base}/healthz") as response:
                 health = json.load(response)
             refined = _wait_refined(data, [p["session_id"] for p in plan], within_s=seconds * 2)
@@ -159,6 +162,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             server.wait(timeout=60)
         received = json.loads(result_file.read_text())
     figures = _measure(received, clips, refined)
+    figures["clients_cpu_percent"] = round(client_cpu_s / (ended - started) * 100, 1)
     figures["server"] = {
         "cpu_percent": round((after.cpu_s - before.cpu_s) / (ended - started) * 100, 1),
         "peak_mb": round(after.peak_mb, 0),
@@ -269,6 +273,7 @@ def _measure(
         "partial_latency_s": _percentiles([v for _, v in partial_latency]),
         "final_latency_by_minute": {m: _percentiles(v) for m, v in sorted(by_minute.items())},
         "missed_turns": missed,
+        "participants_cut_off": received.get("unfinished", 0),
         "live_wer": round(live_errors.wer, 4),
         "turns": turns,
         "refined_wer": round(refined_errors.wer, 4),
@@ -314,7 +319,10 @@ def _print(figures: dict[str, Any], sessions: int) -> None:
             f"{m}: {v['p50']}/{v['p95']}" for m, v in figures["final_latency_by_minute"].items()
         )
     )
-    print(f"turns without a final caption: {figures['missed_turns']}")
+    print(
+        f"turns without a final caption: {figures['missed_turns']}; participants whose "
+        f"connection ended early: {figures['participants_cut_off']}"
+    )
     offline = figures["offline_wer"] or 1e-9
     print(
         f"WER  live {figures['live_wer']:.3f}   refined {figures['refined_wer']:.3f}   "
@@ -324,7 +332,8 @@ def _print(figures: dict[str, Any], sessions: int) -> None:
     )
     server = figures["server"]
     print(
-        f"server: CPU {server['cpu_percent']}% of one core, peak {server['peak_mb']:.0f} MB, "
+        f"server: CPU {server['cpu_percent']}% of one core (scripted clients on this machine: "
+        f"{figures['clients_cpu_percent']}%), peak {server['peak_mb']:.0f} MB, "
         f"loop lag p99 {server['loop_lag']['p99_ms']} ms (max {server['loop_lag']['max_ms']})"
     )
     asr = server["asr"]
@@ -356,10 +365,21 @@ async def _clients(plan: dict[str, Any], out: Path) -> None:
             )
     started = time.monotonic()
     await asyncio.gather(*(p.start() for _, _, p in people))
-    await asyncio.gather(*(p.wait_sent() for _, _, p in people))
+    length_s = len(audio["mentor"]) / SAMPLE_RATE_HZ
+    # A participant whose connection died never finishes playing: do not wait for ever.
+    await asyncio.wait(
+        [asyncio.ensure_future(p.wait_sent()) for _, _, p in people], timeout=length_s + 30
+    )
     await asyncio.sleep(2.0)
     ended = time.monotonic()
-    report: dict[str, Any] = {"started": started, "ended": ended, "sessions": []}
+    report: dict[str, Any] = {
+        "started": started,
+        "ended": ended,
+        "sessions": [],
+        "unfinished": sum(
+            1 for _, _, p in people if p.speech is None or not p.speech.played.is_set()
+        ),
+    }
     by_session: dict[int, dict[str, Any]] = {}
     for session_id, role, person in people:
         welcome = next((m for m in person.messages if m["type"] == "welcome"), None)
