@@ -25,6 +25,11 @@ from media.vad import Interval
 
 log = logging.getLogger("tandem.asr")
 
+PARTIAL_WINDOW_S = 8.0
+LOAD_WINDOW_S = 10.0
+#: Above this share of busy time, only first partials of utterances are transcribed.
+BUSY_LIMIT = 0.7
+
 
 @dataclass(frozen=True)
 class Job:
@@ -39,6 +44,8 @@ class Job:
     submitted: float = field(default_factory=time.monotonic)
     #: A final computed ahead, at a pause that may turn out to be the end (see segmenter.Pause).
     speculative: bool = False
+    #: The first partial of an utterance (kept even under load: it shows someone started).
+    first: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -91,13 +98,18 @@ class AsrScheduler:
         # Live: one greedy pass (no hotter retries) and a token cap, so one bad utterance
         # costs a fraction of a second, not several; the refinement pass redoes it carefully.
         self.final_options = final_options or DecodeOptions(
-            condition_on_previous_text=False, temperatures=(0.0,), max_tokens_per_s=8.0
+            condition_on_previous_text=False,
+            temperatures=(0.0,),
+            max_tokens_per_s=8.0,
         )
         self.stats = SchedulerStats()
         self._finals: collections.deque[Job] = collections.deque()
         self._partials: dict[str, Job] = {}
         self._cond = threading.Condition()
         self._closed = False
+        self._busy = 0  # jobs being transcribed right now
+        self._recent: collections.deque[tuple[float, float]] = collections.deque(maxlen=400)
+        self._workers = workers
         self._threads = [
             threading.Thread(target=self._work, name=f"asr-{i}", daemon=True)
             for i in range(workers)
@@ -105,8 +117,16 @@ class AsrScheduler:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, job: Job) -> None:
+    def submit(self, job: Job) -> bool:
+        """Queue a job; False when it was not taken (a speculative final while busy)."""
         with self._cond:
+            if job.speculative and self._finals:
+                # Work ahead only on an idle machine: under load it would delay real finals.
+                return False
+            if job.kind == "partial" and not job.first and self._load() > BUSY_LIMIT:
+                # Nearly saturated: later partials go first, so finals keep their pace.
+                self.stats.partials_shed += 1
+                return False
             if job.kind == "final":
                 self._finals.append(job)
                 # The utterance is over: its pending partial is no use any more.
@@ -119,6 +139,14 @@ class AsrScheduler:
                     self.stats.partials_superseded += 1
                 self._partials[job.stream] = job
             self._cond.notify()
+            return True
+
+    def _load(self) -> float:
+        """Share of the workers' time spent transcribing over the last LOAD_WINDOW_S seconds."""
+        now = time.monotonic()
+        since = now - LOAD_WINDOW_S
+        busy = sum(min(end, now) - max(start, since) for start, end in self._recent if end > since)
+        return busy / (LOAD_WINDOW_S * self._workers)
 
     def queued(self) -> tuple[int, int]:
         with self._cond:
@@ -164,15 +192,22 @@ class AsrScheduler:
     def _work(self) -> None:
         while (job := self._next()) is not None:
             started = time.monotonic()
+            with self._cond:
+                self._busy += 1
+                backlog = len(self._finals)
             try:
                 if job.kind == "final":
-                    utterances = self._final(job)
+                    utterances = self._final(job, hurried=backlog >= 2)
                     text = " ".join(u.text for u in utterances)
                 else:
                     utterances, text = [], self._partial(job)
             except Exception:  # a bad utterance must not stop captions for everyone
                 log.exception("transcribing %s %s failed", job.kind, job.stream)
                 continue
+            finally:
+                with self._cond:
+                    self._busy -= 1
+                    self._recent.append((started, time.monotonic()))
             finished = time.monotonic()
             self.stats.busy_s += finished - started
             if finished - job.submitted > 2.0:
@@ -190,11 +225,13 @@ class AsrScheduler:
             except Exception:
                 log.exception("delivering an ASR result failed")
 
-    def _final(self, job: Job) -> list[Utterance]:
+    def _final(self, job: Job, hurried: bool = False) -> list[Utterance]:
+        # With finals waiting, skip Whisper's word alignment (a fifth of the time); the
+        # utterance keeps segment times, and the refinement pass adds words after the call.
         options = DecodeOptions(
             beam_size=self.final_options.beam_size,
             language=job.language,
-            word_timestamps=True,
+            word_timestamps=not hurried,
             condition_on_previous_text=False,
             window_tail_s=self.final_options.window_tail_s,
             temperatures=self.final_options.temperatures,
@@ -205,7 +242,10 @@ class AsrScheduler:
         return [_shifted(u, job.start_s) for u in result.utterances]
 
     def _partial(self, job: Job) -> str:
-        return transcribe_text(self.model, job.audio, self._text_options(job))
+        # Only the latest words: decoding a long turn from its start again and again would
+        # cost quadratically; the final has the whole of it.
+        audio = job.audio[-round(PARTIAL_WINDOW_S * SAMPLE_RATE_HZ) :]
+        return transcribe_text(self.model, audio, self._text_options(job))
 
     def _text_options(self, job: Job) -> DecodeOptions:
         return DecodeOptions(

@@ -62,6 +62,7 @@ class LiveStream:
     spool: SpoolWriter | None
     #: Utterance numbers already final (late partials for them are dropped).
     finished: set[int] = field(default_factory=set)
+    partials_asked: set[int] = field(default_factory=set)
     spoken: int = 0  # closed speech intervals already handed to the room
 
 
@@ -147,7 +148,10 @@ class RoomLive:
             start_s=max(start, stream.tap.ring.start) / SAMPLE_RATE_HZ,
             audio=audio,
             language=self.owner.language_for(stream.peer),
+            first=isinstance(event, Partial) and event.utterance not in stream.partials_asked,
         )
+        if isinstance(event, Partial):
+            stream.partials_asked.add(event.utterance)
         if isinstance(event, Pause):
             self._ahead[key].job = job
         if not scheduler.submit(job) and isinstance(event, Pause):
