@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 
 from media.audio import SAMPLE_RATE_HZ
-from media.segmenter import Final, Partial, UtteranceSegmenter
+from media.segmenter import Event, Final, Partial, UtteranceSegmenter
 from server.bench.speech import Dialogue, Line, render_dialogue
 
 PACKET = int(0.06 * SAMPLE_RATE_HZ)
@@ -15,9 +15,9 @@ PACKET = int(0.06 * SAMPLE_RATE_HZ)
 
 def _feed(
     audio: np.ndarray, segmenter: UtteranceSegmenter, start_s: float = 0.0
-) -> list[tuple[float, Partial | Final]]:
+) -> list[tuple[float, Event]]:
     """(position when emitted, event) for the whole track, then the end-of-stream flush."""
-    seen: list[tuple[float, Partial | Final]] = []
+    seen: list[tuple[float, Event]] = []
     base = round(start_s * SAMPLE_RATE_HZ)
     for offset in range(0, len(audio), PACKET):
         for event in segmenter.push(base + offset, audio[offset : offset + PACKET]):
