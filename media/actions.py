@@ -17,8 +17,8 @@ Acceptance is the other person's reply in the next few turns ("sure", "yes pleas
 Habits ("usually", "always"), memories (past tense, "was going to"), hypotheticals ("if I
 had…", "would"), reported speech ("she said I will…"), negations ("I won't"), talk about the
 conversation itself ("let me think", "let's move on", "can you tell me…") and questions that
-ask for information are not items. A later restatement of the same item (a recap) is merged
-into the first one.
+ask for information are not items. A later restatement of the same item is merged into the
+first one, and a summary ("so to recap: …") creates no new items for what it repeats.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ _FILLERS = re.compile(
     re.IGNORECASE,
 )
 # Sentence ends, and the cut-offs ("--", "…") rough transcripts mark interruptions with.
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s*(?:--+|\u2014|\u2026|\.\.\.)\s*")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;:])\s+|\s*(?:--+|\u2014|\u2026|\.\.\.)\s*")
 _CLAUSE_SPLIT = re.compile(
     r",?\s+\b(?:and|but|so|then|also)\s+(?=(?:i|you|we|let us)\b)"
     r"|,\s+(?=(?:i|we|you|it|that|this|he|she|they)\s+"
@@ -64,6 +64,25 @@ _CLAUSE_SPLIT = re.compile(
 _SUBORDINATE_START = re.compile(
     r"^(?:(?:so|and|then|okay|ok|but)\s*,?\s+)*(?:if|once|when|unless|after|as soon as|"
     r"whenever|until)\b",
+    re.IGNORECASE,
+)
+# A sentence that only announces what follows ("Let's do this:", "Here's what I want you to
+# do.") lends its grammar to the next sentence instead of being a task itself.
+_LEAD_INS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\bwhat\s+(?P<keep>\w+\s+(?:want|would like|need)\s+you\s+to)\s+do\W*$",
+        r"\b(?P<keep>let us)\s+do\s+this\W*$",
+        r"^(?P<keep>.*?)\s+do(?:\s+(?:this|the following))?\s*:$",
+    )
+)
+_SUBJECT_START = re.compile(r"^(?:(?:so|and|okay|ok|then)\s*,?\s+)*(?:i|you|we|let)\b", re.I)
+# A pronoun as the object ("send them a mail", "talk to her"), not a relative "that".
+_POINTER = re.compile(r"^(?:\S+\s+){1,2}(?:it|them|him|her|this|those|these)\b", re.IGNORECASE)
+_RECAP = re.compile(
+    r"\b(?:recap|to summari[sz]e|in summary|to sum (?:it )?up|summing up|just to confirm|"
+    r"so to confirm|let me repeat|(?:our|the|your) (?:action items|next steps|to-dos?) are|"
+    r"that is everything|i think that is it|run through the (?:actions|action items))\b",
     re.IGNORECASE,
 )
 _NEUTRAL_ADVERBS = re.compile(
@@ -129,6 +148,8 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("request", rf"\b(?:could|can|would|will)\s+you\s+(?:please\s+|maybe\s+|possibly\s+)?"
                 rf"(?:mind\s+)?{_VP}", 0.75),
     ("permission", rf"\b(?:could|can|may)\s+i\s+(?:maybe\s+|possibly\s+|please\s+)?{_VP}", 0.75),
+    ("permission", rf"\b(?:would it be (?:possible|okay|ok|alright) (?:for me to|if i)|"
+                   rf"is it (?:okay|ok|alright) if i|(?:do|would) you mind if i)\s+{_VP}", 0.75),
     ("proposal", rf"\b(?:shall we|should we|how about we|what if we|why do not we)\s+{_VP}", 0.75),
     ("request", rf"\bwhy do not you\s+{_VP}", 0.7),
     ("request", rf"\b(?:how about|what about|what if)\s+you\s+{_VP}", 0.65),
@@ -138,6 +159,9 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
                 rf"(?:please\s+|make sure (?:to|you)\s+|remember to\s+|do not forget to\s+|"
                 rf"be sure to\s+){_VP}", 0.75),
     ("request", r"\b(?P<vp>let me know\b[^.?!;]*)", 0.7),
+    # "You write the outline, and I will read it": a bare "you" + task verb assigns work.
+    ("assignment", rf"^(?:(?:so|and|okay|ok|alright|now)\s*,?\s+)*you\s+{_ADVERBS}"
+                rf"(?P<vp>(?:{_TASK_VERBS}|do|take|try|talk to|speak to)\b(?!')[^.?!;]*)", 0.65),
     ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now)\s*,?\s+)*{_ADVERBS}"
                 rf"(?P<vp>(?:{_TASK_VERBS})\b(?!')[^.?!;]*)", 0.7),
     ("joint", rf"\blet us\s+{_VP}", 0.75),
@@ -152,10 +176,12 @@ _COMPILED = tuple((kind, re.compile(rx, re.IGNORECASE), conf) for kind, rx, conf
 # Verbs that talk about the conversation itself or a state of mind, not a task.
 # Verbs that talk about the conversation itself or a state of mind, not a task.
 _NOT_TASKS = re.compile(
-    r"^(?:think|see|say|guess|tell you|tell me\b(?! (?:how|when|whether|if|what happen))|"
+    r"^(?:think|see\b(?!\s+(?:if|whether|about|what i can do))|say|guess|tell you|"
+    r"tell me\b(?! (?:how|when|whether|if|what happen))|"
     r"ask you\b(?! to)|ask (?:something|a question|a few)|"
-    r"be honest|admit|explain|clarify|repeat|describe|walk me through|walk you through|"
-    r"talk(?!\s+(?:to|with))|move on|go back|start with|begin|continue|focus on|recap|"
+    r"be honest|admit|explain|clarify|repeat\b(?!\s+(?:it|the|this)\s+(?!back)\w)|describe|"
+    r"walk me through|walk you through|"
+    r"talk(?!\s+(?:to|with))|skip|move on|go back|start with|begin|continue|focus on|recap|"
     r"wrap up|switch|look at this|hear|imagine|suppose|assume|remember|know|feel|be|believe|"
     r"hope|wish|wonder|agree|understand|mean|stop you|jump in|interrupt|summarize|pause|"
     r"give you an example|share my screen|share your screen|get started|dive in|kick off|"
@@ -185,12 +211,15 @@ _REPORTED = re.compile(
 )
 _HEDGE = re.compile(r"\b(?:probably|maybe|perhaps|might|possibly)\b", re.IGNORECASE)
 _CONDITION = re.compile(
+    # "see if", "ask whether": the task is to find out, not a condition on it.
+    r"(?<!\bsee )(?<!\bask )(?<!\bcheck )(?<!\bout )(?<!\bknow )"
     r"\b(?:if|unless|once)\b(?!\s+you\s+(?:want|like|need|prefer|have time|can|would like))",
     re.IGNORECASE,
 )
 _ADDRESSEE = re.compile(r"\b(?:you|your|yours|if you (?:want|like|need))\b", re.IGNORECASE)
 _ADVICE = re.compile(
-    r"\b(?:in general|as a rule|it is (?:good|important|helpful|useful|worth))\b", re.IGNORECASE
+    r"\b(?:in general|as a rule|(?<!if )it is (?:good|important|helpful|useful|worth))\b",
+    re.IGNORECASE,
 )
 
 _ACCEPT = re.compile(
@@ -293,13 +322,26 @@ class _Candidate:
 
 
 # -- extraction -------------------------------------------------------------------------------
-def _clauses(text: str) -> list[str]:
+def _clauses(text: str) -> list[tuple[str, str]]:
+    """(clause, what its sentence said before it) for each clause of an utterance."""
     # Quoted words are role-play or examples, not what the speaker commits to.
     text = _NEUTRAL_ADVERBS.sub("", _QUOTED.sub(" ", normalise(text)))
-    clauses: list[str] = []
+    clauses: list[tuple[str, str]] = []
+    carried = ""
     for sentence in _SENTENCE_SPLIT.split(text):
+        # "Here's what I want you to do: pull up the data" assigns "pull up the data".
+        if carried and not _SUBJECT_START.match(sentence):
+            sentence = f"{carried} {sentence}"
+        lead_in = next((m for m in (p.search(sentence) for p in _LEAD_INS) if m), None)
+        carried = lead_in.group("keep") if lead_in else ""
+        if lead_in:
+            continue
         parts = [sentence] if _SUBORDINATE_START.match(sentence) else _CLAUSE_SPLIT.split(sentence)
-        clauses.extend(p.strip(" ,") for p in parts if p.strip(" ,"))
+        lead = ""
+        for part in parts:
+            if part.strip(" ,"):
+                clauses.append((part.strip(" ,"), lead))
+                lead = f"{lead} {part}"
     return clauses
 
 
@@ -309,22 +351,35 @@ def is_anaphoric(verb_phrase: str) -> bool:
     return all(w in _ANAPHORIC_WORDS for w in words[1:])
 
 
-def _match_clause(clause: str) -> tuple[str, str, float] | None:
+def _match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
+    """(kind, verb phrase, confidence) when the clause commits someone to an action.
+
+    ``lead`` is the earlier part of the same sentence: a condition or hedge there ("maybe, if
+    I get the score, I'll apply") weakens the clause as much as one inside it.
+    """
     if _HABIT.search(clause) or _HYPOTHETICAL.search(clause) or _ADVICE.search(clause):
         return None
-    for kind, pattern, confidence in _COMPILED:
-        match = pattern.search(clause)
-        if match is None:
-            continue
+    found = [(kind, pattern.search(clause), conf) for kind, pattern, conf in _COMPILED]
+    # The pattern that starts first governs the clause ("I'm going to raise it with Karen and
+    # see if we can…" is the speaker's commitment); on a tie the list's order decides.
+    ordered = sorted(
+        ((kind, m, conf) for kind, m, conf in found if m is not None), key=lambda f: f[1].start()
+    )
+    for kind, match, confidence in ordered[:1]:
         before = clause[: match.start()]
         verb_phrase = match.group("vp").strip(" ,")
         if not verb_phrase or _NOT_TASKS.match(verb_phrase):
             return None
         if _NEGATED.search(clause[: match.end("vp")]) or _REPORTED.search(before):
             return None
+        if kind == "assignment":
+            # Only at the start of a sentence: "so then you ask him" narrates a method.
+            if lead.strip():
+                return None
+            kind = "request"
         if kind == "offer_can":
             # "I can read a bit" states an ability; an offer is made to someone.
-            if not _ADDRESSEE.search(clause):
+            if not _ADDRESSEE.search(clause) and not clause.endswith("?"):
                 return None
             kind = "offer"
         question = clause.endswith("?")
@@ -332,9 +387,9 @@ def _match_clause(clause: str) -> tuple[str, str, float] | None:
             return None  # "will I need a visa?" asks; it does not promise
         if question and kind == "joint":
             kind = "proposal"
-        if _HEDGE.search(clause):
+        if _HEDGE.search(clause) or _HEDGE.search(lead):
             confidence -= 0.2
-        if _CONDITION.search(before) or _CONDITION.search(verb_phrase):
+        if _CONDITION.search(lead) or _CONDITION.search(before) or _CONDITION.search(verb_phrase):
             confidence -= 0.25
         return kind, verb_phrase, confidence
     return None
@@ -346,8 +401,8 @@ def _candidates(
     found = []
     for index, utterance in enumerate(utterances):
         clauses = _clauses(utterance.text)
-        matches = [_match_clause(clause) for clause in clauses]
-        for position, (clause, matched) in enumerate(zip(clauses, matches, strict=True)):
+        matches = [_match_clause(clause, lead) for clause, lead in clauses]
+        for position, ((clause, _), matched) in enumerate(zip(clauses, matches, strict=True)):
             if matched is None:
                 continue
             kind, verb_phrase, confidence = matched
@@ -355,7 +410,7 @@ def _candidates(
             if due is None:
                 # "I'll write it up. Like, end of the month." The deadline may follow in the
                 # speaker's next words, as long as they do not start another item.
-                for later, later_match in zip(
+                for (later, _), later_match in zip(
                     clauses[position + 1 :], matches[position + 1 :], strict=True
                 ):
                     if later_match is not None:
@@ -445,8 +500,12 @@ def extract_action_items(
         return next(later, None) or next(earlier, None)
 
     items: list[ActionItem] = []
-    for candidate in _candidates(utterances, session_date, next_session):
+    candidates = _candidates(utterances, session_date, next_session)
+    recaps = _recap_utterances(utterances, candidates)
+    for candidate in candidates:
         speaker = candidate.speaker
+        if candidate.index in recaps and _fold_into_matching(items, candidate):
+            continue  # a summary restating what was agreed adds sources, not items
         reply = _reply(utterances, candidate.index)
         verdict = reply[0] if reply else None
         accepted = verdict == "accept"
@@ -454,6 +513,12 @@ def extract_action_items(
             # "Sure, I'll do that" or "let's do it" answers or restates an earlier item.
             _fold_into_recent(items, candidate, utterances, role)
             continue
+        if (
+            candidate.kind == "commitment"
+            and _POINTER.search(candidate.verb_phrase)
+            and _fold_into_recent(items, candidate, utterances, role, within=2)
+        ):
+            continue  # "I'll send them a mail tomorrow": how the item just agreed will be done
         if verdict == "decline" and candidate.kind != "commitment":
             continue
         confidence = candidate.confidence
@@ -503,25 +568,71 @@ def extract_action_items(
     return items
 
 
+def _recap_utterances(utterances: Sequence[Utterance], candidates: list[_Candidate]) -> set[int]:
+    """Utterances that sum up earlier items: announced as such, or restating two or more."""
+    found: set[int] = set()
+    by_index: dict[int, list[_Candidate]] = {}
+    for candidate in candidates:
+        by_index.setdefault(candidate.index, []).append(candidate)
+    stated: list[set[str]] = []
+    for index, group in sorted(by_index.items()):
+        restated = sum(
+            any(_restates(_stems(c.verb_phrase), earlier) for earlier in stated) for c in group
+        )
+        if restated >= 2 or (stated and _RECAP.search(normalise(utterances[index].text))):
+            found.add(index)
+        else:
+            stated.extend(_stems(c.verb_phrase) for c in group if not c.anaphoric)
+    return found
+
+
+def _restates(words: set[str], earlier: set[str]) -> bool:
+    shared = words & earlier
+    return bool(shared) and len(shared) >= min(2, len(words))
+
+
+def _fold_into_matching(items: list[ActionItem], candidate: _Candidate) -> bool:
+    words = _stems(candidate.verb_phrase)
+    best, best_shared = -1, 0
+    for k, item in enumerate(items):
+        shared = len(words & _stems(item.action))
+        if shared > best_shared:
+            best, best_shared = k, shared
+    if best < 0:
+        return False
+    items[best] = _with_source(items[best], candidate)
+    return True
+
+
+def _with_source(item: ActionItem, candidate: _Candidate) -> ActionItem:
+    """The item with the candidate as one more source, and its deadline if it had none."""
+    due = candidate.due
+    return replace(
+        item,
+        due_phrase=item.due_phrase or (due.phrase if due else None),
+        due_date=item.due_date or (due.date if due else None),
+        sources=tuple(dict.fromkeys((*item.sources, candidate.index))),
+    )
+
+
 def _fold_into_recent(
-    items: list[ActionItem], candidate: _Candidate, utterances: Sequence[Utterance], role: Any
-) -> None:
+    items: list[ActionItem],
+    candidate: _Candidate,
+    utterances: Sequence[Utterance],
+    role: Any,
+    within: int = 6,
+) -> bool:
     """Attach a pointing-back phrase (and its deadline) to the item it refers to, if any."""
     owner_roles = {role(candidate.speaker), "both"}
     for k in range(len(items) - 1, -1, -1):
         item = items[k]
-        if candidate.index - item.sources[-1] > 6:
+        if candidate.index - item.sources[-1] > within:
             break
         if item.owner not in owner_roles:
             continue
-        due = candidate.due
-        items[k] = replace(
-            item,
-            due_phrase=item.due_phrase or (due.phrase if due else None),
-            due_date=item.due_date or (due.date if due else None),
-            sources=tuple(dict.fromkeys((*item.sources, candidate.index))),
-        )
-        return
+        items[k] = _with_source(item, candidate)
+        return True
+    return False
 
 
 def _content_words(text: str) -> set[str]:
@@ -553,6 +664,49 @@ def _content_words(text: str) -> set[str]:
         "her",
     }
     return {w for w in re.findall(r"[a-z']+", text.lower()) if w not in stop}
+
+
+# Words too common in tasks to tell one task from another.
+_GENERIC = frozenset(
+    [
+        "do",
+        "get",
+        "make",
+        "go",
+        "take",
+        "have",
+        "be",
+        "will",
+        "can",
+        "try",
+        "start",
+        "put",
+        "give",
+        "let",
+        "know",
+        "send",
+        "talk",
+        "speak",
+        "thing",
+        "things",
+        "something",
+        "time",
+        "then",
+        "also",
+        "just",
+        "some",
+        "one",
+        "next",
+        "week",
+        "today",
+        "tomorrow",
+    ]
+)
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to five letters, so "intros" meets "introduce" and "draft" "drafts"."""
+    return {w[:5] for w in _content_words(text) if w not in _GENERIC and len(w) > 2}
 
 
 def _add_or_merge(items: list[ActionItem], item: ActionItem) -> None:

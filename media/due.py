@@ -5,13 +5,14 @@ session date, the calendar date. Rules (the session date is day 0):
 
 - today, tonight, this morning/afternoon/evening, later today, end of (the) day, after this
   call → day 0; tomorrow (morning…) → day 1;
-- a weekday ("by Friday", "on Monday", "this Thursday") → its next date on or after day 0;
-  "next <weekday>" → that weekday in the following week (Monday to Sunday);
+- a weekday ("by Friday", "on Monday", "this Thursday") → its next date after day 0;
+  "next <weekday>" and "<weekday> next week" → that weekday in the following week;
 - end of (the) week → the Friday of this week (or day 0 at a weekend); this weekend → Sunday;
 - next week → the Monday of the following week; next month → the 1st of the next month;
   end of (the) month/year → its last day;
 - in N days/weeks, within a week → day 0 + N;
-- "the 15th", "March 3", "3rd of March" → that date (next year if it is over half a year past);
+- "the 15th", "March 3", "3rd of March", "by the sixteenth", "August thirty-first" → that
+  date (next year if it is over half a year past); a word ordinal alone needs its preposition;
 - a phrase tied to an event ("before our next session", "by the interview", "asap") keeps
   its words but no date, unless the next session's date is given.
 """
@@ -33,6 +34,37 @@ _NUMBERS = {
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "a few": 3, "couple of": 2,
 }  # fmt: skip
 
+_UNITS = tuple(
+    [
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+        "thirteenth",
+        "fourteenth",
+        "fifteenth",
+        "sixteenth",
+        "seventeenth",
+        "eighteenth",
+        "nineteenth",
+    ]
+)
+#: "sixteenth" → 16, "twenty-first" → 21, "thirtieth" → 30: days of the month said as words.
+ORDINALS = {word: n for n, word in enumerate(_UNITS, start=1)}
+ORDINALS |= {"twentieth": 20, "thirtieth": 30}
+ORDINALS |= {f"{tens}{sep}{unit}": base + n for tens, base in (("twenty", 20), ("thirty", 30))
+             for n, unit in enumerate(_UNITS[:9], start=1) for sep in ("-", " ")}  # fmt: skip
+_ORDINAL = "|".join(sorted((re.escape(k) for k in ORDINALS), key=len, reverse=True))
+_DAY = rf"(\d{{1,2}}(?:st|nd|rd|th)?|{_ORDINAL})"
+
 _LEAD = r"(?:(?:by|before|until|till|on|for|no later than|ahead of|at)\s+)?"
 # An event only names a deadline after a preposition of time ("send the review notes" is not).
 _EVENT_LEAD = r"(?:by|before|until|till|ahead of|prior to|in time for)\s+"
@@ -52,6 +84,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
                r"(day|week|month|year|quarter|sprint)\b"),
     ("eod", r"\b(?:by\s+)?(eod|eow|cob)\b"),
     ("next_weekday", rf"\b{_LEAD}next\s+({_WEEKDAY}){_DAYPART}\b"),
+    ("next_weekday", rf"\b{_LEAD}({_WEEKDAY}){_DAYPART}\s+(?:of\s+)?next\s+week\b"),
     ("weekday", rf"\b{_LEAD}(?:this\s+|coming\s+|this\s+coming\s+)?({_WEEKDAY}){_DAYPART}\b"),
     ("day0", rf"\b{_LEAD}(tonight|today|later today|this (?:morning|afternoon|evening)|"
              r"after (?:this|the|our) (?:call|meeting|session))\b"),
@@ -61,9 +94,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("this_span", rf"\b{_LEAD}this\s+(week|month)\b"),
     ("in_n", rf"\b(?:in|within)\s+(?:the\s+next\s+)?({_NUMBER}|\d+)\s+(day|week|month)s?\b"),
     ("within_a", r"\bwithin\s+(?:a|the|one)\s+(day|week|month)\b"),
-    ("day_of_month", rf"\b{_LEAD}(?:the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({_MONTH})\b"),
-    ("month_day", rf"\b{_LEAD}({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b"),
+    ("day_of_month", rf"\b{_LEAD}(?:the\s+)?{_DAY}(?:\s+of)?\s+({_MONTH})\b"),
+    ("month_day", rf"\b{_LEAD}({_MONTH})\s+(?:the\s+)?{_DAY}\b"),
     ("nth", rf"\b{_LEAD}the\s+(\d{{1,2}})(?:st|nd|rd|th)\b"),
+    # "the first" alone is rarely a date: a word ordinal needs its preposition.
+    ("nth", rf"\b(?:by|before|until|till|on|no later than)\s+the\s+({_ORDINAL})\b"),
     ("asap", r"\b(asap|as soon as (?:possible|you can|i can)|right away|straight away)\b"),
 )  # fmt: skip
 _COMPILED = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _PATTERNS)
@@ -124,7 +159,8 @@ def _resolve(kind: str, match: re.Match[str], day0: date, next_session: date | N
         next_monday = day0 + timedelta(days=7 - day0.weekday())
         return next_monday + timedelta(days=WEEKDAYS.index(groups[0]))
     if kind == "weekday":
-        return _weekday_on_or_after(day0, WEEKDAYS.index(groups[0]))
+        # "By Wednesday" said on a Wednesday means next week's: today would be "today".
+        return _weekday_on_or_after(day0 + timedelta(days=1), WEEKDAYS.index(groups[0]))
     if kind == "day0":
         return day0
     if kind == "tomorrow":
@@ -147,16 +183,21 @@ def _resolve(kind: str, match: re.Match[str], day0: date, next_session: date | N
     if kind == "within_a":
         return _plus(day0, 1, groups[0])
     if kind == "day_of_month":
-        return _dated(day0, MONTHS.index(groups[1]) + 1, int(groups[0]))
+        return _dated(day0, MONTHS.index(groups[1]) + 1, _day_number(groups[0]))
     if kind == "month_day":
-        return _dated(day0, MONTHS.index(groups[0]) + 1, int(groups[1]))
+        return _dated(day0, MONTHS.index(groups[0]) + 1, _day_number(groups[1]))
     if kind == "nth":
-        day = int(groups[0])
+        day = _day_number(groups[0])
         month, year = day0.month, day0.year
         if day < day0.day:
             month, year = (1, year + 1) if month == 12 else (month + 1, year)
         return _safe_date(year, month, day)
     return None
+
+
+def _day_number(said: str) -> int:
+    digits = re.match(r"\d+", said)
+    return int(digits.group(0)) if digits else ORDINALS[re.sub(r"\s+", " ", said.lower())]
 
 
 def _plus(day0: date, count: int, unit: str) -> date | None:
