@@ -37,8 +37,10 @@ class DecodeOptions:
     #: ISO code; None detects it (multilingual models only).
     language: str | None = None
     word_timestamps: bool = True
-    #: Feed the previous text as a prompt: better punctuation and names across sentences.
-    condition_on_previous_text: bool = True
+    #: Feed the previous text as a prompt. Off: on conversation tracks (turns spliced together)
+    #: the prompt made Whisper skip whole turns: refined WER 0.10-0.13 with it, 0.05 without,
+    #: at half the time (bench live material, beam 5).
+    condition_on_previous_text: bool = False
     #: Silence kept after the audio in a window shorter than 30 s; None pads to 30 s as Whisper
     #: was trained. See :func:`_trimmed_window`.
     window_tail_s: float | None = 4.0

@@ -70,11 +70,20 @@ class SpeechTrack(MediaStreamTrack):
 
     kind = "audio"
 
-    def __init__(self, audio_16k: FloatAudio, loop: bool = False, paced: bool = True) -> None:
+    def __init__(
+        self,
+        audio_16k: FloatAudio | None = None,
+        loop: bool = False,
+        paced: bool = True,
+        frames: list[np.ndarray[Any, np.dtype[np.int16]]] | None = None,
+    ) -> None:
         super().__init__()
         #: False sends as fast as the connection takes it (a misbehaving client).
         self._paced = paced
-        self._frames = to_48k_frames(audio_16k)
+        if frames is None:
+            assert audio_16k is not None, "give the audio or its prepared frames"
+            frames = to_48k_frames(audio_16k)
+        self._frames = frames
         self._silence = np.zeros_like(self._frames[0])
         self._repeat = loop
         self._index = 0
@@ -171,6 +180,12 @@ class ScriptedParticipant:
     #: Set when the server closed the signaling connection.
     closed: asyncio.Event = field(default_factory=asyncio.Event)
     speech: SpeechTrack | None = None
+    _frames: list[np.ndarray[Any, np.dtype[np.int16]]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Resampling half an hour of audio takes seconds: done here, before any connection,
+        # it cannot stall the event loop (and skew every message timestamp) mid-call.
+        self._frames = to_48k_frames(self.audio_16k)
 
     async def start(self) -> None:
         self._socket = await connect(
@@ -180,7 +195,7 @@ class ScriptedParticipant:
         await self.send({"type": "join", "v": 1, "record": self.record})
         welcome = await self.wait_for("welcome")
         self.mode = welcome["mode"]
-        self.speech = SpeechTrack(self.audio_16k, loop=self.loop_audio, paced=self.paced)
+        self.speech = SpeechTrack(frames=self._frames, loop=self.loop_audio, paced=self.paced)
         await self._connect("uplink", [self.speech])
         if self.mode == "relay":
             await self._connect("relay", [PatternTrack()])
