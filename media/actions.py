@@ -1,7 +1,8 @@
 """Action items: the commitments and requests two people agreed on, from their utterances.
 
 Deterministic rules over the words (no model), fast enough to run on every saved transcript.
-A clause becomes a candidate when its grammar commits someone to a future action:
+A clause becomes a candidate when its grammar (:mod:`media.action_grammar`) commits someone
+to a future action:
 
 - **commitment** by the speaker: "I will / I'll / I'm going to / I'm gonna / let me / I need
   to … <verb>" → owned by the speaker;
@@ -29,251 +30,20 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from media.action_grammar import (
+    ACCEPT,
+    DECLINE,
+    POINTER,
+    RECAP,
+    is_anaphoric,
+    match_clause,
+    normalise,
+    split_clauses,
+)
 from media.due import Due, find_due
 from media.transcript import Utterance
 
-# -- normalisation ----------------------------------------------------------------------------
-_CONTRACTIONS = (
-    (r"\bi'm\b", "i am"), (r"\bi've\b", "i have"), (r"\bi'd\b", "i would"),
-    (r"\bi'll\b", "i will"), (r"\bwe'll\b", "we will"), (r"\bwe're\b", "we are"),
-    (r"\bwe'd\b", "we would"), (r"\byou'll\b", "you will"), (r"\byou're\b", "you are"),
-    (r"\byou'd\b", "you would"), (r"\blet's\b", "let us"), (r"\bwon't\b", "will not"),
-    (r"\bcan't\b", "can not"), (r"\bcannot\b", "can not"), (r"\bdon't\b", "do not"),
-    (r"\bdoesn't\b", "does not"), (r"\bdidn't\b", "did not"), (r"\bshouldn't\b", "should not"),
-    (r"\bwouldn't\b", "would not"), (r"\bit's\b", "it is"), (r"\bthat's\b", "that is"),
-    (r"\bgonna\b", "going to"), (r"\bwanna\b", "want to"), (r"\bgotta\b", "have to"),
-    (r"\bkindly\b", "please"),
-    (r"\bhe'll\b", "he will"), (r"\bshe'll\b", "she will"), (r"\bthey'll\b", "they will"),
-)  # fmt: skip
-_CONTRACTIONS_RE = tuple((re.compile(p, re.IGNORECASE), r) for p, r in _CONTRACTIONS)
-_FILLERS = re.compile(
-    r"\b(?:um+|uh+|erm|er|hmm+|you know|i mean|kind of|sort of|kinda|sorta|basically|"
-    r"like,)\s*,?\s*",
-    re.IGNORECASE,
-)
-# Sentence ends, and the cut-offs ("--", "…") rough transcripts mark interruptions with.
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;:])\s+|\s*(?:--+|\u2014|\u2026|\.\.\.)\s*")
-_CLAUSE_SPLIT = re.compile(
-    r",?\s+\b(?:and|but|so|then|also)\s+(?=(?:i|you|we|let us)\b)"
-    r"|,\s+(?=(?:i|we|you|it|that|this|he|she|they)\s+"
-    r"(?:will|am|are|is|was|have|has|can|shall)\b)",
-    re.IGNORECASE,
-)
-# A sentence that opens with a condition keeps its comma: "once you have three merged, we
-# can talk to your manager" is one conditional clause.
-_SUBORDINATE_START = re.compile(
-    r"^(?:(?:so|and|then|okay|ok|but)\s*,?\s+)*(?:if|once|when|unless|after|as soon as|"
-    r"whenever|until)\b",
-    re.IGNORECASE,
-)
-# A sentence that only announces what follows ("Let's do this:", "Here's what I want you to
-# do.") lends its grammar to the next sentence instead of being a task itself.
-_LEAD_INS = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\bwhat\s+(?P<keep>\w+\s+(?:want|would like|need)\s+you\s+to)\s+do\W*$",
-        r"\b(?P<keep>let us)\s+do\s+this\W*$",
-        r"^(?P<keep>.*?)\s+do(?:\s+(?:this|the following))?\s*:$",
-    )
-)
-_SUBJECT_START = re.compile(r"^(?:(?:so|and|okay|ok|then)\s*,?\s+)*(?:i|you|we|let)\b", re.I)
-# A pronoun as the object ("send them a mail", "talk to her"), not a relative "that".
-_POINTER = re.compile(r"^(?:\S+\s+){1,2}(?:it|them|him|her|this|those|these)\b", re.IGNORECASE)
-_RECAP = re.compile(
-    r"\b(?:recap|to summari[sz]e|in summary|to sum (?:it )?up|summing up|just to confirm|"
-    r"so to confirm|let me repeat|(?:our|the|your) (?:action items|next steps|to-dos?) are|"
-    r"that is everything|i think that is it|run through the (?:actions|action items))\b",
-    re.IGNORECASE,
-)
-_NEUTRAL_ADVERBS = re.compile(
-    r"\b(?:also|just|really|actually|definitely|totally|certainly|literally|honestly)\s+",
-    re.IGNORECASE,
-)
-_QUOTED = re.compile(r"\"[^\"]*\"|\u201c[^\u201d]*\u201d")
 
-
-def _keep_case(replacement: str) -> Any:
-    def substitute(match: re.Match[str]) -> str:
-        first = match.group(0)[0]
-        return replacement[0].upper() + replacement[1:] if first.isupper() else replacement
-
-    return substitute
-
-
-def normalise(text: str) -> str:
-    """Contractions expanded and fillers dropped; letter case kept (names stay names)."""
-    text = text.replace("\u2019", "'")
-    for pattern, replacement in _CONTRACTIONS_RE:
-        text = pattern.sub(_keep_case(replacement), text)
-    text = _FILLERS.sub("", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-# -- clause grammar ---------------------------------------------------------------------------
-_ADVERBS = (
-    r"(?:(?:also|definitely|just|then|probably|really|actually|totally|certainly|still|"
-    r"quickly|first|now|right|both|all|please|maybe|at least|go ahead and|try to|try and)\s+)*"
-)
-_VP = rf"{_ADVERBS}(?P<vp>[a-z][^.?!;]*)"
-
-_SELF_FUTURE = (
-    r"(?:will|shall|am going to|am planning to|plan to|intend to|promise to|commit to|"
-    r"will make sure to|will make sure i|will try to|will try and|am committing to|aim to)"
-)
-# Verbs that open a bare imperative task ("Send me the draft by Friday.").
-_TASK_VERBS = (
-    r"send|email|e-mail|text|message|write|draft|read|reread|review|update|finish|complete|"
-    r"prepare|schedule|book|set up|share|look into|check|reach out|call|ask|practice|"
-    r"sign up|apply|submit|fix|add|create|make|bring|come up with|put together|research|"
-    r"find|follow up|block|record|list|pick|choose|watch|listen to|post|publish|polish|"
-    r"rehearse|outline|plan|document|test|deploy|run|book|order|buy|contact|introduce|"
-    r"invite|organize|organise|sketch|summarize|summarise|collect|gather|compile|print|"
-    r"upload|download|install|fill out|fill in|register|renew|file|pay|return|forward|put"
-)
-_PATTERNS: tuple[tuple[str, str, float], ...] = (
-    # (kind, regex, base confidence). First match in a clause wins.
-    ("offer", rf"\b(?:do you want me to|would you like me to|want me to|shall i|should i|"
-              rf"how about i|what if i|would it help if i|would it be helpful if i|"
-              rf"does it help if i)\s+{_VP}", 0.8),
-    ("offer_can", rf"\b(?:i am happy to|i would be happy to|happy to|i would love to|"
-                  rf"i could|i can)\s+{_VP}", 0.8),
-    ("request", rf"\b(?:your homework is to|your homework is|your task is to|"
-                rf"your action item is to|the next step for you is to|i want you to|"
-                rf"i would like you to|i need you to|"
-                rf"i would love for you to|i would love you to|i would love it if you|"
-                rf"i am going to ask you to|i will ask you to|i am asking you to)\s+{_VP}", 0.85),
-    ("request", rf"\b(?:(?:would|could|will)\s+you\s+be\s+(?:able|open|willing)\s+to|"
-                rf"are you\s+(?:able|open|willing)\s+to|would you consider|"
-                rf"is it possible for you to)\s+{_VP}", 0.75),
-    ("request", rf"\b(?:could|can|would|will)\s+you\s+(?:please\s+|maybe\s+|possibly\s+)?"
-                rf"(?:mind\s+)?{_VP}", 0.75),
-    ("permission", rf"\b(?:could|can|may)\s+i\s+(?:maybe\s+|possibly\s+|please\s+)?{_VP}", 0.75),
-    ("permission", rf"\b(?:would it be (?:possible|okay|ok|alright) (?:for me to|if i)|"
-                   rf"is it (?:okay|ok|alright) if i|(?:do|would) you mind if i)\s+{_VP}", 0.75),
-    ("proposal", rf"\b(?:shall we|should we|how about we|what if we|why do not we)\s+{_VP}", 0.75),
-    ("request", rf"\bwhy do not you\s+{_VP}", 0.7),
-    ("request", rf"\b(?:how about|what about|what if)\s+you\s+{_VP}", 0.65),
-    ("request", rf"\byou\s+(?:should|need to|have to|must|will need to|will want to|"
-                rf"might want to|want to|are going to|will)\s+{_VP}", 0.6),
-    ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now|please)\s*,?\s+)*"
-                rf"(?:please\s+|make sure (?:to|you)\s+|remember to\s+|do not forget to\s+|"
-                rf"be sure to\s+){_VP}", 0.75),
-    ("request", r"\b(?P<vp>let me know\b[^.?!;]*)", 0.7),
-    # "You write the outline, and I will read it": a bare "you" + task verb assigns work.
-    ("assignment", rf"^(?:(?:so|and|okay|ok|alright|now)\s*,?\s+)*you\s+{_ADVERBS}"
-                rf"(?P<vp>(?:{_TASK_VERBS}|do|take|try|talk to|speak to)\b(?!')[^.?!;]*)", 0.65),
-    ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now)\s*,?\s+)*{_ADVERBS}"
-                rf"(?P<vp>(?:{_TASK_VERBS})\b(?!')[^.?!;]*)", 0.7),
-    ("joint", rf"\blet us\s+{_VP}", 0.75),
-    ("joint", rf"\bwe\s+{_SELF_FUTURE}\s+{_VP}", 0.75),
-    ("joint", rf"\bwe\s+(?:should|need to|have to|can|must|could)\s+{_VP}", 0.6),
-    ("commitment", rf"\blet me\s+{_VP}", 0.7),
-    ("commitment", rf"\bi\s+{_SELF_FUTURE}\s+{_VP}", 0.85),
-    ("commitment", rf"\bi\s+(?:need to|have to|must|have got to|got to|should)\s+{_VP}", 0.55),
-)  # fmt: skip
-_COMPILED = tuple((kind, re.compile(rx, re.IGNORECASE), conf) for kind, rx, conf in _PATTERNS)
-
-# Verbs that talk about the conversation itself or a state of mind, not a task.
-# Verbs that talk about the conversation itself or a state of mind, not a task.
-_NOT_TASKS = re.compile(
-    r"^(?:think|see\b(?!\s+(?:if|whether|about|what i can do))|say|guess|tell you|"
-    r"tell me\b(?! (?:how|when|whether|if|what happen))|"
-    r"ask you\b(?! to)|ask (?:something|a question|a few)|"
-    r"be honest|admit|explain|clarify|repeat\b(?!\s+(?:it|the|this)\s+(?!back)\w)|describe|"
-    r"walk me through|walk you through|"
-    r"talk(?!\s+(?:to|with))|skip|move on|go back|start with|begin|continue|focus on|recap|"
-    r"wrap up|switch|look at this|hear|imagine|suppose|assume|remember|know|feel|be|believe|"
-    r"hope|wish|wonder|agree|understand|mean|stop you|jump in|interrupt|summarize|pause|"
-    r"give you an example|share my screen|share your screen|get started|dive in|kick off|"
-    r"let you go|take a look now|end up|go there)\b",
-    re.IGNORECASE,
-)
-_HABIT = re.compile(
-    r"\b(?:usually|always|often|sometimes|normally|generally|typically|tend to|used to|"
-    r"every time|whenever|most of the time|on most days|never|keep \w+ing|i keep|these days|"
-    r"what i do (?:now )?is)\b",
-    re.IGNORECASE,
-)
-_HYPOTHETICAL = re.compile(
-    r"\b(?:if (?:i|we|you) (?:had|were|was|could|did)|would have|could have|should have|"
-    r"someday|one day|in theory|ideally|i wish|in an ideal world|if only|right now)\b",
-    re.IGNORECASE,
-)
-_NEGATED = re.compile(
-    r"\b(?:will not|am not going to|are not going to|do not (?:need|have) to|no need to|"
-    r"not going to|can not|should not|never|let us not|do not think|not sure|doubt|unable)\b",
-    re.IGNORECASE,
-)
-_REPORTED = re.compile(
-    r"\b(?:said|says|told me|tells me|asked me|mentioned|thinks|thought|was going to|"
-    r"were going to|was planning to|last time)\b",
-    re.IGNORECASE,
-)
-_HEDGE = re.compile(r"\b(?:probably|maybe|perhaps|might|possibly)\b", re.IGNORECASE)
-_CONDITION = re.compile(
-    # "see if", "ask whether": the task is to find out, not a condition on it.
-    r"(?<!\bsee )(?<!\bask )(?<!\bcheck )(?<!\bout )(?<!\bknow )"
-    r"\b(?:if|unless|once)\b(?!\s+you\s+(?:want|like|need|prefer|have time|can|would like))",
-    re.IGNORECASE,
-)
-_ADDRESSEE = re.compile(r"\b(?:you|your|yours|if you (?:want|like|need))\b", re.IGNORECASE)
-_ADVICE = re.compile(
-    r"\b(?:in general|as a rule|(?<!if )it is (?:good|important|helpful|useful|worth))\b",
-    re.IGNORECASE,
-)
-
-_ACCEPT = re.compile(
-    r"(?:yes|yeah|yep|yup|sure|ok|okay|alright|absolutely|definitely|of course|certainly|"
-    r"sounds good|sounds great|sounds like a plan|that works|works for me|will do|on it|deal|"
-    r"great|perfect|good idea|great idea|love (?:it|that)|i would love that|please do|"
-    r"yes please|that would (?:be )?(?:great|helpful|amazing|awesome|nice|lovely|perfect|help)|"
-    r"that would help|thanks|thank you|i will|i can do that|i can|no problem|happy to|"
-    r"i am on it|let us do it|count me in|got it|agreed|fine|makes sense|i will try)\b",
-    re.IGNORECASE,
-)
-_DECLINE = re.compile(
-    r"(?:no\b(?!\s+(?:problem|worries))|nope|nah|not really|i can not|i do not think|"
-    r"i would rather|rather not|no need|no thanks|no thank you|that is okay|that is ok|"
-    r"that is alright|maybe not|i am good|i am fine|do not worry|not necessary|i already|"
-    r"i have already|thanks,? but|thank you,? but|i do not have time|not this (?:week|time)|"
-    r"sorry|i have a conflict|i can not|i am okay|it is fine|that is fine|"
-    r"i think i am (?:okay|good|fine)|"
-    r"(?:i have )?(?:seen|read|got|done) (?:it|that|one) already)",
-    re.IGNORECASE,
-)
-# Words a verb phrase may hold and still only point back at something said before
-# ("do it", "look at it", "set that up", "have it done", "try").
-_ANAPHORIC_WORDS = frozenset(
-    [
-        "it",
-        "that",
-        "this",
-        "them",
-        "so",
-        "those",
-        "these",
-        "one",
-        "done",
-        "there",
-        "too",
-        "then",
-        "up",
-        "on",
-        "out",
-        "over",
-        "back",
-        "at",
-        "a",
-        "the",
-        "to",
-        "into",
-        "with",
-        "about",
-    ]
-)
-
-
-# -- the result -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ActionItem:
     #: A short imperative sentence ("Send Sam the review notes").
@@ -322,86 +92,13 @@ class _Candidate:
 
 
 # -- extraction -------------------------------------------------------------------------------
-def _clauses(text: str) -> list[tuple[str, str]]:
-    """(clause, what its sentence said before it) for each clause of an utterance."""
-    # Quoted words are role-play or examples, not what the speaker commits to.
-    text = _NEUTRAL_ADVERBS.sub("", _QUOTED.sub(" ", normalise(text)))
-    clauses: list[tuple[str, str]] = []
-    carried = ""
-    for sentence in _SENTENCE_SPLIT.split(text):
-        # "Here's what I want you to do: pull up the data" assigns "pull up the data".
-        if carried and not _SUBJECT_START.match(sentence):
-            sentence = f"{carried} {sentence}"
-        lead_in = next((m for m in (p.search(sentence) for p in _LEAD_INS) if m), None)
-        carried = lead_in.group("keep") if lead_in else ""
-        if lead_in:
-            continue
-        parts = [sentence] if _SUBORDINATE_START.match(sentence) else _CLAUSE_SPLIT.split(sentence)
-        lead = ""
-        for part in parts:
-            if part.strip(" ,"):
-                clauses.append((part.strip(" ,"), lead))
-                lead = f"{lead} {part}"
-    return clauses
-
-
-def is_anaphoric(verb_phrase: str) -> bool:
-    """True when the phrase only points back ("do that", "look at it", "try")."""
-    words = re.findall(r"[a-z']+", verb_phrase.lower())
-    return all(w in _ANAPHORIC_WORDS for w in words[1:])
-
-
-def _match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
-    """(kind, verb phrase, confidence) when the clause commits someone to an action.
-
-    ``lead`` is the earlier part of the same sentence: a condition or hedge there ("maybe, if
-    I get the score, I'll apply") weakens the clause as much as one inside it.
-    """
-    if _HABIT.search(clause) or _HYPOTHETICAL.search(clause) or _ADVICE.search(clause):
-        return None
-    found = [(kind, pattern.search(clause), conf) for kind, pattern, conf in _COMPILED]
-    # The pattern that starts first governs the clause ("I'm going to raise it with Karen and
-    # see if we can…" is the speaker's commitment); on a tie the list's order decides.
-    ordered = sorted(
-        ((kind, m, conf) for kind, m, conf in found if m is not None), key=lambda f: f[1].start()
-    )
-    for kind, match, confidence in ordered[:1]:
-        before = clause[: match.start()]
-        verb_phrase = match.group("vp").strip(" ,")
-        if not verb_phrase or _NOT_TASKS.match(verb_phrase):
-            return None
-        if _NEGATED.search(clause[: match.end("vp")]) or _REPORTED.search(before):
-            return None
-        if kind == "assignment":
-            # Only at the start of a sentence: "so then you ask him" narrates a method.
-            if lead.strip():
-                return None
-            kind = "request"
-        if kind == "offer_can":
-            # "I can read a bit" states an ability; an offer is made to someone.
-            if not _ADDRESSEE.search(clause) and not clause.endswith("?"):
-                return None
-            kind = "offer"
-        question = clause.endswith("?")
-        if question and kind == "commitment" and not before.strip():
-            return None  # "will I need a visa?" asks; it does not promise
-        if question and kind == "joint":
-            kind = "proposal"
-        if _HEDGE.search(clause) or _HEDGE.search(lead):
-            confidence -= 0.2
-        if _CONDITION.search(lead) or _CONDITION.search(before) or _CONDITION.search(verb_phrase):
-            confidence -= 0.25
-        return kind, verb_phrase, confidence
-    return None
-
-
 def _candidates(
     utterances: Sequence[Utterance], session_date: date | None, next_session: date | None
 ) -> list[_Candidate]:
     found = []
     for index, utterance in enumerate(utterances):
-        clauses = _clauses(utterance.text)
-        matches = [_match_clause(clause, lead) for clause, lead in clauses]
+        clauses = split_clauses(utterance.text)
+        matches = [match_clause(clause, lead) for clause, lead in clauses]
         for position, ((clause, _), matched) in enumerate(zip(clauses, matches, strict=True)):
             if matched is None:
                 continue
@@ -448,9 +145,9 @@ def _verdict(text: str) -> str | None:
         # Allow a few words of lead-in ("oh my god, yes please", "okay, no need").
         for start in range(min(4, len(words))):
             rest = " ".join(words[start:]).lstrip(" ,.!?-")
-            if _DECLINE.match(rest):
+            if DECLINE.match(rest):
                 return "decline"
-            if _ACCEPT.match(rest):
+            if ACCEPT.match(rest):
                 return "accept"
     return None
 
@@ -515,7 +212,7 @@ def extract_action_items(
             continue
         if (
             candidate.kind == "commitment"
-            and _POINTER.search(candidate.verb_phrase)
+            and POINTER.search(candidate.verb_phrase)
             and _fold_into_recent(items, candidate, utterances, role, within=2)
         ):
             continue  # "I'll send them a mail tomorrow": how the item just agreed will be done
@@ -579,7 +276,7 @@ def _recap_utterances(utterances: Sequence[Utterance], candidates: list[_Candida
         restated = sum(
             any(_restates(_stems(c.verb_phrase), earlier) for earlier in stated) for c in group
         )
-        if restated >= 2 or (stated and _RECAP.search(normalise(utterances[index].text))):
+        if restated >= 2 or (stated and RECAP.search(normalise(utterances[index].text))):
             found.add(index)
         else:
             stated.extend(_stems(c.verb_phrase) for c in group if not c.anaphoric)
