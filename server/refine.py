@@ -15,7 +15,6 @@ import logging
 import queue
 import shutil
 import threading
-from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as OrmSession
@@ -28,8 +27,8 @@ from media.spool import assemble_track, read_spools
 from media.transcriber import DecodeOptions, load_model
 from media.transcript import Transcript
 from server.db.engine import Database
-from server.db.store import replace_analysis
-from server.db.tables import Participant, Session, SpeechRow, UtteranceRow
+from server.db.store import participant_ids, replace_analysis, speech_rows, utterance_rows
+from server.db.tables import Session, SpeechRow, UtteranceRow
 from server.directory import program_targets
 from server.settings import Settings
 
@@ -165,32 +164,12 @@ class Refiner:
 
 
 def _store(db: OrmSession, session_id: int, transcript: Transcript) -> None:
-    participants = {
-        p.speaker: p.id
-        for p in db.scalars(select(Participant).where(Participant.session_id == session_id))
-    }
+    participants = participant_ids(db, session_id)
     db.execute(
         delete(UtteranceRow).where(
             UtteranceRow.session_id == session_id, UtteranceRow.source == "refined"
         )
     )
     db.execute(delete(SpeechRow).where(SpeechRow.session_id == session_id))
-    now = datetime.now(UTC)
-    db.add_all(
-        UtteranceRow(
-            session_id=session_id,
-            participant_id=participants.get(u.speaker),
-            speaker=u.speaker,
-            start_s=u.start_s,
-            end_s=u.end_s,
-            text=u.text,
-            words=[w.to_json() for w in u.words],
-            source="refined",
-            created_at=now,
-        )
-        for u in transcript.utterances
-    )
-    db.add_all(
-        SpeechRow(session_id=session_id, speaker=i.speaker, start_s=i.start_s, end_s=i.end_s)
-        for i in transcript.speech
-    )
+    db.add_all(utterance_rows(session_id, participants, transcript.utterances, "refined"))
+    db.add_all(speech_rows(session_id, transcript.speech))

@@ -14,15 +14,13 @@ from sqlalchemy.orm import Session as OrmSession
 
 from media.cues import Cue
 from media.transcript import SpeechInterval, Utterance
-from server.db.store import NotFound, as_utc
+from server.db.store import NotFound, as_utc, participant_ids, speech_rows, utterance_rows
 from server.db.tables import (
     ChatMessage,
     CueRow,
     Mentorship,
     Participant,
     Session,
-    SpeechRow,
-    UtteranceRow,
 )
 
 
@@ -187,33 +185,14 @@ def mark_interrupted(db: OrmSession) -> list[int]:
 
 def save_live_utterances(db: OrmSession, session_id: int, utterances: list[Utterance]) -> list[int]:
     """Final captions, stored the moment they are final (source "live")."""
-    participants = {
-        p.speaker: p.id
-        for p in db.scalars(select(Participant).where(Participant.session_id == session_id))
-    }
-    rows = [
-        UtteranceRow(
-            session_id=session_id,
-            participant_id=participants.get(u.speaker),
-            speaker=u.speaker,
-            start_s=u.start_s,
-            end_s=u.end_s,
-            text=u.text,
-            words=[w.to_json() for w in u.words],
-            source="live",
-        )
-        for u in utterances
-    ]
+    rows = utterance_rows(session_id, participant_ids(db, session_id), utterances, "live")
     db.add_all(rows)
     db.commit()
     return [r.id for r in rows]
 
 
 def save_speech(db: OrmSession, session_id: int, intervals: list[SpeechInterval]) -> None:
-    db.add_all(
-        SpeechRow(session_id=session_id, speaker=i.speaker, start_s=i.start_s, end_s=i.end_s)
-        for i in intervals
-    )
+    db.add_all(speech_rows(session_id, intervals))
     db.commit()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,6 +50,38 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def participant_ids(db: OrmSession, session_id: int) -> dict[str, int]:
+    """Participant row id by speaker label, for linking utterances to people."""
+    found = db.scalars(select(Participant).where(Participant.session_id == session_id))
+    return {p.speaker: p.id for p in found}
+
+
+def utterance_rows(
+    session_id: int, participants: Mapping[str, int], utterances: Sequence[Utterance], source: str
+) -> list[UtteranceRow]:
+    """Rows for utterances of one session ("live" captions or the "refined" transcript)."""
+    return [
+        UtteranceRow(
+            session_id=session_id,
+            participant_id=participants.get(u.speaker),
+            speaker=u.speaker,
+            start_s=u.start_s,
+            end_s=u.end_s,
+            text=u.text,
+            words=[w.to_json() for w in u.words],
+            source=source,
+        )
+        for u in utterances
+    ]
+
+
+def speech_rows(session_id: int, intervals: Sequence[SpeechInterval]) -> list[SpeechRow]:
+    return [
+        SpeechRow(session_id=session_id, speaker=i.speaker, start_s=i.start_s, end_s=i.end_s)
+        for i in intervals
+    ]
+
+
 def save_transcript(
     db: OrmSession,
     transcript: Transcript,
@@ -73,23 +105,9 @@ def save_transcript(
     session.participants.extend(participants.values())
     db.add(session)
     db.flush()
-    db.add_all(
-        UtteranceRow(
-            session_id=session.id,
-            participant_id=participants[u.speaker].id if u.speaker in participants else None,
-            speaker=u.speaker,
-            start_s=u.start_s,
-            end_s=u.end_s,
-            text=u.text,
-            words=[w.to_json() for w in u.words],
-            source="refined",
-        )
-        for u in transcript.utterances
-    )
-    db.add_all(
-        SpeechRow(session_id=session.id, speaker=i.speaker, start_s=i.start_s, end_s=i.end_s)
-        for i in transcript.speech
-    )
+    ids = {name: p.id for name, p in participants.items()}
+    db.add_all(utterance_rows(session.id, ids, transcript.utterances, "refined"))
+    db.add_all(speech_rows(session.id, transcript.speech))
     if analysis is not None:
         _store_analysis(db, session, transcript, analysis)
     db.commit()
