@@ -45,7 +45,10 @@ def packetize_like_a_browser(ptime_ms: int) -> None:
     opus.OpusEncoder.__init__ = init  # type: ignore[method-assign]
 
 
-def to_48k_frames(audio_16k: FloatAudio) -> list[np.ndarray[Any, np.dtype[np.int16]]]:
+Pcm = np.ndarray[Any, np.dtype[np.int16]]
+
+
+def to_48k_frames(audio_16k: FloatAudio) -> list[Pcm]:
     """20 ms s16 mono frames at 48 kHz, ready to send."""
     frame = av.AudioFrame.from_ndarray(
         (np.clip(audio_16k, -1, 1) * 32767).astype(np.int16).reshape(1, -1),
@@ -70,19 +73,11 @@ class SpeechTrack(MediaStreamTrack):
 
     kind = "audio"
 
-    def __init__(
-        self,
-        audio_16k: FloatAudio | None = None,
-        loop: bool = False,
-        paced: bool = True,
-        frames: list[np.ndarray[Any, np.dtype[np.int16]]] | None = None,
-    ) -> None:
+    def __init__(self, frames: list[Pcm], loop: bool = False, paced: bool = True) -> None:
+        """``frames`` from :func:`to_48k_frames`, prepared before any connection is made."""
         super().__init__()
         #: False sends as fast as the connection takes it (a misbehaving client).
         self._paced = paced
-        if frames is None:
-            assert audio_16k is not None, "give the audio or its prepared frames"
-            frames = to_48k_frames(audio_16k)
         self._frames = frames
         self._silence = np.zeros_like(self._frames[0])
         self._repeat = loop
@@ -180,7 +175,7 @@ class ScriptedParticipant:
     #: Set when the server closed the signaling connection.
     closed: asyncio.Event = field(default_factory=asyncio.Event)
     speech: SpeechTrack | None = None
-    _frames: list[np.ndarray[Any, np.dtype[np.int16]]] = field(init=False, repr=False)
+    _frames: list[Pcm] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Resampling half an hour of audio takes seconds: done here, before any connection,
@@ -195,7 +190,7 @@ class ScriptedParticipant:
         await self.send({"type": "join", "v": 1, "record": self.record})
         welcome = await self.wait_for("welcome")
         self.mode = welcome["mode"]
-        self.speech = SpeechTrack(frames=self._frames, loop=self.loop_audio, paced=self.paced)
+        self.speech = SpeechTrack(self._frames, loop=self.loop_audio, paced=self.paced)
         await self._connect("uplink", [self.speech])
         if self.mode == "relay":
             await self._connect("relay", [PatternTrack()])
