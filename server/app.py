@@ -19,18 +19,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from server import account_pages, admin_pages, call_pages, pages
 from server.api import mentorships as mentorships_api
 from server.api import people as people_api
 from server.api import program as program_api
 from server.api import search as search_api
 from server.api import sessions as sessions_api
 from server.auth import load_secret_key
+from server.calls.signaling import call_socket
 from server.db.calls import mark_interrupted
+from server.pages import accounts as account_pages
+from server.pages import admin as admin_pages
+from server.pages import call as call_pages
+from server.pages import conversations as pages
 from server.security import SecurityMiddleware
 from server.services import Services, in_db, services
 from server.settings import PROJECT_DIR, Settings
-from server.signaling import call_socket
 from server.templating import render
 
 log = logging.getLogger("tandem.app")

@@ -142,7 +142,7 @@ def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_mentorships_add(args: argparse.Namespace, settings: Settings) -> int:
-    from server.directory import create_mentorship
+    from server.db.directory import create_mentorship
 
     database = _open_db(settings)
     try:
@@ -207,7 +207,7 @@ def _language(model: ModelInfo, requested: str | None) -> str | None:
 
 
 def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
-    from media.analysis import analyze_conversation
+    from media.insight.analysis import analyze_conversation
     from media.pipeline import analyze_tracks
     from media.sources import load_tracks
     from media.transcriber import DecodeOptions, load_model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from media.cues import Targets
+from media.insight.cues import Targets
 from server.db.store import SavedTranscript, SessionReport
 from server.exports import clock
 

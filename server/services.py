@@ -12,12 +12,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from server.auth import LoginLimiter, load_secret_key
+from server.calls.live import LiveTranscription
+from server.calls.refine import Refiner
+from server.calls.rooms import CallRegistry
 from server.db.engine import Database
 from server.db.search import TranscriptSearch, search_backend
-from server.live import LiveTranscription
 from server.loopwatch import LoopWatch
-from server.refine import Refiner
-from server.rooms import CallRegistry
 from server.settings import Settings
 
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from media.cues import Targets
+from media.insight.cues import Targets
 
 #: The checkout (or installed tree) that holds server/, media/, static/ and models/.
 PROJECT_DIR = Path(__file__).resolve().parent.parent

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 from starlette.testclient import TestClient
 
-from media.analysis import analyze_conversation
+from media.insight.analysis import analyze_conversation
 from media.transcript import SpeechInterval, Transcript, Utterance
 from server.app import create_app
 from server.auth import SESSION_COOKIE, add_person, hash_password
+from server.db.directory import create_mentorship
 from server.db.engine import Database
 from server.db.store import save_transcript
-from server.directory import create_mentorship
 from server.settings import Settings
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ from typing import Any
 
 from server.auth import add_person, load_secret_key, sign, start_session
 from server.db.calls import start_session as start_call
+from server.db.directory import create_mentorship
 from server.db.engine import Database
-from server.directory import create_mentorship
 from server.settings import Settings
 
 

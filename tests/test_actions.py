@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from media.actions import ActionItem, extract_action_items
-from media.due import find_due
+from media.insight.actions import ActionItem, extract_action_items
+from media.insight.due import find_due
 from media.transcript import Utterance
 from server.bench.actions import HELDOUT_SET, MENTORING_SET, MENTORING_SET_2, evaluate_mentoring
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from media.balance import (
+from media.insight.balance import (
     analyze_talk,
     build_runs,
     count_questions,
@@ -160,7 +160,7 @@ def scripted_transcript(scripted: Dialogue, tiny_model: LoadedModel) -> Transcri
 
 
 def _truth_talk(dialogue: Dialogue, speaker: str) -> float:
-    from media.balance import merge_intervals
+    from media.insight.balance import merge_intervals
 
     spans = merge_intervals(
         [v for line in dialogue.lines if line.speaker == speaker for v in line.voiced]

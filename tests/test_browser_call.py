@@ -20,9 +20,9 @@ from server.auth import add_person, hash_password
 from server.bench.speech import render_sentence, write_wav
 from server.bench.wer import word_errors
 from server.db.calls import start_session
+from server.db.directory import create_mentorship
 from server.db.engine import Database
 from server.db.tables import Participant, Session, UtteranceRow
-from server.directory import create_mentorship
 from server.settings import Settings
 from tests.browser import RunningServer, launch_chromium, screenshot_path, serve
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from media.cues import CueEngine, Targets, cues_for
+from media.insight.cues import CueEngine, Targets, cues_for
 from media.transcript import SpeechInterval, Utterance
 
 NAMES = {"mentor": "Ana", "mentee": "Sam"}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from server.protocol import MAX_MESSAGE_BYTES, ProtocolError, parse
+from server.calls.protocol import MAX_MESSAGE_BYTES, ProtocolError, parse
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_good_messages_pass() -> None:
 
 
 def test_uplink_answers_ask_for_60_ms_opus_packets() -> None:
-    from server.sdp import with_opus_ptime
+    from server.calls.sdp import with_opus_ptime
 
     answer = (
         "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\n"

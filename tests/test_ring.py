@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from media.ring import SampleRing
+from media.live.ring import SampleRing
 
 
 def test_reads_back_in_order_across_wraps() -> None:

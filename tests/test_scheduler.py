@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from media.scheduler import AsrScheduler, Job, Result
+from media.live.scheduler import AsrScheduler, Job, Result
 from media.transcriber import LoadedModel
 from server.bench.speech import Dialogue
 

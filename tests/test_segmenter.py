@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 
 from media.audio import SAMPLE_RATE_HZ
-from media.segmenter import Event, Final, Partial, UtteranceSegmenter
+from media.live.segmenter import Event, Final, Partial, UtteranceSegmenter
 from server.bench.speech import Dialogue, Line, render_dialogue
 
 PACKET = int(0.06 * SAMPLE_RATE_HZ)

@@ -9,8 +9,8 @@ import av
 import numpy as np
 
 from media.audio import SAMPLE_RATE_HZ
-from media.clock import SessionClock
-from media.tap import AudioTap
+from media.live.clock import SessionClock
+from media.live.tap import AudioTap
 
 
 class SteppedClock(SessionClock):

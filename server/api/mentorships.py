@@ -11,8 +11,8 @@ from starlette.responses import JSONResponse, Response
 
 from server.access import Level, is_member, mentorship_level, visible_mentorships
 from server.auth import AuthError, Viewer
+from server.db.directory import create_mentorship, describe_mentorship, set_sharing
 from server.db.tables import Mentorship
-from server.directory import create_mentorship, describe_mentorship, set_sharing
 from server.services import in_db
 from server.web import api, json_body, path_id, require
 

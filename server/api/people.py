@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.auth import AuthError, Viewer, add_person, create_link, deactivate
+from server.db.directory import describe_person
 from server.db.tables import Person
-from server.directory import describe_person
 from server.services import in_db, services
 from server.web import api, json_body, path_id, require
 

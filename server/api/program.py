@@ -7,9 +7,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from media.cues import Targets
+from media.insight.cues import Targets
 from server.auth import Viewer
-from server.directory import program_targets, save_targets
+from server.db.directory import program_targets, save_targets
 from server.services import in_db, services
 from server.web import api, json_body, openapi_document
 

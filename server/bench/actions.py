@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from media.actions import ActionItem, extract_action_items
+from media.insight.actions import ActionItem, extract_action_items
 from media.transcript import Utterance
 from server.settings import PROJECT_DIR, Settings
 

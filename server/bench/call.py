@@ -59,8 +59,8 @@ def add_parser(sub: Any) -> None:
 def _prepare(data_dir: Path, sessions: int) -> list[dict[str, Any]]:
     from server.auth import add_person, load_secret_key, sign, start_session
     from server.db.calls import start_session as start_call
+    from server.db.directory import create_mentorship
     from server.db.engine import Database
-    from server.directory import create_mentorship
 
     settings = Settings.from_env({"TANDEM_DATA_DIR": str(data_dir)})
     database = Database.open(settings.database_url)
@@ -187,7 +187,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 # -- the client process -----------------------------------------------------------------------
 async def _clients(plan: dict[str, Any], seconds: float) -> None:
     from server.bench.call_client import ScriptedParticipant, packetize_like_a_browser
-    from server.sdp import UPLINK_PTIME_MS
+    from server.calls.sdp import UPLINK_PTIME_MS
 
     packetize_like_a_browser(UPLINK_PTIME_MS)
     from server.bench.speech import SENTENCES, VOICES, render_sentence

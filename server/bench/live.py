@@ -350,7 +350,7 @@ def _print(figures: dict[str, Any], sessions: int) -> None:
 # -- the client process -----------------------------------------------------------------------
 async def _clients(plan: dict[str, Any], out: Path) -> None:
     from server.bench.call_client import ScriptedParticipant, packetize_like_a_browser
-    from server.sdp import UPLINK_PTIME_MS
+    from server.calls.sdp import UPLINK_PTIME_MS
 
     packetize_like_a_browser(UPLINK_PTIME_MS)
     folder = Path(plan["folder"])

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from media.audio import SAMPLE_RATE_HZ, FloatAudio, decode_file
-from media.balance import analyze_talk, merge_intervals
+from media.insight.balance import analyze_talk, merge_intervals
 from media.models import ModelStore
 from media.pipeline import Track, analyze_tracks
 from media.transcriber import DecodeOptions, load_model

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
 
-from media.cues import Cue
+from media.insight.cues import Cue
 from media.transcript import SpeechInterval, Utterance
 from server.db.store import NotFound, as_utc, participant_ids, speech_rows, utterance_rows
 from server.db.tables import (

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
-from media.analysis import Analysis
+from media.insight.analysis import Analysis
 from media.transcript import SpeechInterval, Transcript, Utterance, Word
 from server.db.tables import (
     ActionItemRow,

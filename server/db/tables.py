@@ -93,7 +93,7 @@ class Session(Base):
     language: Mapped[str | None] = mapped_column(String(16), default=None)
     #: Which utterances are the transcript people read: "live" until refinement replaces them.
     transcript_source: Mapped[str] = mapped_column(String(16), default="refined")
-    #: The talk-balance figures (media.balance.TalkReport.to_json) with the targets used.
+    #: The talk-balance figures (media.insight.balance.TalkReport.to_json) with the targets used.
     talk: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     #: The refinement pass after a call: None (not needed), pending, running, done, failed.
     refine_status: Mapped[str | None] = mapped_column(String(16), default=None)

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.auth import AuthError, Viewer, add_person, create_link, deactivate
+from server.db.directory import create_mentorship, program_targets, save_targets
 from server.db.tables import ROLES, Mentorship, Person
-from server.directory import create_mentorship, program_targets, save_targets
 from server.services import in_db, services
 from server.templating import render
 from server.web import page, path_id, require

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
-from media.cues import Targets
+from media.insight.cues import Targets
 from server.auth import AuthError, Viewer, normalise_email
 from server.db.tables import Mentorship, Person, ProgramSetting
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from media.actions import ActionItem, extract_action_items
-from media.balance import TalkReport, analyze_talk
-from media.cues import Cue, Targets, cues_for
+from media.insight.actions import ActionItem, extract_action_items
+from media.insight.balance import TalkReport, analyze_talk
+from media.insight.cues import Cue, Targets, cues_for
 from media.transcript import Transcript
 
 ROLES = ("mentor", "mentee")

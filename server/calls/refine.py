@@ -19,17 +19,17 @@ import threading
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as OrmSession
 
-from media.analysis import analyze_conversation
 from media.audio import SAMPLE_RATE_HZ
+from media.insight.analysis import analyze_conversation
+from media.live.spool import assemble_track, read_spools
 from media.models import ModelStore
 from media.pipeline import Track, analyze_tracks
-from media.spool import assemble_track, read_spools
 from media.transcriber import DecodeOptions, load_model
 from media.transcript import Transcript
+from server.db.directory import program_targets
 from server.db.engine import Database
 from server.db.store import participant_ids, replace_analysis, speech_rows, utterance_rows
 from server.db.tables import Session, SpeechRow, UtteranceRow
-from server.directory import program_targets
 from server.settings import Settings
 
 log = logging.getLogger("tandem.refine")

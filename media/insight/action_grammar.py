@@ -2,7 +2,7 @@
 
 Normalisation (contractions, fillers), splitting an utterance into clauses, and the patterns
 that make a clause a commitment, a request, an offer or a joint plan, with the words that
-cancel them (habits, hypotheticals, negations, reported speech). :mod:`media.actions` turns
+cancel them (habits, hypotheticals, negations, reported speech). :mod:`media.insight.actions` turns
 these per-clause readings into agreed items across turns.
 """
 

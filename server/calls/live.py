@@ -21,19 +21,19 @@ from typing import Any
 import numpy as np
 
 from media.audio import SAMPLE_RATE_HZ, FloatAudio
-from media.balance import talk_time, window_shares
-from media.cues import CueEngine, Targets
+from media.insight.balance import talk_time, window_shares
+from media.insight.cues import CueEngine, Targets
+from media.live.scheduler import AsrScheduler, Job, Result
+from media.live.segmenter import Final, Partial, Pause, UtteranceSegmenter
+from media.live.spool import SpoolWriter
+from media.live.tap import AudioTap
 from media.models import ModelError, ModelStore
-from media.scheduler import AsrScheduler, Job, Result
-from media.segmenter import Final, Partial, Pause, UtteranceSegmenter
-from media.spool import SpoolWriter
-from media.tap import AudioTap
 from media.transcriber import DecodeOptions, load_model, transcribe_text
 from media.transcript import SpeechInterval, Utterance
+from server.calls.rooms import Peer, Room
 from server.db.calls import dismiss_cue, save_cue, save_live_utterances, save_speech
+from server.db.directory import program_targets
 from server.db.engine import Database
-from server.directory import program_targets
-from server.rooms import Peer, Room
 from server.settings import Settings
 
 log = logging.getLogger("tandem.live")

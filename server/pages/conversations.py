@@ -17,6 +17,7 @@ from server.api.mentorships import check_mentorship
 from server.api.search import search_for
 from server.api.sessions import check_session
 from server.auth import Viewer, needs_setup
+from server.db.directory import set_sharing
 from server.db.search import QueryError, SearchHit
 from server.db.store import (
     SessionSummary,
@@ -26,7 +27,6 @@ from server.db.store import (
     load_transcript,
 )
 from server.db.tables import Mentorship, Session
-from server.directory import set_sharing
 from server.exports import FORMATS
 from server.services import in_db
 from server.templating import render

@@ -17,8 +17,8 @@ import numpy as np
 from av import AudioFrame, VideoFrame
 
 from media.audio import SAMPLE_RATE_HZ, FloatAudio, Resampler16k
-from media.clock import SessionClock
-from media.ring import SampleRing
+from media.live.clock import SessionClock
+from media.live.ring import SampleRing
 
 log = logging.getLogger("tandem.tap")
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from media.balance import (
+from media.insight.balance import (
     BalanceOptions,
     build_runs,
     count_questions,

@@ -1,7 +1,7 @@
 """Action items: the commitments and requests two people agreed on, from their utterances.
 
 Deterministic rules over the words (no model), fast enough to run on every saved transcript.
-A clause becomes a candidate when its grammar (:mod:`media.action_grammar`) commits someone
+A clause becomes a candidate when its grammar (:mod:`media.insight.action_grammar`) commits someone
 to a future action:
 
 - **commitment** by the speaker: "I will / I'll / I'm going to / I'm gonna / let me / I need
@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from media.action_grammar import (
+from media.insight.action_grammar import (
     ACCEPT,
     DECLINE,
     POINTER,
@@ -40,7 +40,7 @@ from media.action_grammar import (
     normalise,
     split_clauses,
 )
-from media.due import Due, find_due
+from media.insight.due import Due, find_due
 from media.transcript import Utterance
 
 

@@ -27,10 +27,11 @@ from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSession
 from aiortc.mediastreams import MediaStreamTrack
 from starlette.websockets import WebSocket, WebSocketState
 
-from media.clock import SessionClock
-from media.recorder import OpusRecorder
-from media.relay import ForwardingTrack, TrackFanout
-from media.tap import AudioTap
+from media.live.clock import SessionClock
+from media.live.recorder import OpusRecorder
+from media.live.relay import ForwardingTrack, TrackFanout
+from media.live.tap import AudioTap
+from server.calls.sdp import UPLINK_PTIME_MS, with_opus_ptime
 from server.db.calls import (
     CallInfo,
     add_chat,
@@ -41,7 +42,6 @@ from server.db.calls import (
     participant_left,
 )
 from server.db.engine import Database
-from server.sdp import UPLINK_PTIME_MS, with_opus_ptime
 from server.settings import Settings
 
 log = logging.getLogger("tandem.rooms")
@@ -117,7 +117,7 @@ class Peer:
 
 
 class RoomObserver(Protocol):
-    """What the live pipeline hears from rooms (server.live.LiveTranscription)."""
+    """What the live pipeline hears from rooms (server.calls.live.LiveTranscription)."""
 
     async def tap_started(self, room: Room, peer: Peer, tap: AudioTap) -> None: ...
 

@@ -16,9 +16,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from server.access import is_member
 from server.auth import Viewer
+from server.calls.protocol import Message, ProtocolError, parse
+from server.calls.rooms import Peer, Room
 from server.db.tables import Session
-from server.protocol import Message, ProtocolError, parse
-from server.rooms import Peer, Room
 from server.services import in_db, services
 from server.web import current_viewer
 

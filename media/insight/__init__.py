@@ -1,0 +1,1 @@
+"""Pure analytics of a conversation: talk balance, cues, action items and their due dates."""

@@ -1,0 +1,1 @@
+"""Call rooms, signaling, live transcription and the refinement pass."""
