@@ -358,6 +358,8 @@ class Room:
                     self._spawn(
                         self.observer.tap_started(self, peer, peer.tap), f"{label}: live start"
                     )
+            else:
+                peer.tap.new_source()  # a new connection: its timestamps start afresh
             fanout.on_frame(peer.tap.on_frame)
             self._start_recorder(peer)
         elif track.kind == "video" and leg == "relay":
