@@ -48,7 +48,20 @@ async function openMedia() {
   }
   $("preview").srcObject = state.stream;
   $("local").srcObject = state.stream;
+  $("preview").hidden = false;
+  $("preview-off").hidden = true;
+  $("devices").hidden = false;
   await listDevices();
+}
+
+function releaseMedia() {
+  // Camera and microphone are let go the moment the call is over for this person.
+  state.stream?.getTracks().forEach((t) => t.stop());
+  state.stream = null;
+  for (const id of ["preview", "local", "remote"]) $(id).srcObject = null;
+  $("preview").hidden = true;
+  $("preview-off").hidden = false;
+  $("devices").hidden = true;
 }
 
 async function listDevices() {
@@ -327,6 +340,8 @@ function setTrackEnabled(kind, button, onText, offText) {
 function finish(title, text) {
   state.leaving = true;
   closeConnections();
+  releaseMedia();
+  $("join").disabled = false;
   sessionStorage.removeItem(joinedKey);
   $("call").hidden = true;
   $("consent").hidden = true;
@@ -357,6 +372,7 @@ async function join() {
 function init() {
   if (root.dataset.ended === "yes") return;
   $("join").addEventListener("click", join);
+  $("check-devices").addEventListener("click", () => openMedia().catch(() => {}));
   $("camera").addEventListener("change", openMedia);
   $("microphone").addEventListener("change", openMedia);
   $("toggle-mic").addEventListener("click", (e) =>
@@ -369,6 +385,7 @@ function init() {
   });
   $("rejoin").addEventListener("click", () => {
     $("after").hidden = true;
+    $("consent").hidden = false;
     join();
   });
   $("chat-form").addEventListener("submit", (event) => {
@@ -381,15 +398,12 @@ function init() {
     if (!state.leaving) state.ws?.close(); // a reload: the next page rejoins
   });
   const joined = sessionStorage.getItem(joinedKey);
-  openMedia()
-    .then(() => {
-      if (joined) {
-        // A reload of a call we were in: rejoin with the same consent, no second screen.
-        $("record").checked = JSON.parse(joined).record;
-        join();
-      }
-    })
-    .catch(() => {});
+  if (joined) {
+    // A reload of a call we were in: rejoin with the same consent, no second screen.
+    $("record").checked = JSON.parse(joined).record;
+    join();
+  }
+  // Otherwise camera and microphone stay off until the person checks them or joins.
 }
 
 init();

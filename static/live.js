@@ -1,5 +1,10 @@
 // Live captions, the balance meter and private cues on the call page.
 // Listens to the messages call.js receives ("tandem-message" events).
+//
+// Captions: one line per speaker turn, in the order people spoke (by start on the session
+// clock). Each settled sentence is its own span inside the line and stays; the tentative words
+// of the utterance still being spoken sit in one trailing span that its final replaces. A
+// final with no text settles an utterance that turned out to hold no words.
 
 const root = document.getElementById("call-root");
 const $ = (id) => document.getElementById(id);
@@ -7,32 +12,117 @@ const myRole = root?.dataset.myRole;
 const names = myRole === "mentor"
   ? { mentor: root.dataset.me, mentee: root.dataset.otherName }
   : { mentor: root?.dataset.otherName, mentee: root?.dataset.me };
-const lines = new Map(); // caption id → element
-const KEEP_LINES = 4;
+const panel = $("captions");
+const lineOf = new Map(); // caption id → line element
+const settled = new Set(); // caption ids whose final has come (late partials are dropped)
+const KEEP_LINES = 300; // the session page has the whole transcript afterwards
+const SAME_TURN_S = 2.0; // a speaker's next utterance this soon after the last continues its line
+
+const num = (value) => Number.parseFloat(value);
+
+function nearBottom() {
+  return panel.scrollHeight - panel.scrollTop - panel.clientHeight < 48;
+}
+
+function lastLineOf(speaker) {
+  const all = panel.querySelectorAll(".caption");
+  const last = all[all.length - 1];
+  return last && last.dataset.speaker === speaker ? last : null;
+}
+
+function newLine(message) {
+  const line = document.createElement("p");
+  line.className = `caption ${message.speaker}`;
+  line.dataset.speaker = message.speaker;
+  line.dataset.start = String(message.start ?? 0);
+  line.dataset.end = String(message.end ?? message.start ?? 0);
+  const who = document.createElement("span");
+  who.className = "who";
+  who.textContent = `${message.name || names[message.speaker] || message.speaker}: `;
+  const words = document.createElement("span");
+  words.className = "words";
+  line.append(who, words);
+  // In speaking order: before the first line that started later.
+  const start = num(line.dataset.start);
+  const later = [...panel.querySelectorAll(".caption")].find((el) => num(el.dataset.start) > start);
+  panel.insertBefore(line, later || null);
+  return line;
+}
+
+function lineFor(message) {
+  let line = lineOf.get(message.id);
+  if (line && line.isConnected) return line;
+  const previous = lastLineOf(message.speaker);
+  const start = num(message.start ?? 0);
+  if (previous && start >= num(previous.dataset.start) && start - num(previous.dataset.end) < SAME_TURN_S) {
+    line = previous; // the same person still talking: keep their turn together
+  } else {
+    line = newLine(message);
+  }
+  lineOf.set(message.id, line);
+  return line;
+}
+
+function insertByStart(container, span) {
+  const start = num(span.dataset.start);
+  const later = [...container.children].find(
+    (el) => el.classList.contains("partial") || num(el.dataset.start) > start,
+  );
+  container.insertBefore(span, later || null);
+}
+
+function spanFor(container, cls, id, key) {
+  return [...container.children].find((el) => el.classList.contains(cls) && el.dataset[key] === id);
+}
 
 function caption(message) {
-  let line = lines.get(message.id);
-  if (!line) {
-    line = document.createElement("p");
-    line.className = `caption ${message.speaker}`;
-    const who = document.createElement("span");
-    who.className = "who";
-    who.textContent = `${message.name || message.speaker}: `;
-    const text = document.createElement("span");
-    text.className = "words";
-    line.append(who, text);
-    $("captions").append(line);
-    lines.set(message.id, line);
+  if (!panel) return;
+  const follow = nearBottom();
+  if (!message.final) {
+    if (settled.has(message.id) || !message.text) return; // a late partial
+    const line = lineFor(message);
+    const words = line.querySelector(".words");
+    let span = spanFor(words, "partial", message.id, "id");
+    if (!span) {
+      span = document.createElement("span");
+      span.className = "partial";
+      span.dataset.id = message.id;
+      span.dataset.start = String(message.start ?? 0);
+      words.append(span);
+    }
+    span.dataset.end = String(message.end ?? message.start ?? 0);
+    span.textContent = `${message.text} `; // spans sit side by side: keep words apart
+    line.dataset.end = String(Math.max(num(line.dataset.end), num(span.dataset.end)));
+    line.classList.add("speaking");
+  } else {
+    settled.add(message.id);
+    const line = lineOf.get(message.id) || (message.text ? lineFor(message) : null);
+    if (!line) return;
+    const words = line.querySelector(".words");
+    spanFor(words, "partial", message.id, "id")?.remove();
+    if (message.text) {
+      const key = String(message.utterance_id ?? `${message.id}#${message.part ?? 0}`);
+      let span = spanFor(words, "final", key, "key");
+      if (!span) {
+        span = document.createElement("span");
+        span.className = "final";
+        span.dataset.key = key;
+        span.dataset.id = message.id;
+        span.dataset.start = String(message.start ?? 0);
+        span.dataset.end = String(message.end ?? message.start ?? 0);
+        insertByStart(words, span);
+      }
+      span.textContent = `${message.text} `;
+      line.dataset.end = String(Math.max(num(line.dataset.end), num(span.dataset.end)));
+    }
+    if (!words.querySelector(".partial")) line.classList.remove("speaking");
+    if (!words.children.length) {
+      line.remove(); // nothing was said after all
+      lineOf.delete(message.id);
+    }
   }
-  if (line.classList.contains("final") && !message.final) return; // a late partial
-  line.querySelector(".words").textContent = message.text;
-  line.classList.toggle("partial", !message.final);
-  line.classList.toggle("final", message.final);
-  while ($("captions").children.length > KEEP_LINES) {
-    const oldest = $("captions").firstElementChild;
-    for (const [id, el] of lines) if (el === oldest) lines.delete(id);
-    oldest.remove();
-  }
+  while (panel.querySelectorAll(".caption").length > KEEP_LINES) panel.querySelector(".caption").remove();
+  if (follow) panel.scrollTop = panel.scrollHeight;
 }
 
 function bar(id, textId, shares) {
@@ -81,7 +171,7 @@ document.addEventListener("tandem-message", (event) => {
 });
 
 $("toggle-captions")?.addEventListener("click", (event) => {
-  const hidden = $("captions").hidden = !$("captions").hidden;
+  const hidden = (panel.hidden = !panel.hidden);
   event.currentTarget.setAttribute("aria-pressed", String(hidden));
   event.currentTarget.textContent = hidden ? "Show captions" : "Hide captions";
 });

@@ -107,8 +107,8 @@ def _login(page: Page, base: str, email: str) -> None:
 
 def _join(page: Page, base: str, session_id: int) -> None:
     page.goto(f"{base}/sessions/{session_id}/call")
-    page.wait_for_function("document.getElementById('preview').videoWidth > 0")
     assert "transcribed there, on this machine" in page.inner_text("#consent")
+    assert page.is_hidden("#call")
     page.check("#record")
     page.click("#join")
     page.wait_for_selector("#call:not([hidden])")

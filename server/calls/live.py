@@ -78,6 +78,8 @@ class RoomLive:
         self.utterances: list[Utterance] = []
         self._unsaved_speech: list[SpeechInterval] = []
         self._ahead: dict[tuple[str, int], Ahead] = {}
+        #: Caption ids with a partial on screen and no final yet.
+        self._shown: set[str] = set()
         self._counter = 0
         names = {role: name for name, role in room.info.members.values()}
         self.cues = CueEngine(speakers=["mentor", "mentee"], names=names, targets=targets)
@@ -130,6 +132,8 @@ class RoomLive:
                 return
         if isinstance(event, Final | Pause):
             if event.end_s - event.start_s < MIN_FINAL_S:
+                if isinstance(event, Final):
+                    self._settle_empty(stream.key, stream.peer.role, event.utterance, event.start_s)
                 return
             if isinstance(event, Pause):
                 self._ahead[key] = Ahead(event.end_s)
@@ -138,6 +142,8 @@ class RoomLive:
             end += SAMPLE_RATE_HZ // 5
         audio = stream.tap.ring.read(max(start, 0), end)
         if audio.size == 0:
+            if isinstance(event, Final):
+                self._settle_empty(stream.key, stream.peer.role, event.utterance, event.start_s)
             return
         job = Job(
             kind="partial" if isinstance(event, Partial) else "final",
@@ -182,6 +188,7 @@ class RoomLive:
             del self._ahead[(job.stream, job.utterance)]
         stream_done = job.utterance in self._finished_for(job.stream)
         names = {role: name for name, role in self.room.info.members.values()}
+        caption_id = f"{job.stream}/{job.utterance}"
         if job.kind == "partial":
             if not result.text and not stream_done:
                 stream = self.streams.get(job.stream)
@@ -189,25 +196,45 @@ class RoomLive:
                     stream.segmenter.hurry(job.utterance)
             if stream_done or not result.text:
                 return
+            self._shown.add(caption_id)
             await self.room.broadcast({
-                "type": "caption", "final": False, "id": f"{job.stream}/{job.utterance}",
+                "type": "caption", "final": False, "id": caption_id,
                 "speaker": job.speaker, "name": names.get(job.speaker, job.speaker),
                 "text": result.text, "start": round(job.start_s, 2),
+                "end": round(job.start_s + job.duration_s, 2),
             })  # fmt: skip
             return
         utterances = [u for u in result.utterances if u.text.strip()]
         if not utterances:
+            self._settle_empty(job.stream, job.speaker, job.utterance, job.start_s)
             return
         ids = await self.room._db(save_live_utterances, self.session_id, utterances)
         self.utterances.extend(utterances)
-        for row_id, utterance in zip(ids, utterances, strict=True):
+        self._shown.discard(caption_id)
+        for part, (row_id, utterance) in enumerate(zip(ids, utterances, strict=True)):
+            # One message per sentence, all with the caption id of the utterance: the page
+            # keeps every part (``part`` of ``parts``), in order, in the speaker's line.
             await self.room.broadcast({
-                "type": "caption", "final": True, "id": f"{job.stream}/{job.utterance}",
-                "utterance_id": row_id, "speaker": utterance.speaker,
+                "type": "caption", "final": True, "id": caption_id,
+                "utterance_id": row_id, "part": part, "parts": len(utterances),
+                "speaker": utterance.speaker,
                 "name": names.get(utterance.speaker, utterance.speaker),
                 "text": utterance.text, "start": round(utterance.start_s, 2),
                 "end": round(utterance.end_s, 2),
             })  # fmt: skip
+
+    def _settle_empty(self, stream: str, speaker: str, utterance: int, start_s: float) -> None:
+        """An utterance held no words after all: a partial shown for it must not linger."""
+        caption_id = f"{stream}/{utterance}"
+        if caption_id in self._shown:
+            self._shown.discard(caption_id)
+            self.owner.spawn(
+                self.room.broadcast({
+                    "type": "caption", "final": True, "id": caption_id, "part": 0, "parts": 0,
+                    "speaker": speaker, "text": "", "start": round(start_s, 2),
+                }),
+                f"settle {caption_id}",
+            )  # fmt: skip
 
     def _finished_for(self, key: str) -> set[int]:
         stream = self.streams.get(key)
