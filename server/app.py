@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from server.api import calls as calls_api
 from server.api import mentorships as mentorships_api
 from server.api import people as people_api
 from server.api import program as program_api
@@ -117,6 +118,7 @@ def all_routes() -> list[BaseRoute]:
         *pages.routes,
         *admin_pages.routes,
         *sessions_api.routes,
+        *calls_api.routes,
         *search_api.routes,
         *people_api.routes,
         *mentorships_api.routes,

@@ -1033,7 +1033,8 @@ HOSTILE = f'Eve "><img src=x onerror=alert(1)> {SCRIPT}'
 
 def _assert_inert(page: Response, where: str) -> None:
     assert page.status_code == 200, (where, page.status_code)
-    text = page.text
+    # The pages' own scripts are modules from /static (the CSP allows nothing else).
+    text = re.sub(r'<script type="module" src="/static/[a-z]+\.js"></script>', "", page.text)
     assert "<script" not in text.lower(), where
     assert "<img" not in text.lower() and '"><img' not in text, where
     assert ESCAPED_SCRIPT in text, where

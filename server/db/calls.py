@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
 from media.insight.cues import Cue
@@ -35,18 +36,55 @@ class CallInfo:
     members: dict[int, tuple[str, str]]
 
 
+#: Statuses of a call session that can still be joined. At most one per mentorship (a partial
+#: unique index): two people pressing "Start a call" at the same moment meet in one call.
+OPEN_STATUSES = ("scheduled", "live")
+
+
+def open_session(db: OrmSession, mentorship_id: int) -> Session | None:
+    """The mentorship's call that can be joined now, if there is one."""
+    return db.scalars(
+        select(Session)
+        .where(Session.mentorship_id == mentorship_id, Session.status.in_(OPEN_STATUSES))
+        .order_by(Session.id)
+    ).first()
+
+
+def default_title(mentorship: Mentorship, moment: datetime) -> str:
+    """Names, day and time (the server's local time): two calls on one day differ."""
+    local = moment.astimezone()
+    return f"{mentorship.mentor.name} & {mentorship.mentee.name}, {local:%Y-%m-%d %H:%M}"
+
+
 def start_session(db: OrmSession, mentorship: Mentorship, title: str | None = None) -> Session:
-    """A new call session for a mentorship, ready to be joined."""
+    """The mentorship's open call session, or a new one ready to be joined."""
     now = datetime.now(UTC)
+    existing = open_session(db, mentorship.id)
+    if existing is not None:
+        if existing.started_at is None and existing.title == default_title(
+            mentorship, as_utc(existing.held_at)
+        ):
+            # Started earlier but nobody came: it is today's call now.
+            existing.held_at = now
+            existing.title = title or default_title(mentorship, now)
+            db.commit()
+        return existing
     session = Session(
-        title=title or f"{mentorship.mentor.name} & {mentorship.mentee.name}, {now:%Y-%m-%d}",
+        title=title or default_title(mentorship, now),
         status="scheduled",
         held_at=now,
         mentorship_id=mentorship.id,
         transcript_source="live",
     )
     db.add(session)
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError:  # the other person started it a moment ago
+        db.rollback()
+        existing = open_session(db, mentorship.id)
+        if existing is None:
+            raise
+        return existing
     return session
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -110,6 +111,17 @@ class Session(Base):
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="Participant.id"
+    )
+
+    __table_args__ = (
+        # One joinable call per mentorship (server.db.calls.OPEN_STATUSES).
+        Index(
+            "uq_sessions_open_call",
+            "mentorship_id",
+            unique=True,
+            sqlite_where=text("status IN ('scheduled', 'live')"),
+            postgresql_where=text("status IN ('scheduled', 'live')"),
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.access import Level, is_member, mentorship_level, visible_mentorships
+from server.api.calls import open_calls, with_presence
 from server.api.mentorships import check_mentorship
 from server.api.search import search_for
 from server.api.sessions import check_session
@@ -28,7 +29,7 @@ from server.db.store import (
 )
 from server.db.tables import Mentorship, Session
 from server.exports import FORMATS
-from server.services import in_db
+from server.services import in_db, services
 from server.templating import render
 from server.web import page, path_id, require
 
@@ -70,6 +71,10 @@ def _views(db: OrmSession, viewer: Viewer) -> list[MentorshipView]:
     return views
 
 
+def _by_mentorship(calls: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    return {c["mentorship_id"]: c for c in calls}
+
+
 @page("/", ("GET",), "public")
 async def home(request: Request, viewer: Viewer | None) -> Response:
     if viewer is None:
@@ -83,14 +88,16 @@ async def home(request: Request, viewer: Viewer | None) -> Response:
     who = viewer
 
     def work(db: OrmSession) -> dict[str, Any]:
-        context: dict[str, Any] = {"views": _views(db, who)}
+        context: dict[str, Any] = {"views": _views(db, who), "calls": open_calls(db, who)}
         if who.is_admin:
             context["mentorship_count"] = len(visible_mentorships(db, who))
             unassigned = set(db.scalars(select(Session.id).where(Session.mentorship_id.is_(None))))
             context["unassigned"] = list_sessions(db, only=unassigned)
         return context
 
-    return render(request, f"home_{who.role}.html", await in_db(request, work))
+    context = await in_db(request, work)
+    context["calls"] = _by_mentorship(with_presence(context["calls"], who, services(request).calls))
+    return render(request, f"home_{who.role}.html", context)
 
 
 @page("/mentorships/{mentorship_id}", ("GET",), "object")
@@ -98,16 +105,18 @@ async def mentorship_page(request: Request, viewer: Viewer | None) -> Response:
     mentorship_id = path_id(request, "mentorship_id")
     who = require(viewer)
 
-    def work(db: OrmSession) -> MentorshipView:
+    def work(db: OrmSession) -> tuple[MentorshipView, list[dict[str, Any]]]:
         mentorship = check_mentorship(db, who, mentorship_id)
+        calls = [c for c in open_calls(db, who) if c["mentorship_id"] == mentorship.id]
         found = [v for v in _views(db, who) if v.mentorship.id == mentorship.id]
         if not found:  # an admin managing it: people, not conversations
-            return MentorshipView(mentorship, Level.NONE, [], [])
-        return found[0]
+            return MentorshipView(mentorship, Level.NONE, [], []), calls
+        return found[0], calls
 
-    view = await in_db(request, work)
+    view, calls = await in_db(request, work)
     return render(request, "mentorship.html", {
-        "view": view, "member": is_member(who, view.mentorship)
+        "view": view, "member": is_member(who, view.mentorship),
+        "calls": _by_mentorship(with_presence(calls, who, services(request).calls)),
     })  # fmt: skip
 
 
