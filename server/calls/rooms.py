@@ -30,7 +30,8 @@ from starlette.websockets import WebSocket, WebSocketState
 from media.live.clock import SessionClock
 from media.live.recorder import OpusRecorder
 from media.live.relay import ForwardingTrack, TrackFanout
-from media.live.tap import AudioTap
+from media.live.tap import RECEIVE_DELAY_PACKETS, AudioTap
+from server.calls.jitter import shorten_audio_buffers
 from server.calls.sdp import UPLINK_PTIME_MS, with_opus_ptime
 from server.db.calls import (
     CallInfo,
@@ -102,6 +103,8 @@ class Peer:
     audio_on: bool = True
     video_on: bool = True
     p2p_connected: bool = False
+    #: Packets the uplink's jitter buffer holds before a frame reaches the tap.
+    uplink_delay_packets: int = RECEIVE_DELAY_PACKETS
     #: The language this person speaks (multilingual models); None: the model's default.
     language: str | None = None
     chat_times: deque[float] = field(default_factory=lambda: deque(maxlen=CHAT_PER_10_S))
@@ -328,6 +331,8 @@ class Room:
             pc.on("track", lambda track: self._on_track(peer, leg, track))
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+                if leg == "uplink":
+                    peer.uplink_delay_packets = shorten_audio_buffers(pc)
                 if leg == "relay":
                     pc.addTrack(peer.to_me_audio)
                     pc.addTrack(peer.to_me_video)
@@ -353,13 +358,16 @@ class Room:
                 self._spawn(peer.audio.stop(), f"{label}: stop replaced track")
             peer.audio = fanout
             if peer.tap is None:
-                peer.tap = AudioTap(peer.role, self.clock)
+                peer.tap = AudioTap(
+                    peer.role, self.clock, receive_delay_packets=peer.uplink_delay_packets
+                )
                 if self.observer is not None:
                     self._spawn(
                         self.observer.tap_started(self, peer, peer.tap), f"{label}: live start"
                     )
             else:
                 peer.tap.new_source()  # a new connection: its timestamps start afresh
+                peer.tap.receive_delay_packets = peer.uplink_delay_packets
             fanout.on_frame(peer.tap.on_frame)
             self._start_recorder(peer)
         elif track.kind == "video" and leg == "relay":
