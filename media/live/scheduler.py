@@ -26,6 +26,10 @@ from media.vad import Interval
 log = logging.getLogger("tandem.asr")
 
 PARTIAL_WINDOW_S = 8.0
+#: Shortest Whisper window for finals and partials (see DecodeOptions.min_window_s): finals
+#: are what people keep, so they get the accuracy; partials only need to be quick.
+FINAL_MIN_WINDOW_S = 18.0
+PARTIAL_MIN_WINDOW_S = 10.0
 LOAD_WINDOW_S = 10.0
 #: Above this share of busy time, only first partials of utterances are transcribed.
 BUSY_LIMIT = 0.7
@@ -42,6 +46,9 @@ class Job:
     audio: FloatAudio
     language: str | None
     submitted: float = field(default_factory=time.monotonic)
+    #: Where the segmenter heard speech, on the session clock (None: all of the audio).
+    speech_start_s: float | None = None
+    speech_end_s: float | None = None
     #: A final computed ahead, at a pause that may turn out to be the end (see segmenter.Pause).
     speculative: bool = False
     #: The first partial of an utterance (kept even under load: it shows someone started).
@@ -101,6 +108,7 @@ class AsrScheduler:
             condition_on_previous_text=False,
             temperatures=(0.0,),
             max_tokens_per_s=8.0,
+            min_window_s=FINAL_MIN_WINDOW_S,
         )
         self.stats = SchedulerStats()
         self._finals: collections.deque[Job] = collections.deque()
@@ -228,33 +236,25 @@ class AsrScheduler:
     def _final(self, job: Job, hurried: bool = False) -> list[Utterance]:
         # With finals waiting, skip Whisper's word alignment (a fifth of the time); the
         # utterance keeps segment times, and the refinement pass adds words after the call.
-        options = DecodeOptions(
-            beam_size=self.final_options.beam_size,
-            language=job.language,
-            word_timestamps=not hurried,
-            condition_on_previous_text=False,
-            window_tail_s=self.final_options.window_tail_s,
-            temperatures=self.final_options.temperatures,
-            max_tokens_per_s=self.final_options.max_tokens_per_s,
-        )
-        whole = [Interval(0.0, job.duration_s)]
-        result = transcribe_track(self.model, job.audio, whole, job.speaker, options)
+        options = replace(self.final_options, language=job.language, word_timestamps=not hurried)
+        # Words are kept inside the speech the segmenter heard (the audio has a margin).
+        speech = [Interval(0.0, job.duration_s)]
+        if job.speech_start_s is not None and job.speech_end_s is not None:
+            begin = max(0.0, job.speech_start_s - job.start_s)
+            end = min(job.duration_s, job.speech_end_s - job.start_s)
+            if end > begin:
+                speech = [Interval(begin, end)]
+        result = transcribe_track(self.model, job.audio, speech, job.speaker, options)
         return [_shifted(u, job.start_s) for u in result.utterances]
 
     def _partial(self, job: Job) -> str:
         # Only the latest words: decoding a long turn from its start again and again would
         # cost quadratically; the final has the whole of it.
         audio = job.audio[-round(PARTIAL_WINDOW_S * SAMPLE_RATE_HZ) :]
-        return transcribe_text(self.model, audio, self._text_options(job))
-
-    def _text_options(self, job: Job) -> DecodeOptions:
-        return DecodeOptions(
-            beam_size=self.final_options.beam_size,
-            language=job.language,
-            window_tail_s=self.final_options.window_tail_s,
-            temperatures=self.final_options.temperatures,
-            max_tokens_per_s=self.final_options.max_tokens_per_s,
+        options = replace(
+            self.final_options, language=job.language, min_window_s=PARTIAL_MIN_WINDOW_S
         )
+        return transcribe_text(self.model, audio, options)
 
 
 def _shifted(utterance: Utterance, offset_s: float) -> Utterance:

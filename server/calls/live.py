@@ -38,7 +38,7 @@ from server.settings import Settings
 
 log = logging.getLogger("tandem.live")
 
-MIN_FINAL_S = 0.25  # shorter "utterances" are clicks and breaths
+MIN_FINAL_S = 0.2  # shorter "utterances" are clicks and breaths (a short "No." is ~0.25 s)
 IDLE_S = 0.8  # no audio for this long from someone: their open utterance is final
 
 
@@ -155,6 +155,8 @@ class RoomLive:
             audio=audio,
             language=self.owner.language_for(stream.peer),
             first=isinstance(event, Partial) and event.utterance not in stream.partials_asked,
+            speech_start_s=event.start_s,
+            speech_end_s=event.end_s,
         )
         if isinstance(event, Partial):
             stream.partials_asked.add(event.utterance)
