@@ -58,3 +58,17 @@ def test_uplink_answers_ask_for_60_ms_opus_packets() -> None:
     assert "a=rtpmap:111 opus/48000/2\r\na=ptime:60\r\n" in edited
     assert edited.count("a=ptime") == 1
     assert with_opus_ptime(edited, 20) == edited  # an existing ptime is kept
+
+
+def test_uplink_answers_ask_for_a_higher_opus_bitrate() -> None:
+    from server.calls.sdp import with_opus_bitrate
+
+    answer = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 opus/48000/2\r\na=sendrecv\r\n"
+    edited = with_opus_bitrate(answer, 64000)
+    assert "a=rtpmap:96 opus/48000/2\r\na=fmtp:96 maxaveragebitrate=64000;useinbandfec=1\r\n" in (
+        edited
+    )
+    # An existing fmtp line keeps its parameters and gets the bitrate once.
+    again = with_opus_bitrate(edited.replace("useinbandfec=1", "minptime=10"), 48000)
+    assert again.count("a=fmtp:96") == 1
+    assert "a=fmtp:96 minptime=10;maxaveragebitrate=48000\r\n" in again

@@ -32,7 +32,12 @@ from media.live.recorder import OpusRecorder
 from media.live.relay import ForwardingTrack, TrackFanout
 from media.live.tap import RECEIVE_DELAY_PACKETS, AudioTap
 from server.calls.jitter import shorten_audio_buffers
-from server.calls.sdp import UPLINK_PTIME_MS, with_opus_ptime
+from server.calls.sdp import (
+    UPLINK_OPUS_BITRATE,
+    UPLINK_PTIME_MS,
+    with_opus_bitrate,
+    with_opus_ptime,
+)
 from server.db.calls import (
     CallInfo,
     add_chat,
@@ -332,7 +337,11 @@ class Room:
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
                 if leg == "uplink":
+                    # (The tap was made by the "track" event inside setRemoteDescription; no
+                    # audio has reached it yet: ICE is not even connected.)
                     peer.uplink_delay_packets = shorten_audio_buffers(pc)
+                    if peer.tap is not None:
+                        peer.tap.receive_delay_packets = peer.uplink_delay_packets
                 if leg == "relay":
                     pc.addTrack(peer.to_me_audio)
                     pc.addTrack(peer.to_me_video)
@@ -348,7 +357,9 @@ class Room:
                 raise ValueError(f"{type(exc).__name__}: {exc}") from exc
             self._wire_relay()
             answer = pc.localDescription.sdp
-            return with_opus_ptime(answer, UPLINK_PTIME_MS) if leg == "uplink" else answer
+            if leg != "uplink":
+                return answer
+            return with_opus_bitrate(with_opus_ptime(answer, UPLINK_PTIME_MS), UPLINK_OPUS_BITRATE)
 
     def _on_track(self, peer: Peer, leg: str, track: MediaStreamTrack) -> None:
         label = f"session {self.info.session_id} {peer.role} {leg} {track.kind}"
