@@ -138,7 +138,7 @@ def place_words(
     utterances: list[Utterance] = []
     for segment, words in zip(segments, placed, strict=True):
         if not words:
-            utterances.extend(_wordless(segment, layout, speaker))
+            utterances.extend(_wordless(segment, layout, speech, speaker))
             continue
         groups: list[list[Word]] = [[words[0][1]]]
         for _, word in words[1:]:
@@ -183,11 +183,19 @@ def _pull_to_edges(
             )
 
 
-def _wordless(segment: DecodedSegment, layout: SpeechLayout, speaker: str) -> list[Utterance]:
+def _wordless(
+    segment: DecodedSegment, layout: SpeechLayout, speech: Sequence[Interval], speaker: str
+) -> list[Utterance]:
+    """A segment decoded without word timings: its span mapped back, inside the speech."""
     text = segment.text.strip()
     if not text:
         return []
     start = layout.to_original(segment.start_s, layout.index_of(segment.start_s))
     end_index = layout.index_of(max(segment.start_s, segment.end_s - 1e-3))
     end = max(start, layout.to_original(segment.end_s, end_index))
+    if speech:
+        first = speech[_nearest_interval(speech, [i.start_s for i in speech], start, start)]
+        last = speech[_nearest_interval(speech, [i.start_s for i in speech], end, end)]
+        start = min(max(start, first.start_s), first.end_s)
+        end = max(min(end, last.end_s), start)
     return [Utterance(speaker, start, end, text)]

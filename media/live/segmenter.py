@@ -21,10 +21,11 @@ class SegmenterOptions:
     end_silence_s: float = 0.5
     max_utterance_s: float = 12.0
     partial_every_s: float = 0.8
-    #: The first partial waits for this much speech (shorter says too little to be useful).
-    first_partial_s: float = 0.5
+    #: The first partial waits for this much speech: of 51 bench utterances, 0.4 s gave 8 empty
+    #: first partials (0.3 s: 25, 0.5 s: 4); an empty one is asked again sooner.
+    first_partial_s: float = 0.4
     #: After a partial that came back empty, the next one is asked for this much sooner.
-    retry_partial_s: float = 0.3
+    retry_partial_s: float = 0.25
 
 
 @dataclass(frozen=True)

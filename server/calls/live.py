@@ -37,6 +37,8 @@ from server.db.engine import Database
 from server.settings import Settings
 
 log = logging.getLogger("tandem.live")
+#: One line per final caption: where its time went (INFO; `tandem -v serve` shows it).
+timing = logging.getLogger("tandem.live.timing")
 
 MIN_FINAL_S = 0.2  # shorter "utterances" are clicks and breaths (a short "No." is ~0.25 s)
 IDLE_S = 0.8  # no audio for this long from someone: their open utterance is final
@@ -210,6 +212,8 @@ class RoomLive:
         if not utterances:
             self._settle_empty(job.stream, job.speaker, job.utterance, job.start_s)
             return
+        if job.speech_end_s is not None and timing.isEnabledFor(logging.INFO):
+            self._log_timing(result, caption_id)
         ids = await self.room._db(save_live_utterances, self.session_id, utterances)
         self.utterances.extend(utterances)
         self._shown.discard(caption_id)
@@ -224,6 +228,22 @@ class RoomLive:
                 "text": utterance.text, "start": round(utterance.start_s, 2),
                 "end": round(utterance.end_s, 2),
             })  # fmt: skip
+
+    def _log_timing(self, result: Result, caption_id: str) -> None:
+        """Where a final's time went, on the session clock from the end of the speech."""
+        job = result.job
+        assert job.speech_end_s is not None
+        now_mono, now = time.monotonic(), self.room.clock.now()
+
+        def at(mono: float) -> float:
+            return now - (now_mono - mono) - job.speech_end_s  # type: ignore[operator]
+
+        timing.info(
+            "final %s: %.1f s of speech; asked +%.3f%s, decoding +%.3f..+%.3f, sending +%.3f",
+            caption_id, job.speech_end_s - (job.speech_start_s or job.start_s),
+            at(job.submitted), " (at the pause)" if job.speculative else "",
+            at(result.started), at(result.finished), now - job.speech_end_s,
+        )  # fmt: skip
 
     def _settle_empty(self, stream: str, speaker: str, utterance: int, start_s: float) -> None:
         """An utterance held no words after all: a partial shown for it must not linger."""
