@@ -103,6 +103,9 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--minutes", type=float, default=2.0, help="length of the run (default 2)")
     parser.add_argument("--json", metavar="OUT", help="also write the figures as JSON")
     parser.add_argument("--server-log", metavar="FILE", help="keep the server's log here")
+    from server.bench.browser import add_arguments
+
+    add_arguments(parser)
 
 
 def _percentiles(values: list[float]) -> dict[str, float | None]:
@@ -118,6 +121,12 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.browser:
+        from server.bench import browser
+
+        return browser.run(args, settings)
+    if args.track or args.stereo:
+        raise SystemExit("tandem bench live: --track and --stereo go with --browser")
     seconds = args.minutes * 60
     tracks, clips = build_conversation(seconds)
     print(f"bench live: {args.sessions} session(s) x {len(clips)} turns, "
