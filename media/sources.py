@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from media.audio import AudioError, DecodedAudio, decode_file
+import numpy as np
+
+from media.audio import AudioError, DecodedAudio, FloatAudio, decode_file
 from media.pipeline import Track
 
 _SPEAKER = re.compile(r"^[\w][\w .'-]{0,99}$", re.UNICODE)
@@ -71,5 +73,19 @@ def load_tracks(sources: Sequence[TrackSource]) -> list[Track]:
                 f"{source.path}: has {len(audio.channels)} channel(s), but "
                 f"{sum(1 for s in sources if s.path == source.path)} speakers were named for it"
             )
+        if source.channel == 1 and _same_sound(audio.channels[0], audio.channels[1]):
+            raise AudioError(
+                f"{source.path}: both channels hold the same sound (a mono recording saved as "
+                "stereo), so they cannot be two people; give it as one FILE with --speaker, or "
+                "one recording per person with --track NAME=PATH"
+            )
         tracks.append(Track(source.speaker, audio.channels[source.channel]))
     return tracks
+
+
+def _same_sound(left: FloatAudio, right: FloatAudio) -> bool:
+    """Channels that differ by less than a thousandth of their level are one signal."""
+    level = float(np.abs(left).mean() + np.abs(right).mean())
+    if level == 0.0:
+        return False  # silence on both: nothing to tell apart, nothing doubled either
+    return float(np.abs(left - right).mean()) < 1e-3 * level

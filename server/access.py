@@ -69,3 +69,11 @@ def readable_session_ids(db: OrmSession, viewer: Viewer, level: Level) -> set[in
     if viewer.is_admin:
         query = select(Session.id).where(Session.mentorship_id.is_(None))
     return set(db.scalars(query))
+
+
+def may_manage_session(viewer: Viewer, session: Session) -> bool:
+    """Rename it (and later delete it): the pair for their sessions, an admin for imports
+    that belong to no mentorship. Trainers read; they do not manage."""
+    if session.mentorship is None:
+        return viewer.is_admin
+    return is_member(viewer, session.mentorship)

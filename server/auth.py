@@ -237,7 +237,9 @@ def find_link(db: OrmSession, token: str, purpose: str) -> Invite:
 
 
 def needs_setup(db: OrmSession) -> bool:
-    return db.scalars(select(Person.id).limit(1)).first() is None
+    """No active admin yet (people added from the command line first do not count)."""
+    admin = select(Person.id).where(Person.role == "admin", Person.active.is_(True)).limit(1)
+    return db.scalars(admin).first() is None
 
 
 def add_person(db: OrmSession, email: str, name: str, role: str) -> Person:

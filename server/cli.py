@@ -23,12 +23,14 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 from media.audio import AudioError
 from media.models import ModelError, ModelInfo, ModelStore
 from server.auth import AuthError
+from server.bench import BenchInputError
 from server.db.engine import DatabaseError
 from server.db.search import QueryError
 from server.db.store import NotFound
 from server.settings import Settings, SettingsError
 
 EXPECTED_ERRORS = (
+    BenchInputError,
     AudioError,
     ModelError,
     DatabaseError,
@@ -134,7 +136,9 @@ def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with database.sessions() as db:
             for p in db.scalars(select(Person).order_by(Person.id)):
-                state = "active" if p.active else "deactivated"
+                # The same words as the admin page.
+                state = "active" if p.password_hash else "invited"
+                state = state if p.active else "deactivated"
                 print(f"{p.id:>4}  {p.role:<8} {p.name} <{p.email}> {state}")
     finally:
         database.close()
@@ -150,6 +154,83 @@ def cmd_mentorships_add(args: argparse.Namespace, settings: Settings) -> int:
             m = create_mentorship(db, args.mentor, args.mentee, args.trainer)
             trainer = f", trainer {m.trainer.name}" if m.trainer else ""
             print(f"mentorship {m.id}: mentor {m.mentor.name}, mentee {m.mentee.name}{trainer}")
+    finally:
+        database.close()
+    return 0
+
+
+def cmd_mentorships_list(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from server.db.tables import Mentorship
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            rows = db.scalars(select(Mentorship).order_by(Mentorship.id)).all()
+            if not rows:
+                print("no mentorships yet: tandem mentorships add --mentor EMAIL --mentee EMAIL")
+            for m in rows:
+                trainer = f", trainer {m.trainer.name} <{m.trainer.email}>" if m.trainer else ""
+                shared = "; transcripts shared with the trainer" if m.shares_transcripts else ""
+                print(f"{m.id:>4}  mentor {m.mentor.name} <{m.mentor.email}>, mentee "
+                      f"{m.mentee.name} <{m.mentee.email}>{trainer}{shared}")  # fmt: skip
+    finally:
+        database.close()
+    return 0
+
+
+# -- sessions --------------------------------------------------------------------------------
+def cmd_sessions_list(args: argparse.Namespace, settings: Settings) -> int:
+    from server.db.store import list_sessions
+    from server.db.tables import Session
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            summaries = list_sessions(db, limit=args.limit)
+            owners = {s.id: db.get(Session, s.id) for s in summaries}
+            if not summaries:
+                print("no sessions yet")
+            for summary in summaries:
+                row = owners[summary.id]
+                where = f"mentorship {row.mentorship_id}" if row and row.mentorship_id else "-"
+                length = _mmss(summary.duration_s) if summary.duration_s is not None else "-"
+                print(f"{summary.id:>5}  {summary.held_at:%Y-%m-%d %H:%M}  {length:>6}  "
+                      f"{summary.status:<11} {where:<14} {summary.title}")  # fmt: skip
+    finally:
+        database.close()
+    return 0
+
+
+def cmd_sessions_rename(args: argparse.Namespace, settings: Settings) -> int:
+    from server.db.sessions import rename_session
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            try:
+                session = rename_session(db, args.session, args.title)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+            print(f"session {session.id}: {session.title}")
+    finally:
+        database.close()
+    return 0
+
+
+def cmd_sessions_file(args: argparse.Namespace, settings: Settings) -> int:
+    from server.db.sessions import file_session
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            try:
+                session = file_session(db, args.session, args.mentorship)
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+            print(f"session {session.id} ({session.title}) is now in mentorship "
+                  f"{session.mentorship_id}; its members can read it")  # fmt: skip
     finally:
         database.close()
     return 0
@@ -522,6 +603,24 @@ def build_parser() -> argparse.ArgumentParser:
     mentorships_add.add_argument("--mentee", required=True, metavar="EMAIL")
     mentorships_add.add_argument("--trainer", metavar="EMAIL")
     mentorships_add.set_defaults(run=cmd_mentorships_add)
+    mentorships_list = mentorships_sub.add_parser("list", help="list mentorships")
+    mentorships_list.set_defaults(run=cmd_mentorships_list)
+
+    sessions = sub.add_parser("sessions", help="saved sessions: list, rename, file")
+    sessions_sub = sessions.add_subparsers(dest="sessions", required=True, metavar="ACTION")
+    sessions_list = sessions_sub.add_parser("list", help="list sessions, newest first")
+    sessions_list.add_argument("--limit", type=int, default=50)
+    sessions_list.set_defaults(run=cmd_sessions_list)
+    sessions_rename = sessions_sub.add_parser("rename", help="give a session a new title")
+    sessions_rename.add_argument("session", type=int, help="session id")
+    sessions_rename.add_argument("title")
+    sessions_rename.set_defaults(run=cmd_sessions_rename)
+    sessions_file = sessions_sub.add_parser(
+        "file", help="put an imported session under a mentorship (its members can read it)"
+    )
+    sessions_file.add_argument("session", type=int, help="session id")
+    sessions_file.add_argument("--mentorship", type=int, required=True, metavar="ID")
+    sessions_file.set_defaults(run=cmd_sessions_file)
 
     report = sub.add_parser("report", help="talk balance, cues and action items of a session")
     report.add_argument("session", type=int, help="session id")

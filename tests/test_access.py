@@ -582,6 +582,9 @@ STATE_CHANGES: list[StateCase] = [
     ("POST", "/api/people", "admin", "json", {"email": "n@x.org", "name": "N", "role": "mentee"}),
     ("POST", "/api/people/{person_id}/deactivate", "admin", "json", {}),
     ("PUT", "/api/targets", "admin", "json", {"max_interruptions": 7}),
+    ("PATCH", "/api/sessions/{session_id}", "mentor_a", "json", {"title": "Renamed"}),
+    ("POST", "/sessions/{session_id}/title", "mentor_a", "form", {"title": "Renamed"}),
+    ("POST", "/admin/sessions/{unassigned_id}/file", "admin", "form", {"mentorship": "1"}),
 ]
 
 
@@ -593,7 +596,13 @@ def test_every_state_changing_route_is_in_the_csrf_table(settings: Settings) -> 
         for method in route.methods or ()
         if method in UNSAFE
     }
-    assert routes == {(method, path) for method, path, *_ in STATE_CHANGES}
+    named = {"{unassigned_id}": "{session_id}"}
+    listed = set()
+    for method, path, *_ in STATE_CHANGES:
+        for placeholder, route_name in named.items():
+            path = path.replace(placeholder, route_name)
+        listed.add((method, path))
+    assert routes == listed
 
 
 def _snapshot(database: Database) -> tuple[object, ...]:
@@ -620,6 +629,8 @@ def _fill(path: str, world: World, setup_token: str, invite_token: str) -> str:
         token=setup_token if path.startswith("/setup") else invite_token,
         mentorship_id=world.mentorship_a,
         person_id=world.mentee_b.id,
+        session_id=world.session_a,
+        unassigned_id=world.unassigned,
     )
 
 
@@ -1155,3 +1166,62 @@ def test_the_setup_page_says_when_tandem_is_already_set_up(
     add_account(database, "ada@example.com", "Ada Admin", "admin")
     page = server.browser().get(f"/setup/{token}")
     assert page.status_code == 404 and "already set up" in page.text
+
+
+# -- renaming and filing sessions -----------------------------------------------------------------
+
+
+def test_the_pair_renames_their_sessions_and_nobody_else_does(server: Server, world: World) -> None:
+    url = f"/api/sessions/{world.session_a}"
+    mentor = server.logged_in(world.mentor_a)
+    renamed = mentor.patch(
+        url, json={"title": "  Week 3:  rollout  "}, headers=csrf_headers(mentor)
+    )
+    assert renamed.status_code == 200 and renamed.json()["title"] == "Week 3: rollout"
+    assert "Week 3: rollout" in mentor.get(f"/sessions/{world.session_a}").text
+    for bad, why in (({"title": ""}, "title"), ({"title": 7}, "string"),
+                     ({"title": "x", "status": "ended"}, "unknown"),
+                     ({"title": "\u0007bell"}, "cannot be shown"),
+                     ({"title": "x" * 301}, "at most")):  # fmt: skip
+        response = mentor.patch(url, json=bad, headers=csrf_headers(mentor))
+        assert response.status_code == 400 and why in response.text, (bad, response.text)
+    # The trainer reads figures, the other pair and the admin do not know the session.
+    for account, status in ((world.trainer_a, 403), (world.mentor_b, 404), (world.admin, 404)):
+        browser = server.logged_in(account)
+        response = browser.patch(url, json={"title": "Mine now"}, headers=csrf_headers(browser))
+        assert response.status_code == status, (account.email, response.status_code)
+    # The form on the session page does the same.
+    form = mentor.post(f"/sessions/{world.session_a}/title",
+                       data={"title": "Week 3", "csrf_token": csrf_from_page(mentor)},
+                       follow_redirects=False)  # fmt: skip
+    assert form.status_code == 303
+    assert "<h1>Week 3</h1>" in mentor.get(f"/sessions/{world.session_a}").text
+
+
+def test_an_admin_files_an_import_under_a_mentorship(
+    server: Server, world: World, database: Database
+) -> None:
+    admin = server.logged_in(world.admin)
+    assert admin.get(f"/api/sessions/{world.unassigned}").status_code == 200
+    home = admin.get("/").text
+    assert f'action="/admin/sessions/{world.unassigned}/file"' in home
+    mentee = server.logged_in(world.mentee_a)
+    assert mentee.get(f"/api/sessions/{world.unassigned}").status_code == 404
+    filed = admin.post(f"/admin/sessions/{world.unassigned}/file",
+                       data={"mentorship": str(world.mentorship_a),
+                             "csrf_token": csrf_from_page(admin)},
+                       follow_redirects=False)  # fmt: skip
+    assert filed.status_code == 303
+    assert mentee.get(f"/api/sessions/{world.unassigned}").status_code == 200
+    assert admin.get(f"/api/sessions/{world.unassigned}").status_code == 404  # not theirs now
+    again = admin.post(f"/admin/sessions/{world.unassigned}/file",
+                       data={"mentorship": str(world.mentorship_a),
+                             "csrf_token": csrf_from_page(admin)})  # fmt: skip
+    assert again.status_code == 409
+    # Members cannot file anything.
+    mentor = server.logged_in(world.mentor_a)
+    token = csrf_from_page(mentor)
+    refused = mentor.post(
+        f"/admin/sessions/{world.session_a}/file", data={"mentorship": "1", "csrf_token": token}
+    )
+    assert refused.status_code == 403

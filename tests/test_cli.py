@@ -12,9 +12,15 @@ import wave
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from server.bench.speech import Dialogue
+from media.audio import decode_file
+from server.auth import needs_setup
+from server.bench.speech import Dialogue, write_wav
+from server.db.engine import Database
+from server.db.tables import Session
+from server.settings import Settings
 from tests.conftest import DialogueFiles
 from tests.helpers import run_tandem
 
@@ -181,6 +187,12 @@ def test_usage_errors_explain_the_fix(dialogue_files: DialogueFiles, env: dict[s
     assert language.returncode == 2 and "English-only" in language.stderr
     mono = run_tandem(["analyze", "--stereo", str(dialogue_files.mentor), "--channels", "a,b"], env)
     assert mono.returncode == 1 and "1 channel" in mono.stderr
+    # A mono recording saved as two identical channels is not two people either.
+    doubled = dialogue_files.mentor.parent / "doubled.wav"
+    audio = decode_file(dialogue_files.mentor).channels[0]
+    write_wav(doubled, np.stack([audio, audio]))
+    same_twice = run_tandem(["analyze", "--stereo", str(doubled)], env)
+    assert same_twice.returncode == 1 and "same sound" in same_twice.stderr, same_twice.stderr
 
 
 def test_silent_recording_warns_but_succeeds(tmp_path: Path, env: dict[str, str]) -> None:
@@ -281,4 +293,41 @@ def test_people_and_mentorships_from_the_command_line(
     )  # fmt: skip
     assert saved.returncode == 0, saved.stderr
     listed = run_tandem(["users", "list"], env)
-    assert "mentor   Ana <ana@example.org> active" in listed.stdout
+    # Nobody has chosen a password yet: the same word as the admin page.
+    assert "mentor   Ana <ana@example.org> invited" in listed.stdout
+    # People added first, admin later: the setup link still works until an admin exists.
+    database = Database.open(Settings.from_env(env).database_url)
+    try:
+        with database.sessions() as db:
+            assert needs_setup(db)
+    finally:
+        database.close()
+    pairs = run_tandem(["mentorships", "list"], env)
+    assert pairs.returncode == 0
+    assert "1  mentor Ana <ana@example.org>, mentee Sam <sam@example.org>, trainer Tia" in (
+        pairs.stdout
+    )
+
+    # An import saved without a mentorship is filed under one, and renamed.
+    loose = run_tandem(["analyze", str(dialogue_files.mentee), "--speaker", "mentee", "--save",
+                        "--title", "Walk in the park"], env)  # fmt: skip
+    session_id = int(re.search(r"saved session (\d+)", loose.stdout).group(1))  # type: ignore[union-attr]
+    filed = run_tandem(["sessions", "file", str(session_id), "--mentorship", "1"], env)
+    assert filed.returncode == 0 and "now in mentorship 1" in filed.stdout, filed.stderr
+    refiled = run_tandem(["sessions", "file", str(session_id), "--mentorship", "1"], env)
+    assert refiled.returncode == 2 and "already belongs" in refiled.stderr
+    renamed = run_tandem(["sessions", "rename", str(session_id), "Walk, week 3"], env)
+    assert renamed.stdout.strip() == f"session {session_id}: Walk, week 3"
+    empty = run_tandem(["sessions", "rename", str(session_id), "   "], env)
+    assert empty.returncode == 2 and "title" in empty.stderr
+    sessions = run_tandem(["sessions", "list"], env).stdout
+    assert re.search(rf"{session_id}\s.*imported\s+mentorship 1\s+Walk, week 3", sessions)
+    database = Database.open(Settings.from_env(env).database_url)
+    try:
+        with database.sessions() as db:
+            row = db.get(Session, session_id)
+            assert row is not None and row.mentorship_id == 1
+            # The speaker is the mentorship's mentee now, so pages show her name.
+            assert [p.person.name for p in row.participants if p.person] == ["Sam"]
+    finally:
+        database.close()

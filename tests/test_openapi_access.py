@@ -45,6 +45,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/mentorships"): {"mentor": "bruno@example.com", "mentee": "milo@example.com"},
     ("POST", "/api/people"): {"email": "nina@example.com", "name": "Nina New", "role": "mentee"},
     ("PUT", "/api/targets"): {"max_interruptions": 5},
+    ("PATCH", "/api/sessions/{session_id}"): {"title": "Renamed by its pair"},
 }
 
 

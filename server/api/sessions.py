@@ -10,8 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.access import Level, readable_session_ids, session_level
+from server.access import Level, may_manage_session, readable_session_ids, session_level
 from server.auth import Viewer
+from server.db.sessions import rename_session
 from server.db.store import (
     SavedTranscript,
     SessionReport,
@@ -23,7 +24,7 @@ from server.db.store import (
 from server.db.tables import Session
 from server.exports import FORMATS, MEDIA_TYPES, export
 from server.services import in_db
-from server.web import api, path_id, require
+from server.web import api, json_body, path_id, require
 
 
 def summary_json(summary: SessionSummary, level: Level | None = None) -> dict[str, Any]:
@@ -54,6 +55,34 @@ def check_session(db: OrmSession, viewer: Viewer, session_id: int, needed: Level
             403, "the trainer sees figures only, until both members agree to share transcripts"
         )
     return level
+
+
+def check_manage(db: OrmSession, viewer: Viewer, session_id: int) -> Session:
+    """The session, if the viewer may manage it: 404 if they may not know it, else 403."""
+    check_session(db, viewer, session_id, Level.FIGURES)
+    session = db.get(Session, session_id)
+    assert session is not None
+    if not may_manage_session(viewer, session):
+        raise HTTPException(403, "only the mentor and the mentee manage their sessions")
+    return session
+
+
+async def rename(request: Request, viewer: Viewer | None, title: object) -> str:
+    """Rename the session in the path; returns the title as saved."""
+    session_id = path_id(request, "session_id")
+    who = require(viewer)
+
+    def work(db: OrmSession) -> str:
+        check_manage(db, who, session_id)  # first: outsiders learn nothing from the body
+        if not isinstance(title, str):
+            raise ValueError("title must be a string")
+        return rename_session(db, session_id, title).title
+
+    try:
+        saved: str = await in_db(request, work)
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return saved
 
 
 async def load_checked(request: Request, viewer: Viewer | None) -> SavedTranscript:
@@ -88,6 +117,20 @@ async def transcript_endpoint(request: Request, viewer: Viewer | None) -> Respon
     document = saved.transcript.to_json()
     document["session"] = summary_json(saved.summary)
     return JSONResponse(document)
+
+
+@api("/api/sessions/{session_id}", "PATCH", "object", 'Rename a session: {"title": ...}')
+async def patch_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    who = require(viewer)
+    session_id = path_id(request, "session_id")
+    data = await json_body(request)
+    # Access first: outsiders learn nothing from how their body is wrong.
+    await in_db(request, lambda db: check_manage(db, who, session_id))
+    unknown = sorted(set(data) - {"title"})
+    if unknown:
+        raise HTTPException(400, f"unknown field(s): {', '.join(unknown)}; only title changes")
+    title = await rename(request, viewer, data.get("title"))
+    return JSONResponse({"id": session_id, "title": title})
 
 
 @api("/api/sessions/{session_id}/export.{fmt}", "GET", "object", "Export (vtt, srt, md, json)")
@@ -140,4 +183,11 @@ async def status_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return JSONResponse(await in_db(request, work))
 
 
-routes = [list_endpoint, transcript_endpoint, export_endpoint, report_endpoint, status_endpoint]
+routes = [
+    list_endpoint,
+    transcript_endpoint,
+    patch_endpoint,
+    export_endpoint,
+    report_endpoint,
+    status_endpoint,
+]

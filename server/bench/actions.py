@@ -21,6 +21,7 @@ from typing import Any
 
 from media.insight.actions import ActionItem, extract_action_items
 from media.transcript import Utterance
+from server.bench import BenchInputError
 from server.settings import PROJECT_DIR, Settings
 
 MENTORING_SET = PROJECT_DIR / "tests" / "data" / "mentoring_action_items.json"
@@ -142,7 +143,7 @@ def _by_source(items: list[ActionItem]) -> dict[int, list[ActionItem]]:
 def evaluate_ami(folder: Path) -> Scores:
     path = folder / "ami_dialogue_acts_action_labels.jsonl.gz"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found (give the folder with --ami)")
+        raise BenchInputError(f"{path} not found (give the folder with --ami)")
     meetings: dict[str, list[dict[str, Any]]] = defaultdict(list)
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         for line in handle:

@@ -20,6 +20,7 @@ from media.insight.balance import analyze_talk, merge_intervals
 from media.models import ModelStore
 from media.pipeline import Track, analyze_tracks
 from media.transcriber import DecodeOptions, load_model
+from server.bench import BenchInputError
 from server.settings import PROJECT_DIR, Settings
 
 DEFAULT_CALL = PROJECT_DIR.parent / "shared" / "fixtures" / "conversation" / "MUL1011.opus"
@@ -61,7 +62,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     names = args.channels.split(",")
     decoded = decode_file(Path(args.stereo), keep_channels=True)
     if len(decoded.channels) < 2:
-        raise ValueError(f"{args.stereo} has one channel; this bench needs one person a channel")
+        raise BenchInputError(
+            f"{args.stereo} has one channel; this bench needs one person a channel"
+        )
     store = ModelStore(settings.model_store_dir, settings.model_dirs)
     model = load_model(store.resolve(settings.model), settings.compute_type, settings.cpu_threads)
     tracks = [Track(n, c) for n, c in zip(names, decoded.channels, strict=False)]

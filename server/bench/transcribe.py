@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from server.bench import BenchInputError
 from server.bench.wer import ErrorCounts, word_errors
 from server.settings import Settings
 
@@ -34,20 +35,20 @@ class Item:
 
 def read_manifest(path: Path) -> list[Item]:
     if not path.is_file():
-        raise FileNotFoundError(f"manifest {path} does not exist")
+        raise BenchInputError(f"manifest {path} does not exist")
     items = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         name, sep, reference = line.partition("\t")
         if not sep:
-            raise ValueError(f"{path}:{number}: expected file<TAB>reference")
+            raise BenchInputError(f"{path}:{number}: expected file<TAB>reference")
         file = (path.parent / name).resolve()
         if not file.is_file():
-            raise FileNotFoundError(f"{path}:{number}: {file} does not exist")
+            raise BenchInputError(f"{path}:{number}: {file} does not exist")
         items.append(Item(file, reference.strip()))
     if not items:
-        raise ValueError(f"{path}: no entries")
+        raise BenchInputError(f"{path}: no entries")
     return items
 
 

@@ -11,11 +11,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
-from media.insight.analysis import Analysis
+from media.insight.analysis import Analysis, infer_roles
 from media.transcript import SpeechInterval, Transcript, Utterance, Word
 from server.db.tables import (
     ActionItemRow,
     CueRow,
+    Mentorship,
     Participant,
     Session,
     SpeechRow,
@@ -110,8 +111,24 @@ def save_transcript(
     db.add_all(speech_rows(session.id, transcript.speech))
     if analysis is not None:
         _store_analysis(db, session, transcript, analysis)
+    if mentorship_id is not None:
+        mentorship = db.get(Mentorship, mentorship_id)
+        if mentorship is not None:
+            link_participants(session, mentorship)
     db.commit()
     return session.id
+
+
+def link_participants(session: Session, mentorship: Mentorship) -> None:
+    """Give the transcript's speakers the mentorship's people (by role), so pages show names."""
+    roles = (session.talk or {}).get("roles") or infer_roles(
+        [p.speaker for p in session.participants]
+    )
+    people = {"mentor": mentorship.mentor_id, "mentee": mentorship.mentee_id}
+    for participant in session.participants:
+        role = roles.get(participant.speaker)
+        if role in people and participant.person_id is None:
+            participant.person_id = people[role]
 
 
 def replace_analysis(

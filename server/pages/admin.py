@@ -7,11 +7,14 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.auth import AuthError, Viewer, add_person, create_link, deactivate
 from server.db.directory import create_mentorship, program_targets, save_targets
+from server.db.sessions import file_session
+from server.db.store import NotFound
 from server.db.tables import ROLES, Mentorship, Person
 from server.services import in_db, services
 from server.templating import render
@@ -115,6 +118,26 @@ async def mentorships(request: Request, viewer: Viewer | None) -> Response:
     return render(request, "admin_mentorships.html", context, status_code=status)
 
 
+@page("/admin/sessions/{session_id}/file", ("POST",), "admin")
+async def file_session_form(request: Request, viewer: Viewer | None) -> Response:
+    """File an imported session under a mentorship (from the admin's home page)."""
+    session_id = path_id(request, "session_id")
+    raw = (await _form(request)).get("mentorship", "")
+    if not raw.isdigit() or len(raw) > 18:
+        raise HTTPException(400, "choose a mentorship")
+
+    def work(db: OrmSession) -> None:
+        file_session(db, session_id, int(raw))
+
+    try:
+        await in_db(request, work)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except ValueError as exc:
+        raise HTTPException(409, str(exc)) from None
+    return RedirectResponse("/?filed=1", status_code=303)
+
+
 @page("/admin/targets", ("GET", "POST"), "admin")
 async def targets(request: Request, viewer: Viewer | None) -> Response:
     defaults = services(request).settings.targets
@@ -136,4 +159,4 @@ async def targets(request: Request, viewer: Viewer | None) -> Response:
     return render(request, "admin_targets.html", context, status_code=status)
 
 
-routes = [people, reinvite, deactivate_person, mentorships, targets]
+routes = [people, reinvite, deactivate_person, mentorships, file_session_form, targets]

@@ -12,11 +12,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from server.access import Level, is_member, mentorship_level, visible_mentorships
+from server.access import (
+    Level,
+    is_member,
+    may_manage_session,
+    mentorship_level,
+    visible_mentorships,
+)
 from server.api.calls import open_calls, with_presence
 from server.api.mentorships import check_mentorship
 from server.api.search import search_for
-from server.api.sessions import check_session
+from server.api.sessions import check_session, rename
 from server.auth import Viewer, needs_setup
 from server.db.directory import set_sharing
 from server.db.search import QueryError, SearchHit
@@ -27,7 +33,7 @@ from server.db.store import (
     load_report,
     load_transcript,
 )
-from server.db.tables import Mentorship, Session
+from server.db.tables import Mentorship, Person, Session
 from server.exports import FORMATS
 from server.services import in_db, services
 from server.templating import render
@@ -78,11 +84,17 @@ def _by_mentorship(calls: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
 @page("/", ("GET",), "public")
 async def home(request: Request, viewer: Viewer | None) -> Response:
     if viewer is None:
-        if await in_db(request, needs_setup):
+        def nobody_can_log_in(db: OrmSession) -> bool:
+            # No admin yet and nobody else with a password: the setup link is the way in.
+            anyone = select(Person.id).where(Person.password_hash.is_not(None)).limit(1)
+            return needs_setup(db) and db.scalars(anyone).first() is None
+
+        if await in_db(request, nobody_can_log_in):
             return render(request, "message.html", {
                 "title": "Welcome to Tandem",
-                "message": "Tandem is not set up yet. Open the setup link printed by "
-                "`tandem serve`, or add an admin with `tandem users add`.",
+                "message": "Tandem is not set up yet. Open the setup link that the server "
+                "printed when it started, or add the first admin on the server:",
+                "code": 'tandem users add you@example.org --name "Your Name" --role admin',
             })  # fmt: skip
         return RedirectResponse("/login", status_code=303)
     who = viewer
@@ -90,7 +102,9 @@ async def home(request: Request, viewer: Viewer | None) -> Response:
     def work(db: OrmSession) -> dict[str, Any]:
         context: dict[str, Any] = {"views": _views(db, who), "calls": open_calls(db, who)}
         if who.is_admin:
-            context["mentorship_count"] = len(visible_mentorships(db, who))
+            context["mentorships"] = visible_mentorships(db, who)
+            context["mentorship_count"] = len(context["mentorships"])
+            context["filed"] = request.query_params.get("filed") == "1"
             unassigned = set(db.scalars(select(Session.id).where(Session.mentorship_id.is_(None))))
             context["unassigned"] = list_sessions(db, only=unassigned)
         return context
@@ -151,6 +165,7 @@ async def session_page(request: Request, viewer: Viewer | None) -> Response:
         saved = load_transcript(db, session_id, source)
         report = load_report(db, session_id)
         return {
+            "manage": row is not None and may_manage_session(who, row),
             "saved": saved,
             "report": report,
             "talk": (report.talk or {}).get("talk"),
@@ -181,6 +196,13 @@ async def session_page(request: Request, viewer: Viewer | None) -> Response:
     return render(request, "session.html", await in_db(request, work))
 
 
+@page("/sessions/{session_id}/title", ("POST",), "object")
+async def rename_form(request: Request, viewer: Viewer | None) -> Response:
+    title = (await request.form()).get("title", "")
+    await rename(request, viewer, title)
+    return RedirectResponse(f"/sessions/{path_id(request, 'session_id')}", status_code=303)
+
+
 @page("/search", ("GET",), "member")
 async def search_page(request: Request, viewer: Viewer | None) -> Response:
     query = request.query_params.get("q", "")
@@ -199,4 +221,4 @@ async def search_page(request: Request, viewer: Viewer | None) -> Response:
     )
 
 
-routes = [home, mentorship_page, sharing_form, session_page, search_page]
+routes = [home, mentorship_page, sharing_form, session_page, rename_form, search_page]
