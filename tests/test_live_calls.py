@@ -6,8 +6,10 @@ with SIGKILL mid-call, a client flooding audio)."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import signal
 import time
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -290,3 +292,72 @@ def test_a_client_flooding_audio_is_held_to_real_time(env: dict[str, str], tmp_p
     finally:
         database.close()
     assert after - before < 150, (before, after)
+
+
+def _burn(stop_at: float) -> None:
+    while time.monotonic() < stop_at:
+        sum(i * i for i in range(10_000))
+
+
+def test_saved_words_sit_where_they_were_spoken_on_a_loaded_machine(
+    env: dict[str, str], tmp_path: Path, script: Dialogue
+) -> None:
+    """With both cores kept busy beside the call, every saved turn (live and refined) still
+    starts within 0.3 s of where its speech starts on the sender's clock."""
+    call_env = _env(env)
+    settings = Settings.from_env(call_env)
+    session_id, cookies = prepare_call(settings)
+    burners = [
+        multiprocessing.Process(target=_burn, args=(time.monotonic() + 120,), daemon=True)
+        for _ in range(2)
+    ]
+    with serve(call_env, tmp_path) as server:
+        url = server.base_url.replace("http", "ws") + f"/ws/sessions/{session_id}"
+
+        async def call() -> dict[str, float]:
+            people = {
+                role: ScriptedParticipant(url, cookies[role], script.tracks[role])
+                for role in ("mentor", "mentee")
+            }
+            await asyncio.gather(*(p.start() for p in people.values()))
+            await asyncio.gather(*(p.wait_sent() for p in people.values()))
+            await asyncio.sleep(1.5)
+            for person in people.values():
+                await person.close()
+            # Wall-clock time of each track's first sample (this process's monotonic clock
+            # is the server's too: one machine).
+            offset = time.time() - time.monotonic()
+            return {role: p.speech.began + offset for role, p in people.items()}  # type: ignore[union-attr,operator]
+
+        for burner in burners:
+            burner.start()
+        try:
+            began = asyncio.run(call())
+        finally:
+            for burner in burners:
+                burner.terminate()
+        database = _db(settings)
+        try:
+            _wait(lambda: _refined(database, session_id), 180, "the refinement pass")
+            with database.sessions() as db:
+                session = db.get(Session, session_id)
+                assert session is not None and session.started_at is not None
+                started = session.started_at
+                epoch = (started if started.tzinfo else started.replace(tzinfo=UTC)).timestamp()
+                rows = db.scalars(
+                    select(UtteranceRow).where(UtteranceRow.session_id == session_id)
+                ).all()
+        finally:
+            database.close()
+    for source in ("live", "refined"):
+        for line in script.lines:
+            spoken_at = began[line.speaker] + line.start_s - epoch  # on the session clock
+            mine = [
+                r for r in rows
+                if r.source == source and r.speaker == line.speaker
+                and abs(r.start_s - spoken_at) < 2.0
+            ]  # fmt: skip
+            assert mine, (source, line.text, spoken_at, [(r.start_s, r.text) for r in rows])
+            first = min(mine, key=lambda r: r.start_s)
+            assert abs(first.start_s - spoken_at) <= 0.3, (source, line.text, first.start_s,
+                                                            spoken_at)  # fmt: skip
