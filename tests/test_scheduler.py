@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
+
+import numpy as np
 
 from media.live.scheduler import AsrScheduler, Job, Result
 from media.transcriber import LoadedModel
@@ -82,3 +85,18 @@ def test_under_overload_partials_are_shed_and_every_final_arrives(
     snapshot = scheduler.snapshot()
     assert snapshot["queued_finals"] == 0
     assert snapshot["partials_shed"] + snapshot["partials_superseded"] > 0
+
+
+def test_a_final_that_fails_still_answers_so_its_partial_is_settled(
+    tiny_model: LoadedModel, dialogue: Dialogue
+) -> None:
+    results: list[Result] = []
+    scheduler = AsrScheduler(tiny_model, results.append)
+    try:
+        good = _job("final", "a", 1, dialogue)
+        broken = replace(good, audio=np.stack([good.audio, good.audio]))  # not mono: it raises
+        scheduler.submit(broken)
+        scheduler.submit(_job("final", "a", 2, dialogue, 1))
+    finally:
+        scheduler.close()
+    assert [(r.job.utterance, bool(r.utterances)) for r in results] == [(1, False), (2, True)]

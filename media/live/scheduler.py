@@ -211,7 +211,10 @@ class AsrScheduler:
                     utterances, text = [], self._partial(job)
             except Exception:  # a bad utterance must not stop captions for everyone
                 log.exception("transcribing %s %s failed", job.kind, job.stream)
-                continue
+                if job.kind != "final":
+                    continue
+                # A final still answers, with no words: the page settles its partial.
+                utterances, text = [], ""
             finally:
                 with self._cond:
                     self._busy -= 1
