@@ -114,9 +114,7 @@ def test_home_lists_sessions_newest_first(saved: Saved, client: TestClient) -> N
     assert SCRIPT not in page
 
 
-def test_session_page_shows_the_transcript(
-    saved: Saved, client: TestClient, owner: Owner
-) -> None:
+def test_session_page_shows_the_transcript(saved: Saved, client: TestClient, owner: Owner) -> None:
     response = client.get(f"/sessions/{saved.sync}")
     assert response.status_code == 200
     page = response.text

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from media.audio import SAMPLE_RATE_HZ, decode_file
 from media.vad import detect_speech
 from server.auth import add_person, hash_password
-from server.bench.speech import render_sentence, write_wav
-from server.bench.wer import word_errors
+from server.bench.speech import Line, render_dialogue, write_wav
+from server.bench.wer import normalise, word_errors
 from server.db.calls import start_session
 from server.db.directory import create_mentorship
 from server.db.engine import Database
@@ -30,6 +30,7 @@ pytestmark = pytest.mark.slow
 
 PASSWORD = "a long enough password"
 LEAD_S = 6.0  # silence before the speech, so both have joined before anyone talks
+VOICES = {"mentor": "en-us+m3", "mentee": "en-us"}
 
 
 @dataclass
@@ -40,16 +41,6 @@ class CallSetup:
     mentee_wav: Path
     speech_s: dict[str, float]
     texts: dict[str, str]
-
-
-def _speech_file(path: Path, text: str, voice: str) -> float:
-    speech = render_sentence(text, voice)
-    audio = np.concatenate(
-        [np.zeros(int(LEAD_S * SAMPLE_RATE_HZ), np.float32), speech,
-         np.zeros(3 * SAMPLE_RATE_HZ, np.float32)]
-    )  # fmt: skip
-    write_wav(path, audio)
-    return sum(i.end_s - i.start_s for i in detect_speech(speech))
 
 
 def _prepare(settings: Settings, folder: Path) -> CallSetup:
@@ -71,16 +62,24 @@ def _prepare(settings: Settings, folder: Path) -> CallSetup:
             other_session_id = start_session(db, theirs).id
     finally:
         database.close()
+    # The mentor's long turn; the mentee says "Yeah." over its last words, then answers.
+    question = ("How did the design review go? Tell me what surprised you, and which of the "
+                "questions you would answer differently next time.")  # fmt: skip
+    answer = "It went well. The team asked good questions about the rollout."
+    probe = render_dialogue([Line("mentor", question)], VOICES, lead_s=0.0, tail_s=0.0)
+    overlap_at = probe.lines[0].end_s - 0.7
+    dialogue = render_dialogue(
+        [Line("mentor", question, at_s=0.0), Line("mentee", "Yeah.", at_s=overlap_at),
+         Line("mentee", answer, at_s=overlap_at + 2.0)],
+        VOICES, lead_s=0.0, tail_s=3.0,
+    )  # fmt: skip
     mentor_wav, mentee_wav = folder / "mentor.wav", folder / "mentee.wav"
-    texts = {
-        "mentor": "How did the design review go? Tell me what surprised you, and which of the "
-        "questions you would answer differently next time.",
-        "mentee": "It went well. The team asked good questions about the rollout.",
-    }
-    speech = {
-        "mentor": _speech_file(mentor_wav, texts["mentor"], "en-us+m3"),
-        "mentee": _speech_file(mentee_wav, texts["mentee"], "en-us"),
-    }
+    lead = np.zeros(int(LEAD_S * SAMPLE_RATE_HZ), np.float32)
+    speech: dict[str, float] = {}
+    for role, wav in (("mentor", mentor_wav), ("mentee", mentee_wav)):
+        write_wav(wav, np.concatenate([lead, dialogue.tracks[role]]))
+        speech[role] = sum(i.end_s - i.start_s for i in detect_speech(dialogue.tracks[role]))
+    texts = {"mentor": question, "mentee": f"Yeah. {answer}"}
     return CallSetup(session_id, other_session_id, mentor_wav, mentee_wav, speech, texts)
 
 
@@ -128,6 +127,14 @@ document.addEventListener('tandem-message', e => {
   if (e.detail.type === 'caption' && e.detail.final) window.__finals.push(e.detail);
 });
 """
+
+#: The caption lines on screen: speaker, label, start, settled sentences, tentative words.
+SCREEN = """() => [...document.querySelectorAll('#captions .caption')].map(line => ({
+  speaker: line.dataset.speaker, who: line.querySelector('.who').textContent.trim(),
+  start: Number(line.dataset.start),
+  finals: [...line.querySelectorAll('.words > .final')].map(s => s.textContent.trim()),
+  partials: [...line.querySelectorAll('.words > .partial')].map(s => s.textContent.trim()),
+}))"""
 
 AUDIO_RECEIVED = """async () => {
   const s = window.tandemCall;
@@ -196,24 +203,37 @@ def test_two_people_see_and_hear_each_other(
         mentee.wait_for_selector("#messages li a[href='https://example.org/rollout']")
         assert mentee.locator("#messages b").count() == 0
 
-        # Live captions: each sees the other's words, labelled with the other's name.
-        mentee.wait_for_selector(".caption.mentor.final .who:has-text('Mira Mentor')",
-                                 timeout=40_000)  # fmt: skip
-        mentor.wait_for_selector(".caption.mentee.final .who:has-text('Tom Mentee')",
-                                 timeout=40_000)  # fmt: skip
+        # Live captions, read off the screen: each sees the other's words, labelled with the
+        # other's name, every sentence kept, in the order they were said.
+        mentee.wait_for_selector(".caption.mentor .final", timeout=40_000)
+        mentor.wait_for_selector(".caption.mentee .final", timeout=40_000)
+        names = {"mentor": "Mira Mentor", "mentee": "Tom Mentee"}
         for page, other in ((mentee, "mentor"), (mentor, "mentee")):
             # The later sentences settle as they end (later still on a loaded machine).
             deadline = time.monotonic() + 40
             while True:
-                finals = page.evaluate("window.__finals")
-                heard = " ".join(m["text"] for m in finals if m["speaker"] == other)
+                lines = page.evaluate(SCREEN)
+                heard = " ".join(t for line in lines if line["speaker"] == other
+                                 for t in line["finals"])  # fmt: skip
                 wer = word_errors(setup.texts[other], heard).wer
-                if wer <= most_words or time.monotonic() > deadline:
+                settled = not any(line["partials"] for line in lines)
+                if (wer <= most_words and settled) or time.monotonic() > deadline:
                     break
                 time.sleep(0.5)
             assert wer <= most_words, (other, heard)
-            names = {"mentor": "Mira Mentor", "mentee": "Tom Mentee"}
+            assert settled, lines  # no tentative words left without their final
+            assert all(line["who"] == f"{names[line['speaker']]}:" for line in lines), lines
+            starts = [line["start"] for line in lines]
+            assert starts == sorted(starts), lines
+            finals = page.evaluate("window.__finals")
             assert all(m["name"] == names[m["speaker"]] for m in finals)
+        # The short "Yeah." over the end of the mentor's turn has its own final caption, and
+        # the mentor's sentences are all still there on the mentee's screen.
+        replies = [line for line in mentor.evaluate(SCREEN) if line["speaker"] == "mentee"]
+        first_words = normalise(" ".join(replies[0]["finals"]))
+        assert first_words and first_words[0] in ("yeah", "yes", "yep"), replies
+        question = [line for line in mentee.evaluate(SCREEN) if line["speaker"] == "mentor"]
+        assert sum(len(line["finals"]) for line in question) >= 2, question  # two sentences
         # The meter has measured both, and the mentor's long turn brought him a cue.
         assert "%" in mentee.inner_text("#text-overall")
         mentor.wait_for_selector(".cue", timeout=20_000)

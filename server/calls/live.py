@@ -253,10 +253,14 @@ class RoomLive:
             self.owner.spawn(
                 self.room.broadcast({
                     "type": "caption", "final": True, "id": caption_id, "part": 0, "parts": 0,
-                    "speaker": speaker, "text": "", "start": round(start_s, 2),
+                    "speaker": speaker, "name": self._name(speaker), "text": "",
+                    "start": round(start_s, 2),
                 }),
                 f"settle {caption_id}",
             )  # fmt: skip
+
+    def _name(self, role: str) -> str:
+        return next((n for n, r in self.room.info.members.values() if r == role), role)
 
     def _finished_for(self, key: str) -> set[int]:
         stream = self.streams.get(key)
