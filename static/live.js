@@ -96,7 +96,9 @@ function caption(message) {
     line.classList.add("speaking");
   } else {
     settled.add(message.id);
-    const line = lineOf.get(message.id) || (message.text ? lineFor(message) : null);
+    let line = lineOf.get(message.id);
+    if (line && !line.isConnected) line = null; // scrolled out of the kept lines
+    if (!line && message.text) line = lineFor(message);
     if (!line) return;
     const words = line.querySelector(".words");
     spanFor(words, "partial", message.id, "id")?.remove();

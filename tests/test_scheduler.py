@@ -3,6 +3,7 @@ shed under load, never a final lost."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import replace
@@ -100,3 +101,24 @@ def test_a_final_that_fails_still_answers_so_its_partial_is_settled(
     finally:
         scheduler.close()
     assert [(r.job.utterance, bool(r.utterances)) for r in results] == [(1, False), (2, True)]
+
+
+def test_partials_never_hold_both_workers(tiny_model: LoadedModel, dialogue: Dialogue) -> None:
+    """With two workers, one is always left for finals: partials run one at a time."""
+    results: list[Result] = []
+    scheduler = AsrScheduler(tiny_model, results.append, workers=2)
+    try:
+        for stream in ("a", "b", "c"):
+            scheduler.submit(_job("partial", stream, 1, dialogue, 2))
+        scheduler.submit(_job("final", "d", 1, dialogue, 1))
+        deadline = time.monotonic() + 60
+        while len(results) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        scheduler.close()
+    partials = sorted((r.started, r.finished) for r in results if r.job.kind == "partial")
+    assert len(partials) == 3
+    for (_, end), (start, _) in itertools.pairwise(partials):
+        assert start >= end, partials  # never two at once
+    final = next(r for r in results if r.job.kind == "final")
+    assert final.started < partials[-1][0]  # the final did not wait for the partials
