@@ -70,19 +70,9 @@ def test_captions_meter_cues_and_refinement(
     with serve(call_env, tmp_path) as server:
         url = server.base_url.replace("http", "ws") + f"/ws/sessions/{session_id}"
 
-        async def call() -> dict[str, list[dict[str, Any]]]:
-            people = {
-                role: ScriptedParticipant(url, cookies[role], script.tracks[role])
-                for role in ("mentor", "mentee")
-            }
-            await asyncio.gather(*(p.start() for p in people.values()))
-            await asyncio.gather(*(p.wait_sent() for p in people.values()))
-            await asyncio.sleep(1.5)
-            for person in people.values():
-                await person.close()
-            return {role: p.messages for role, p in people.items()}
-
-        messages = asyncio.run(call())
+        messages = {
+            role: p.messages for role, p in asyncio.run(_talk(url, cookies, script)).items()
+        }
         database = _db(settings)
         try:
             _wait(lambda: _refined(database, session_id), 120, "the refinement pass")
@@ -121,6 +111,22 @@ def test_captions_meter_cues_and_refinement(
     assert [c["kind"] for c in cues_mentor] == ["monologue"]
     assert "Mentee" in cues_mentor[0]["message"]
     assert cues_mentee == []  # a cue is private to the person it concerns
+
+
+async def _talk(
+    url: str, cookies: dict[str, str], script: Dialogue
+) -> dict[str, ScriptedParticipant]:
+    """Both people say their lines in real time, then hang up."""
+    people = {
+        role: ScriptedParticipant(url, cookies[role], script.tracks[role])
+        for role in ("mentor", "mentee")
+    }
+    await asyncio.gather(*(p.start() for p in people.values()))
+    await asyncio.gather(*(p.wait_sent() for p in people.values()))
+    await asyncio.sleep(1.5)
+    for person in people.values():
+        await person.close()
+    return people
 
 
 def _refined(database: Database, session_id: int) -> bool:
@@ -314,28 +320,17 @@ def test_saved_words_sit_where_they_were_spoken_on_a_loaded_machine(
     with serve(call_env, tmp_path) as server:
         url = server.base_url.replace("http", "ws") + f"/ws/sessions/{session_id}"
 
-        async def call() -> dict[str, float]:
-            people = {
-                role: ScriptedParticipant(url, cookies[role], script.tracks[role])
-                for role in ("mentor", "mentee")
-            }
-            await asyncio.gather(*(p.start() for p in people.values()))
-            await asyncio.gather(*(p.wait_sent() for p in people.values()))
-            await asyncio.sleep(1.5)
-            for person in people.values():
-                await person.close()
-            # Wall-clock time of each track's first sample (this process's monotonic clock
-            # is the server's too: one machine).
-            offset = time.time() - time.monotonic()
-            return {role: p.speech.began + offset for role, p in people.items()}  # type: ignore[union-attr,operator]
-
         for burner in burners:
             burner.start()
         try:
-            began = asyncio.run(call())
+            people = asyncio.run(_talk(url, cookies, script))
         finally:
             for burner in burners:
                 burner.terminate()
+        # Wall-clock time of each track's first sample (this process's monotonic clock is the
+        # server's too: one machine).
+        offset = time.time() - time.monotonic()
+        began = {role: p.speech.began + offset for role, p in people.items()}  # type: ignore[union-attr,operator]
         database = _db(settings)
         try:
             _wait(lambda: _refined(database, session_id), 180, "the refinement pass")

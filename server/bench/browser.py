@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from media.audio import SAMPLE_RATE_HZ, FloatAudio
+from server.bench import CHROMIUM, CHROMIUM_ARGS, percentiles
 from server.bench.call import _free_port, _wait_healthy, process_usage
 from server.bench.conversation import Conversation, Turn, built_in, from_files
 from server.bench.wer import word_errors
@@ -45,16 +46,9 @@ from server.settings import Settings
 
 LEAD_S = 6.0  # silence before the conversation: both people are in the call when it starts
 PASSWORD = "bench password, long enough"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
+#: A participant: fake camera, a speech file as microphone (added per browser).
+CALL_ARGS = [
+    *CHROMIUM_ARGS,
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",
@@ -309,7 +303,7 @@ async def _call(
         browsers = {
             role: await playwright.chromium.launch(
                 executable_path=CHROMIUM,
-                args=[*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={wav}%noloop"],
+                args=[*CALL_ARGS, f"--use-file-for-fake-audio-capture={wav}%noloop"],
             )
             for role, wav in wavs.items()
         }
@@ -494,18 +488,6 @@ def _assign(turns: list[Turn], start_s: float, end_s: float) -> int | None:
     return best
 
 
-def _percentiles(values: list[float]) -> dict[str, float | int | None]:
-    if not values:
-        return {"p50": None, "p95": None, "max": None, "n": 0}
-    array = np.asarray(values)
-    return {
-        "p50": round(float(np.percentile(array, 50)), 3),
-        "p95": round(float(np.percentile(array, 95)), 3),
-        "max": round(float(array.max()), 3),
-        "n": len(values),
-    }
-
-
 @dataclass(frozen=True)
 class _Clock:
     """Conversation (file) time of each person → session time."""
@@ -612,8 +594,8 @@ def measure(
     }
     return {
         "turns": len(turns),
-        "final_latency_s": _percentiles(final_latency),
-        "first_caption_s": _percentiles(first_latency),
+        "final_latency_s": percentiles(final_latency),
+        "first_caption_s": percentiles(first_latency),
         "turns_without_final": missed,
         "partials_left_on_screen": leftover,
         "wer_reference": references,
@@ -646,7 +628,7 @@ def _placement(turns: list[Turn], utterances: list[dict[str, Any]], source: str)
     offsets = [starts[i] - turns[i].start_s for i in sorted(starts)]
     tenth = max(1, len(offsets) // 5)
     return {
-        "abs_s": _percentiles([abs(o) for o in offsets]),
+        "abs_s": percentiles([abs(o) for o in offsets]),
         "mean_s": round(float(np.mean(offsets)), 3) if offsets else None,
         "within_0_3_s": round(sum(abs(o) <= 0.3 for o in offsets) / len(offsets), 3)
         if offsets

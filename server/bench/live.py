@@ -32,6 +32,7 @@ import numpy as np
 
 from media.audio import SAMPLE_RATE_HZ, FloatAudio, decode_file
 from media.vad import detect_speech
+from server.bench import percentiles
 from server.bench.call import _free_port, _prepare, _wait_healthy, process_usage
 from server.bench.wer import ErrorCounts, word_errors
 from server.settings import PROJECT_DIR, Settings
@@ -106,18 +107,6 @@ def add_parser(sub: Any) -> None:
     from server.bench.browser import add_arguments
 
     add_arguments(parser)
-
-
-def _percentiles(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"p50": None, "p95": None, "max": None, "n": 0}
-    array = np.asarray(values)
-    return {
-        "p50": round(float(np.percentile(array, 50)), 3),
-        "p95": round(float(np.percentile(array, 95)), 3),
-        "max": round(float(array.max()), 3),
-        "n": len(values),
-    }
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -278,9 +267,9 @@ def _measure(
     for minute, latency in finals_latency:
         by_minute.setdefault(int(minute), []).append(latency)
     return {
-        "final_latency_s": _percentiles([v for _, v in finals_latency]),
-        "partial_latency_s": _percentiles([v for _, v in partial_latency]),
-        "final_latency_by_minute": {m: _percentiles(v) for m, v in sorted(by_minute.items())},
+        "final_latency_s": percentiles([v for _, v in finals_latency]),
+        "partial_latency_s": percentiles([v for _, v in partial_latency]),
+        "final_latency_by_minute": {m: percentiles(v) for m, v in sorted(by_minute.items())},
         "missed_turns": missed,
         "participants_cut_off": received.get("unfinished", 0),
         "live_wer": round(live_errors.wer, 4),

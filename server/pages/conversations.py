@@ -84,6 +84,7 @@ def _by_mentorship(calls: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
 @page("/", ("GET",), "public")
 async def home(request: Request, viewer: Viewer | None) -> Response:
     if viewer is None:
+
         def nobody_can_log_in(db: OrmSession) -> bool:
             # No admin yet and nobody else with a password: the setup link is the way in.
             anyone = select(Person.id).where(Person.password_hash.is_not(None)).limit(1)
