@@ -42,6 +42,7 @@ from server.bench import CHROMIUM, CHROMIUM_ARGS, percentiles
 from server.bench.call import _free_port, _wait_healthy, process_usage
 from server.bench.conversation import Conversation, Turn, built_in, from_files
 from server.bench.wer import word_errors
+from server.calls.refine import REFINE_BEAM
 from server.settings import Settings
 
 LEAD_S = 6.0  # silence before the conversation: both people are in the call when it starts
@@ -252,8 +253,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 burner.terminate()
             server.terminate()
             server.wait(timeout=60)
-        offline = _offline(conversation, settings)
+        offline = _offline(conversation, settings, REFINE_BEAM)
+        offline_beam1 = _offline(conversation, settings, 1)
     figures = measure(conversation, seen, saved, offline)
+    figures["offline_beam1_wer"] = {
+        s: round(word_errors(conversation.references.get(s) or offline[s], text).wer, 4)
+        for s, text in offline_beam1.items()
+    }
     figures["server"] = {
         "cpu_percent": round((after.cpu_s - before.cpu_s) / (ended - started) * 100, 1),
         "peak_mb": round(after.peak_mb),
@@ -429,19 +435,19 @@ def _wait_refined(data: Path, session_id: int, within_s: float) -> dict[str, Any
         database.close()
 
 
-def _offline(conversation: Conversation, settings: Settings) -> dict[str, str]:
-    """What `tandem analyze` makes of the same files, decoded as the refinement pass does."""
+def _offline(conversation: Conversation, settings: Settings, beam: int) -> dict[str, str]:
+    """What `tandem analyze --beam N` makes of the same files (beam 5: as the refinement pass
+    decodes; beam 1: analyze's default)."""
     from media.models import ModelStore
     from media.pipeline import Track, analyze_tracks
     from media.transcriber import DecodeOptions, load_model
-    from server.calls.refine import REFINE_BEAM
 
     store = ModelStore(settings.model_store_dir, settings.model_dirs)
     info = store.resolve(settings.refine_model or settings.model)
     model = load_model(info, settings.compute_type, settings.cpu_threads)
     tracks = [Track(s, a) for s, a in conversation.tracks.items()]
     transcript = analyze_tracks(
-        tracks, model, DecodeOptions(beam_size=REFINE_BEAM, language=info.default_language)
+        tracks, model, DecodeOptions(beam_size=beam, language=info.default_language)
     )
     return {
         s: " ".join(u.text for u in transcript.utterances if u.speaker == s)
@@ -663,9 +669,9 @@ def _print(f: dict[str, Any]) -> None:
         off = f["offline_wer"][s] or 1e-9
         print(
             f"{s:>7}: WER on screen {f['screen_wer'][s]:.3f}  refined {f['refined_wer'][s]:.3f}"
-            f"  tandem analyze {f['offline_wer'][s]:.3f}  (on screen/offline "
-            f"{f['screen_wer'][s] / off:.2f}, refined/offline {f['refined_wer'][s] / off:.2f};"
-            f" reference: {f['wer_reference'][s]})"
+            f"  tandem analyze --beam 5 {f['offline_wer'][s]:.3f} (beam 1: "
+            f"{f['offline_beam1_wer'][s]:.3f})  on screen/offline "
+            f"{f['screen_wer'][s] / off:.2f}, refined/offline {f['refined_wer'][s] / off:.2f}"
         )
     for source, p in f["placement"].items():
         print(
