@@ -56,6 +56,10 @@ class DecodeOptions:
     #: Longest span of the speech-only buffer decoded in one Whisper call (see _decode); with
     #: the 4 s window tail a chunk still fits one 30 s window. None: the whole buffer at once.
     chunk_s: float | None = 25.0
+    #: Whisper drops a window whose no-speech probability is above this (and whose words are
+    #: improbable); None never drops one. Live audio was already found to be speech by the
+    #: segmenter: there 0.6 dropped a clear "Yeah." (0.74) said over the other person's turn.
+    no_speech_threshold: float | None = 0.6
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,7 @@ def transcribe_text(model: LoadedModel, audio: FloatAudio, options: DecodeOption
             vad_filter=False,
             without_timestamps=True,
             temperature=list(options.temperatures),
+            no_speech_threshold=options.no_speech_threshold,
             max_new_tokens=_token_cap(options, len(audio) / SAMPLE_RATE_HZ),
         )
         return " ".join(s.text.strip() for s in segments).strip()
@@ -200,6 +205,23 @@ def decode_chunks(layout: SpeechLayout, most_s: float) -> list[tuple[float, floa
     return [(a, b) for a, b in chunks]
 
 
+def resume_point(layout: SpeechLayout, covered_s: float, chunk_end_s: float) -> float | None:
+    """Where to decode again when Whisper stopped at ``covered_s`` (joined-buffer time)
+    before the end of its chunk, or None when what is left holds no speech worth it.
+
+    The next stretch that starts after the point, or, when the decoder stopped inside a long
+    stretch with 2 s or more of it left, the point itself."""
+    for start, length in zip(layout.joined_start_s, layout.length_s, strict=True):
+        end = start + length
+        if start >= chunk_end_s:
+            break
+        if start >= covered_s - 0.1 and chunk_end_s - start >= 0.3:
+            return start
+        if start < covered_s and end - covered_s >= 2.0:
+            return covered_s
+    return None
+
+
 def _decode(
     model: LoadedModel,
     joined: FloatAudio,
@@ -213,12 +235,16 @@ def _decode(
     # Each chunk is its own Whisper call. Decoded as one long stream, Whisper's seek sometimes
     # jumped past whole turns (the first 14 s of a spliced conversation track, WER 0.22 vs
     # 0.03 chunked, bench live --browser material); a chunk of at most one window cannot skip
-    # ahead into the next, and costs the same.
+    # ahead into the next, and costs the same. Within a window the decoder sometimes stops
+    # early (14 s of a 25 s chunk left out, bench live material): what it left is decoded
+    # again from the next stretch of speech.
     joined_s = joined.size / SAMPLE_RATE_HZ
     most_s = options.chunk_s or joined_s
     decoded: list[DecodedSegment] = []
     language = options.language
-    for chunk_start, chunk_end in decode_chunks(layout, most_s):
+    pending = decode_chunks(layout, most_s)
+    while pending:
+        chunk_start, chunk_end = pending.pop(0)
         piece = joined[round(chunk_start * SAMPLE_RATE_HZ) : round(chunk_end * SAMPLE_RATE_HZ)]
         segments, info = model.whisper.transcribe(
             piece,
@@ -228,29 +254,37 @@ def _decode(
             condition_on_previous_text=options.condition_on_previous_text,
             vad_filter=False,
             temperature=list(options.temperatures),
+            no_speech_threshold=options.no_speech_threshold,
             max_new_tokens=_token_cap(options, len(piece) / SAMPLE_RATE_HZ),
         )
+        covered = chunk_start
         for segment in segments:
+            if not any(c.isalnum() for c in segment.text):
+                continue  # a lone "." from a short reply: no words to show or place
+            words = tuple(
+                DecodedWord(
+                    w.word, chunk_start + float(w.start), chunk_start + float(w.end),
+                    float(w.probability),
+                )
+                for w in segment.words or ()
+            )  # fmt: skip
             decoded.append(
                 DecodedSegment(
                     text=segment.text,
                     start_s=chunk_start + float(segment.start),
                     end_s=chunk_start + float(segment.end),
-                    words=tuple(
-                        DecodedWord(
-                            w.word,
-                            chunk_start + float(w.start),
-                            chunk_start + float(w.end),
-                            float(w.probability),
-                        )
-                        for w in segment.words or ()
-                    ),
+                    words=words,
                 )
             )
+            covered = max(covered, words[-1].end_s if words else decoded[-1].end_s)
             if on_progress is not None:
                 on_progress(min(decoded[-1].end_s / joined_s, 1.0))
         # Detected once, on the first chunk: one person speaks one language in a track.
         language = language or info.language
+        if covered > chunk_start and chunk_end - covered >= 0.5:
+            resume = resume_point(layout, covered, chunk_end)
+            if resume is not None and resume > chunk_start:
+                pending.insert(0, (resume, chunk_end))
     utterances = place_words(decoded, layout, speech, speaker, split_gap_s)
     if on_progress is not None:
         on_progress(1.0)

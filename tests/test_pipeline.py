@@ -7,7 +7,7 @@ import numpy as np
 from media.alignment import SpeechLayout
 from media.audio import SAMPLE_RATE_HZ
 from media.pipeline import Track, analyze_tracks
-from media.transcriber import DecodeOptions, LoadedModel, decode_chunks
+from media.transcriber import DecodeOptions, LoadedModel, decode_chunks, resume_point
 from media.transcript import Transcript, Utterance
 from server.bench.conversation import built_in
 from server.bench.speech import Dialogue, SpokenLine
@@ -128,3 +128,19 @@ def test_chunks_hold_whole_stretches_up_to_the_limit() -> None:
         length_s=(10.0, 10.0, 11.0, 9.0, 40.0),
     )
     assert decode_chunks(layout, 25.0) == [(0.0, 20.0), (20.0, 40.0), (40.0, 80.0)]
+
+
+def test_what_whisper_left_of_a_chunk_is_decoded_again_from_the_next_stretch() -> None:
+    """Whisper sometimes ends a window early (14 s of a 25 s chunk left out on bench live
+    material): decoding resumes at the next stretch of speech after where it stopped, or
+    inside a long stretch it left 2 s or more of, and not at all for a short tail."""
+    layout = SpeechLayout(
+        joined_start_s=(0.0, 6.0, 12.0, 20.0),
+        original_start_s=(1.0, 30.0, 50.0, 70.0),
+        length_s=(6.0, 6.0, 8.0, 5.0),
+    )
+    assert resume_point(layout, covered_s=5.9, chunk_end_s=25.0) == 6.0  # the next stretch
+    assert resume_point(layout, covered_s=13.0, chunk_end_s=25.0) == 13.0  # 7 s of it left
+    assert resume_point(layout, covered_s=19.0, chunk_end_s=25.0) == 20.0  # 1 s left: next
+    assert resume_point(layout, covered_s=24.5, chunk_end_s=25.0) is None  # nothing after
+    assert resume_point(layout, covered_s=5.9, chunk_end_s=6.1) is None  # 0.1 s in the chunk
