@@ -52,7 +52,7 @@ def serve(
     env = {**env, "TANDEM_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--port", str(port), *extra_args],
+            [sys.executable, "-m", "server.cli", "-v", "serve", "--port", str(port), *extra_args],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -31,6 +31,13 @@ PARTIAL_WINDOW_S = 8.0
 #: 0.020, trimmed windows 0.045) at a third of their cost (172 vs 559 ms, one thread, idle).
 FINAL_MIN_WINDOW_S = 12.0
 PARTIAL_MIN_WINDOW_S = 10.0
+#: Live audio reaches Whisper only where the segmenter heard speech, so only a window Whisper
+#: is sure holds none is dropped (a short reply over the other's words scored 0.74 and was
+#: lost at Whisper's default 0.6).
+LIVE_NO_SPEECH_THRESHOLD = 0.9
+#: A final of at most this much speech that came back empty is decoded once more in a full
+#: window (see AsrScheduler._final).
+SHORT_REPLY_S = 2.0
 LOAD_WINDOW_S = 10.0
 #: Above this share of busy time, only first partials of utterances are transcribed.
 BUSY_LIMIT = 0.7
@@ -110,6 +117,7 @@ class AsrScheduler:
             temperatures=(0.0,),
             max_tokens_per_s=8.0,
             min_window_s=FINAL_MIN_WINDOW_S,
+            no_speech_threshold=LIVE_NO_SPEECH_THRESHOLD,
         )
         self.stats = SchedulerStats()
         self._finals: collections.deque[Job] = collections.deque()
@@ -255,6 +263,12 @@ class AsrScheduler:
             if end > begin:
                 speech = [Interval(begin, end)]
         result = transcribe_track(self.model, job.audio, speech, job.speaker, options)
+        heard_s = sum(i.end_s - i.start_s for i in speech)
+        if not result.utterances and heard_s <= SHORT_REPLY_S:
+            # Short replies are where trimmed windows fail: once more as Whisper was trained
+            # (a full 30 s window), keeping whatever it hears, before giving up on the words.
+            again = replace(options, window_tail_s=None, no_speech_threshold=None)
+            result = transcribe_track(self.model, job.audio, speech, job.speaker, again)
         return [_shifted(u, job.start_s) for u in result.utterances]
 
     def _partial(self, job: Job) -> str:
