@@ -87,3 +87,19 @@ def test_a_long_monologue_is_cut_at_a_pause() -> None:
     for final in finals[:-1]:
         # Each cut lands in a pause between sentences, not mid-word.
         assert any(end - 0.15 <= final.end_s <= start + 0.15 for end, start in pauses), final
+
+
+def test_a_reply_and_the_next_turn_arriving_in_one_burst_stay_two_utterances() -> None:
+    """A stalled sender (or a busy server) hands over seconds of audio at once: a "Yeah." and
+    the answer 1.6 s later were one utterance, and Whisper dropped the "Yeah." (CI run)."""
+    voices = {"mentee": "en-us"}
+    lines = [Line("mentee", "Yeah.", at_s=0.0), Line("mentee", "It went well, thanks.", at_s=2.0)]
+    rendered = render_dialogue(lines, voices, lead_s=0.5, tail_s=1.0)
+    audio = rendered.tracks["mentee"]
+    segmenter = UtteranceSegmenter()
+    burst = segmenter.push(0, audio)  # everything at once
+    finals = [e for e in [*burst, *segmenter.flush()] if isinstance(e, Final)]
+    assert len(finals) == 2, finals
+    yeah, answer = rendered.lines
+    assert abs(finals[0].start_s - yeah.start_s) < 0.3 and finals[0].end_s < answer.start_s
+    assert abs(finals[1].start_s - answer.start_s) < 0.3

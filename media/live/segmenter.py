@@ -116,6 +116,16 @@ class UtteranceSegmenter:
         now = self._detector.position_s
         for interval in closed:
             self.speech.append(interval)
+            before = self._open
+            if (
+                before is not None
+                and before.speech_end_s is not None
+                and interval.start_s - before.speech_end_s >= opts.end_silence_s
+            ):
+                # The audio came in one burst (a stalled sender or loop): the silence that
+                # ends an utterance lies inside it, so the next speech starts a new one.
+                events.append(Final(before.number, before.start_s, before.speech_end_s))
+                self._open = None
             if self._open is None:
                 self._open = self._start(interval.start_s)
             elif self._open.speech_end_s is not None:
