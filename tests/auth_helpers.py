@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from media.insight.analysis import analyze_conversation
@@ -20,6 +21,7 @@ from server.auth import SESSION_COOKIE, add_person, hash_password
 from server.db.directory import create_mentorship
 from server.db.engine import Database
 from server.db.store import save_transcript
+from server.db.tables import ActionItemRow
 from server.settings import Settings
 
 if TYPE_CHECKING:
@@ -176,6 +178,9 @@ class World:
     session_a: int
     session_b: int
     unassigned: int
+    #: A detected action item of each session.
+    item_a: int
+    item_b: int
 
 
 #: Words said only in one place each, to find out who can search what.
@@ -219,4 +224,15 @@ def build_world(database: Database) -> World:
         session_a,
         session_b,
         unassigned,
+        first_item(database, session_a),
+        first_item(database, session_b),
     )
+
+
+def first_item(database: Database, session_id: int) -> int:
+    with database.sessions() as db:
+        found = db.scalar(
+            select(ActionItemRow.id).where(ActionItemRow.session_id == session_id).limit(1)
+        )
+    assert found is not None, f"session {session_id} has no action item"
+    return found

@@ -19,7 +19,15 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.auth import CSRF_COOKIE, SESSION_COOKIE, create_link
 from server.db.engine import Database
-from server.db.tables import AuthSession, Invite, Mentorship, Person, ProgramSetting, Session
+from server.db.tables import (
+    ActionItemRow,
+    AuthSession,
+    Invite,
+    Mentorship,
+    Person,
+    ProgramSetting,
+    Session,
+)
 from server.settings import Settings
 from tests.auth_helpers import (
     PASSWORD,
@@ -584,6 +592,9 @@ STATE_CHANGES: list[StateCase] = [
     ("PUT", "/api/targets", "admin", "json", {"max_interruptions": 7}),
     ("PATCH", "/api/sessions/{session_id}", "mentor_a", "json", {"title": "Renamed"}),
     ("POST", "/sessions/{session_id}/title", "mentor_a", "form", {"title": "Renamed"}),
+    ("POST", "/api/sessions/{session_id}/action-items", "mentor_a", "json", {"action": "Call"}),
+    ("PATCH", "/api/action-items/{action_item_id}", "mentor_a", "json", {"done": True}),
+    ("DELETE", "/api/action-items/{action_item_id}", "mentor_a", "json", {}),
     ("POST", "/admin/sessions/{unassigned_id}/file", "admin", "form", {"mentorship": "1"}),
 ]
 
@@ -621,6 +632,10 @@ def _snapshot(database: Database) -> tuple[object, ...]:
             [(i.id, i.used_at) for i in db.scalars(select(Invite).order_by(Invite.id))],
             [(a.id, a.revoked) for a in db.scalars(select(AuthSession).order_by(AuthSession.id))],
             [(s.id, s.status, s.title) for s in db.scalars(select(Session).order_by(Session.id))],
+            [
+                (i.id, i.action, i.owner, i.done, i.due_date)
+                for i in db.scalars(select(ActionItemRow).order_by(ActionItemRow.id))
+            ],
         )
 
 
@@ -631,6 +646,7 @@ def _fill(path: str, world: World, setup_token: str, invite_token: str) -> str:
         person_id=world.mentee_b.id,
         session_id=world.session_a,
         unassigned_id=world.unassigned,
+        action_item_id=world.item_a,
     )
 
 

@@ -28,7 +28,9 @@ from tests.auth_helpers import (
     add_account,
     build_world,
     csrf_from_page,
+    first_item,
     running,
+    save_session,
 )
 
 if TYPE_CHECKING:
@@ -46,6 +48,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/people"): {"email": "nina@example.com", "name": "Nina New", "role": "mentee"},
     ("PUT", "/api/targets"): {"max_interruptions": 5},
     ("PATCH", "/api/sessions/{session_id}"): {"title": "Renamed by its pair"},
+    ("POST", "/api/sessions/{session_id}/action-items"): {"action": "Write the summary"},
+    ("PATCH", "/api/action-items/{action_item_id}"): {"done": True},
 }
 
 
@@ -95,7 +99,18 @@ def _ids_in_mentorship_b(world: World) -> dict[str, str]:
         "session_id": str(world.session_b),
         "mentorship_id": str(world.mentorship_b),
         "person_id": str(world.mentee_b.id),
+        "action_item_id": str(world.item_b),
         "fmt": "vtt",
+    }
+
+
+def _fresh_ids_in_mentorship_b(world: World, database: Database) -> dict[str, str]:
+    """A new session of mentorship B (with its own action items) for an operation that
+    deletes what it is given, so the walk's other operations keep their objects."""
+    session_id = save_session(database, "Another Bravo session", world.mentorship_b)
+    return _ids_in_mentorship_b(world) | {
+        "session_id": str(session_id),
+        "action_item_id": str(first_item(database, session_id)),
     }
 
 
@@ -248,7 +263,10 @@ def test_object_operations_refuse_people_not_entitled_to_the_object(
     for account in (world.mentor_b, world.mentee_b):
         browser, token = _as(server, account)
         for operation in object_operations:
-            response = _call(browser, operation, ids, token)
+            given = ids
+            if operation.method == "DELETE":
+                given = _fresh_ids_in_mentorship_b(world, database)
+            response = _call(browser, operation, given, token)
             assert 200 <= response.status_code < 300, (str(operation), response.text)
 
 

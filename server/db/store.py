@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
@@ -21,6 +21,13 @@ from server.db.tables import (
     Session,
     SpeechRow,
     UtteranceRow,
+)
+
+#: Action items in the order they came up in the conversation; ones added by hand after them.
+ITEM_ORDER = (
+    case((ActionItemRow.origin == "added", 1), else_=0),
+    ActionItemRow.start_s,
+    ActionItemRow.id,
 )
 
 
@@ -134,12 +141,15 @@ def link_participants(session: Session, mentorship: Mentorship) -> None:
 def replace_analysis(
     db: OrmSession, session_id: int, transcript: Transcript, analysis: Analysis
 ) -> None:
-    """New talk figures and action items for a session (its cues, as shown, stay)."""
+    """New talk figures and action items for a session (its cues, as shown, stay). Action
+    items someone already changed stay as they made them."""
     session = db.get(Session, session_id)
     if session is None:
         raise NotFound(f"no session {session_id}")
-    db.execute(delete(ActionItemRow).where(ActionItemRow.session_id == session_id))
-    _store_analysis(db, session, transcript, analysis, with_cues=False)
+    keep_items = session.action_items_edited_at is not None
+    if not keep_items:
+        db.execute(delete(ActionItemRow).where(ActionItemRow.session_id == session_id))
+    _store_analysis(db, session, transcript, analysis, with_cues=False, with_items=not keep_items)
 
 
 def _store_analysis(
@@ -148,6 +158,7 @@ def _store_analysis(
     transcript: Transcript,
     analysis: Analysis,
     with_cues: bool = True,
+    with_items: bool = True,
 ) -> None:
     document = analysis.to_json(transcript)
     session.talk = {
@@ -155,6 +166,26 @@ def _store_analysis(
         "targets": document["targets"],
         "roles": document["roles"],
     }
+    if with_items:
+        _add_items(db, session, analysis, document)
+    if not with_cues:
+        return
+    db.add_all(
+        CueRow(
+            session_id=session.id,
+            at_s=cue.at_s,
+            speaker=cue.speaker,
+            kind=cue.kind,
+            message=cue.message,
+            value=cue.value,
+        )
+        for cue in analysis.cues
+    )
+
+
+def _add_items(
+    db: OrmSession, session: Session, analysis: Analysis, document: dict[str, Any]
+) -> None:
     db.add_all(
         ActionItemRow(
             session_id=session.id,
@@ -168,19 +199,6 @@ def _store_analysis(
             sources=json_item["sources"],
         )
         for item, json_item in zip(analysis.action_items, document["action_items"], strict=True)
-    )
-    if not with_cues:
-        return
-    db.add_all(
-        CueRow(
-            session_id=session.id,
-            at_s=cue.at_s,
-            speaker=cue.speaker,
-            kind=cue.kind,
-            message=cue.message,
-            value=cue.value,
-        )
-        for cue in analysis.cues
     )
 
 
@@ -198,9 +216,7 @@ def load_report(db: OrmSession, session_id: int) -> SessionReport:
     if session is None:
         raise NotFound(f"no session {session_id}")
     items = db.scalars(
-        select(ActionItemRow)
-        .where(ActionItemRow.session_id == session_id)
-        .order_by(ActionItemRow.start_s, ActionItemRow.id)
+        select(ActionItemRow).where(ActionItemRow.session_id == session_id).order_by(*ITEM_ORDER)
     ).all()
     cues = db.scalars(
         select(CueRow).where(CueRow.session_id == session_id).order_by(CueRow.at_s, CueRow.id)
@@ -230,6 +246,7 @@ def load_report(db: OrmSession, session_id: int) -> SessionReport:
                 "confidence": i.confidence,
                 "sources": i.sources,
                 "done": i.done,
+                "origin": i.origin,
             }
             for i in items
         ],

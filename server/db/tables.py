@@ -100,6 +100,10 @@ class Session(Base):
     refine_status: Mapped[str | None] = mapped_column(String(16), default=None)
     refine_progress: Mapped[float] = mapped_column(Float, default=0.0)
     refine_error: Mapped[str | None] = mapped_column(Text, default=None)
+    #: When someone first changed the action items: detection no longer replaces them.
+    action_items_edited_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     mentorship: Mapped[Mentorship | None] = relationship(lazy="joined")
@@ -198,6 +202,23 @@ class ActionItemRow(Base):
     #: [{"speaker", "start", "end", "text"}, …] the utterances it comes from.
     sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: "detected" (as the analysis found it), "edited" (changed by a person), "added".
+    origin: Mapped[str] = mapped_column(String(16), default="detected", server_default="detected")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Recording(Base):
+    """One file of one person's call audio (a connection's worth: a reload makes another)."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (Index("ix_recordings_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    speaker: Mapped[str] = mapped_column(String(100))
+    path: Mapped[str] = mapped_column(String(500))
+    #: Where the file starts, on the session clock.
+    start_s: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

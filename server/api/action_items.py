@@ -1,0 +1,115 @@
+"""/api/…/action-items: the pair edits, ticks off, adds and deletes their action items.
+
+Reading needs the transcript level (a trainer reads them only while both members share);
+changing them is for the people who manage the session (the pair; an admin for imports that
+belong to no mentorship).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session as OrmSession
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.access import Level
+from server.api.sessions import check_manage, check_session
+from server.auth import Viewer
+from server.db.action_items import (
+    add_item,
+    delete_item,
+    item_json,
+    list_items,
+    parse_change,
+    session_of_item,
+    update_item,
+)
+from server.services import in_db
+from server.web import api, json_body, path_id, require
+
+
+def _checked_item(db: OrmSession, who: Viewer, item_id: int) -> int:
+    """The item's session id, if the viewer may change the item (404 when they may not know
+    it exists, 403 when they may read but not change it)."""
+    session_id = session_of_item(db, item_id)
+    if session_id is None:
+        raise HTTPException(404, f"no action item {item_id}")
+    try:
+        check_manage(db, who, session_id)
+    except HTTPException as exc:
+        if exc.status_code == 404:
+            raise HTTPException(404, f"no action item {item_id}") from None
+        raise
+    return session_id
+
+
+@api("/api/sessions/{session_id}/action-items", "GET", "object", "A session's action items")
+async def list_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    session_id = path_id(request, "session_id")
+    who = require(viewer)
+
+    def work(db: OrmSession) -> list[dict[str, Any]]:
+        check_session(db, who, session_id, Level.FULL)
+        return [item_json(i) for i in list_items(db, session_id)]
+
+    return JSONResponse({"action_items": await in_db(request, work)})
+
+
+@api("/api/sessions/{session_id}/action-items", "POST", "object", "Add an action item")
+async def add_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    session_id = path_id(request, "session_id")
+    who = require(viewer)
+
+    def check(db: OrmSession) -> None:
+        check_manage(db, who, session_id)  # first: outsiders learn nothing from the body
+
+    await in_db(request, check)
+    body = await json_body(request)
+
+    def work(db: OrmSession) -> dict[str, Any]:
+        check_manage(db, who, session_id)
+        return item_json(add_item(db, session_id, parse_change(body, creating=True)))
+
+    try:
+        created = await in_db(request, work)
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return JSONResponse(created, status_code=201)
+
+
+@api("/api/action-items/{action_item_id}", "PATCH", "object", "Change an action item")
+async def patch_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    item_id = path_id(request, "action_item_id")
+    who = require(viewer)
+    await in_db(request, lambda db: _checked_item(db, who, item_id))
+    body = await json_body(request)
+
+    def work(db: OrmSession) -> dict[str, Any]:
+        _checked_item(db, who, item_id)
+        change = parse_change(body, creating=False)
+        if not change.values:
+            raise ValueError("send at least one of action, owner, due_date, due, done, start")
+        return item_json(update_item(db, item_id, change))
+
+    try:
+        return JSONResponse(await in_db(request, work))
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@api("/api/action-items/{action_item_id}", "DELETE", "object", "Delete an action item")
+async def delete_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    item_id = path_id(request, "action_item_id")
+    who = require(viewer)
+
+    def work(db: OrmSession) -> None:
+        _checked_item(db, who, item_id)
+        delete_item(db, item_id)
+
+    await in_db(request, work)
+    return Response(status_code=204)
+
+
+routes = [list_endpoint, add_endpoint, patch_endpoint, delete_endpoint]

