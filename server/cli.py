@@ -236,6 +236,25 @@ def cmd_sessions_file(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_sessions_delete(args: argparse.Namespace, settings: Settings) -> int:
+    from server.db.deletion import delete_session
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            try:
+                deleted = delete_session(
+                    db, args.session, settings.recordings_dir, settings.spool_dir(args.session)
+                )
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
+            print(f"session {deleted.session_id} ({deleted.title}) deleted, with "
+                  f"{deleted.files_removed} file(s) of audio")  # fmt: skip
+    finally:
+        database.close()
+    return 0
+
+
 # -- analyze ---------------------------------------------------------------------------------
 def _sources(args: argparse.Namespace) -> list[Any]:
     from media.sources import TrackSource, check_speaker, parse_track, stereo_sources
@@ -606,7 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
     mentorships_list = mentorships_sub.add_parser("list", help="list mentorships")
     mentorships_list.set_defaults(run=cmd_mentorships_list)
 
-    sessions = sub.add_parser("sessions", help="saved sessions: list, rename, file")
+    sessions = sub.add_parser("sessions", help="saved sessions: list, rename, file, delete")
     sessions_sub = sessions.add_subparsers(dest="sessions", required=True, metavar="ACTION")
     sessions_list = sessions_sub.add_parser("list", help="list sessions, newest first")
     sessions_list.add_argument("--limit", type=int, default=50)
@@ -621,6 +640,11 @@ def build_parser() -> argparse.ArgumentParser:
     sessions_file.add_argument("session", type=int, help="session id")
     sessions_file.add_argument("--mentorship", type=int, required=True, metavar="ID")
     sessions_file.set_defaults(run=cmd_sessions_file)
+    sessions_delete = sessions_sub.add_parser(
+        "delete", help="delete a session: transcript, audio, items, chat, search rows"
+    )
+    sessions_delete.add_argument("session", type=int, help="session id")
+    sessions_delete.set_defaults(run=cmd_sessions_delete)
 
     report = sub.add_parser("report", help="talk balance, cues and action items of a session")
     report.add_argument("session", type=int, help="session id")

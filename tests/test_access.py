@@ -595,6 +595,8 @@ STATE_CHANGES: list[StateCase] = [
     ("POST", "/api/sessions/{session_id}/action-items", "mentor_a", "json", {"action": "Call"}),
     ("PATCH", "/api/action-items/{action_item_id}", "mentor_a", "json", {"done": True}),
     ("DELETE", "/api/action-items/{action_item_id}", "mentor_a", "json", {}),
+    ("DELETE", "/api/sessions/{session_id}", "mentor_a", "json", {}),
+    ("POST", "/sessions/{session_id}/delete", "mentor_a", "form", {}),
     ("POST", "/admin/sessions/{unassigned_id}/file", "admin", "form", {"mentorship": "1"}),
 ]
 

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from server.access import Level, may_manage_session, readable_session_ids, session_level
 from server.auth import Viewer
+from server.db.deletion import Deleted, delete_session
 from server.db.sessions import rename_session
 from server.db.store import (
     SavedTranscript,
@@ -23,7 +24,7 @@ from server.db.store import (
 )
 from server.db.tables import Session
 from server.exports import FORMATS, MEDIA_TYPES, export
-from server.services import in_db
+from server.services import in_db, services
 from server.web import api, json_body, path_id, require
 
 
@@ -133,6 +134,33 @@ async def patch_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return JSONResponse({"id": session_id, "title": title})
 
 
+async def remove(request: Request, viewer: Viewer | None) -> Deleted:
+    """Delete the session in the path and everything of it (rows, files, search index)."""
+    session_id = path_id(request, "session_id")
+    who = require(viewer)
+    settings = services(request).settings
+    if session_id in services(request).calls.rooms:
+        raise HTTPException(409, "the call is still open: end it before deleting the session")
+
+    def work(db: OrmSession) -> Deleted:
+        check_manage(db, who, session_id)
+        return delete_session(
+            db, session_id, settings.recordings_dir, settings.spool_dir(session_id)
+        )
+
+    try:
+        deleted: Deleted = await in_db(request, work)
+    except ValueError as exc:
+        raise HTTPException(409, str(exc)) from None
+    return deleted
+
+
+@api("/api/sessions/{session_id}", "DELETE", "object", "Delete a session and all of it")
+async def delete_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    await remove(request, viewer)
+    return Response(status_code=204)
+
+
 @api("/api/sessions/{session_id}/export.{fmt}", "GET", "object", "Export (vtt, srt, md, json)")
 async def export_endpoint(request: Request, viewer: Viewer | None) -> Response:
     fmt = request.path_params["fmt"]
@@ -187,6 +215,7 @@ routes = [
     list_endpoint,
     transcript_endpoint,
     patch_endpoint,
+    delete_endpoint,
     export_endpoint,
     report_endpoint,
     status_endpoint,

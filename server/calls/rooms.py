@@ -41,6 +41,7 @@ from server.calls.sdp import (
 from server.db.calls import (
     CallInfo,
     add_chat,
+    add_recording,
     chat_history,
     end_call,
     open_call,
@@ -284,11 +285,7 @@ class Room:
             *(close_connection(pc) for pc in (peer.uplink, peer.relay_pc) if pc is not None)
         )
         peer.uplink = peer.relay_pc = peer.audio = peer.video = None
-        recording = None
-        if peer.recorder is not None:
-            recorder, peer.recorder = peer.recorder, None
-            await asyncio.to_thread(recorder.close)
-            recording = str(recorder.path)
+        recording = await self._finish_recording(peer)
         await self._db(
             participant_left,
             self.info.session_id,
@@ -437,10 +434,26 @@ class Room:
         elif not both and self.recording and any(not p.consent_record for p in self.peers.values()):
             self.recording = False
             for peer in self.peers.values():
-                if peer.recorder is not None:
-                    recorder, peer.recorder = peer.recorder, None
-                    await asyncio.to_thread(recorder.close)
+                await self._finish_recording(peer)
         await self.broadcast({"type": "recording", "on": self.recording})
+
+    async def _finish_recording(self, peer: Peer) -> str | None:
+        """Close the peer's recording file and register it (the review page plays it, and
+        deleting the session removes it). Returns its path."""
+        if peer.recorder is None:
+            return None
+        recorder, peer.recorder = peer.recorder, None
+        await asyncio.to_thread(recorder.close)
+        if not recorder.path.exists():
+            return None  # nothing was written (the encoder failed and logged why)
+        await self._db(
+            add_recording,
+            self.info.session_id,
+            peer.role,
+            str(recorder.path),
+            peer.recording_start_s or 0.0,
+        )
+        return str(recorder.path)
 
     def _start_recorder(self, peer: Peer) -> None:
         if not self.recording or peer.recorder is not None or peer.tap is None:

@@ -21,6 +21,7 @@ from server.db.tables import (
     CueRow,
     Mentorship,
     Participant,
+    Recording,
     Session,
 )
 
@@ -154,6 +155,11 @@ def participant_left(
             )
             .values(recording_path=recording_path, recording_start_s=recording_start_s)
         )
+    db.commit()
+
+
+def add_recording(db: OrmSession, session_id: int, speaker: str, path: str, start_s: float) -> None:
+    db.add(Recording(session_id=session_id, speaker=speaker, path=path, start_s=start_s))
     db.commit()
 
 

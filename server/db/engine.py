@@ -26,6 +26,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted rows are overwritten, not just unlinked: what a person deletes must not stay
+    # readable in the file (see server.db.deletion).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

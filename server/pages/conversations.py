@@ -22,7 +22,7 @@ from server.access import (
 from server.api.calls import open_calls, with_presence
 from server.api.mentorships import check_mentorship
 from server.api.search import search_for
-from server.api.sessions import check_session, rename
+from server.api.sessions import check_session, remove, rename
 from server.auth import Viewer, needs_setup
 from server.db.directory import set_sharing
 from server.db.search import QueryError, SearchHit
@@ -204,6 +204,16 @@ async def rename_form(request: Request, viewer: Viewer | None) -> Response:
     return RedirectResponse(f"/sessions/{path_id(request, 'session_id')}", status_code=303)
 
 
+@page("/sessions/{session_id}/delete", ("POST",), "object")
+async def delete_form(request: Request, viewer: Viewer | None) -> Response:
+    deleted = await remove(request, viewer)
+    return render(request, "message.html", {
+        "title": "Session deleted",
+        "message": f"“{deleted.title}” is deleted: its transcript, recordings, action items, "
+        "chat and figures are gone for both of you.",
+    })  # fmt: skip
+
+
 @page("/search", ("GET",), "member")
 async def search_page(request: Request, viewer: Viewer | None) -> Response:
     query = request.query_params.get("q", "")
@@ -222,4 +232,12 @@ async def search_page(request: Request, viewer: Viewer | None) -> Response:
     )
 
 
-routes = [home, mentorship_page, sharing_form, session_page, rename_form, search_page]
+routes = [
+    home,
+    mentorship_page,
+    sharing_form,
+    session_page,
+    rename_form,
+    delete_form,
+    search_page,
+]
