@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from server.api import action_items as action_items_api
+from server.api import audio as audio_api
 from server.api import calls as calls_api
 from server.api import mentorships as mentorships_api
 from server.api import people as people_api
@@ -120,6 +121,7 @@ def all_routes() -> list[BaseRoute]:
         *admin_pages.routes,
         *sessions_api.routes,
         *action_items_api.routes,
+        *audio_api.routes,
         *calls_api.routes,
         *search_api.routes,
         *people_api.routes,

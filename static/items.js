@@ -48,6 +48,16 @@ function clock(seconds) {
   return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
 }
 
+// Scroll to the line where it was said, and play it from there when the call was recorded.
+function showMoment(seconds) {
+  const lines = [...document.querySelectorAll("#transcript > li")];
+  const line = lines.filter((li) => Number(li.dataset.start) <= seconds + 0.05).pop() || lines[0];
+  if (line) line.scrollIntoView({ block: "center" });
+  if (document.getElementById("audio")) {
+    document.dispatchEvent(new CustomEvent("tandem-seek", { detail: seconds }));
+  }
+}
+
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
   for (const child of children) node.append(child);
@@ -74,9 +84,12 @@ function itemRow(item) {
   const due = dueText(item);
   if (due) parts.push(el("span", { className: "due", textContent: `due ${due}` }));
   if (item.origin !== "added") {
-    const moment = el("a", { className: "time", href: `#at-${Math.floor(item.start)}`, textContent: clock(item.start) });
-    moment.dataset.seek = item.start;
+    const moment = el("a", { className: "time", href: "#transcript", textContent: clock(item.start) });
     moment.title = "Where this was said";
+    moment.addEventListener("click", (event) => {
+      event.preventDefault();
+      showMoment(item.start);
+    });
     parts.push(moment);
   }
   const tools = el("span", { className: "tools" });

@@ -14,11 +14,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from media.audio import SAMPLE_RATE_HZ
+from media.mix import write_opus
 from server.app import create_app
+from server.db.calls import add_recording
 from server.db.engine import Database
 from server.settings import Settings
 from tests.auth_helpers import (
@@ -75,8 +79,14 @@ def server(settings: Settings) -> Iterator[Server]:
 
 
 @pytest.fixture
-def world(database: Database) -> World:
-    return build_world(database)
+def world(database: Database, settings: Settings) -> World:
+    built = build_world(database)
+    # Session B was recorded, so its audio operation has something to serve its pair.
+    path = settings.recordings_dir / f"session-{built.session_b}" / "mentor-1.ogg"
+    write_opus(path, np.zeros(SAMPLE_RATE_HZ, np.float32))
+    with database.sessions() as db:
+        add_recording(db, built.session_b, "mentor", str(path), 0.0)
+    return built
 
 
 @pytest.fixture

@@ -19,15 +19,17 @@ import threading
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as OrmSession
 
-from media.audio import SAMPLE_RATE_HZ
+from media.audio import SAMPLE_RATE_HZ, AudioError
 from media.insight.analysis import analyze_conversation
 from media.live.spool import assemble_track, read_spools
+from media.mix import mix_recordings
 from media.models import ModelStore
 from media.pipeline import Track, analyze_tracks
 from media.transcriber import DecodeOptions, load_model
 from media.transcript import Transcript
 from server.db.directory import program_targets
 from server.db.engine import Database
+from server.db.recordings import mix_path, recorded_files
 from server.db.store import participant_ids, replace_analysis, speech_rows, utterance_rows
 from server.db.tables import Session, SpeechRow, UtteranceRow
 from server.settings import Settings
@@ -161,6 +163,20 @@ class Refiner:
             db.commit()
         shutil.rmtree(folder, ignore_errors=True)
         log.info("session %s refined: %d utterances", session_id, len(transcript.utterances))
+        self.prepare_audio(session_id)
+
+    def prepare_audio(self, session_id: int) -> None:
+        """Mix the call's recordings for the review page now, so the first person to press
+        play does not wait for it (a 60-minute call takes about half a minute)."""
+        with self.database.sessions() as db:
+            plan = recorded_files(db, session_id)
+        out = mix_path(self.settings.recordings_dir, session_id)
+        if not plan.files or not plan.stale(out):
+            return
+        try:
+            mix_recordings(plan.files, out, plan.duration_s)
+        except (AudioError, OSError):
+            log.exception("mixing the audio of session %s failed (built on first play)", session_id)
 
 
 def _store(db: OrmSession, session_id: int, transcript: Transcript) -> None:

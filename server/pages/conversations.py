@@ -25,6 +25,7 @@ from server.api.search import search_for
 from server.api.sessions import check_session, remove, rename
 from server.auth import Viewer, needs_setup
 from server.db.directory import set_sharing
+from server.db.recordings import recorded_files
 from server.db.search import QueryError, SearchHit
 from server.db.store import (
     SessionSummary,
@@ -182,6 +183,7 @@ async def session_page(request: Request, viewer: Viewer | None) -> Response:
                 if p.person is not None
             },
             "has_live": row is not None and row.origin_is_call,
+            "has_audio": level is Level.FULL and bool(recorded_files(db, session_id).files),
             "participants": [
                 {
                     "name": p.person.name if p.person else p.speaker,
