@@ -5,12 +5,16 @@ the database file and the disk. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from media.transcript import SpeechInterval, Transcript, Utterance, Word
+from server.db.calls import add_chat
 from server.db.engine import Database
+from server.db.store import save_transcript
 from server.db.tables import Mentorship
 from server.settings import Settings
 from tests.auth_helpers import PASSWORD, add_account, make_mentorship, save_session
@@ -135,4 +139,80 @@ def test_the_pair_works_with_their_action_items_and_a_trainer_only_reads(
         assert "rollback plan" in trainer_page.inner_text("#items").lower()
         assert trainer_page.locator("#items button, #items input, #add-item").count() == 0
         trainer_page.screenshot(path=screenshot_path("review-items-trainer"), full_page=True)
+        browser.close()
+
+
+def test_reading_the_conversation_chat_unsure_words_find_and_timeline(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    settings = Settings.from_env(env)
+    database = Database.open(settings.database_url)
+    said = [
+        ("mentor", 0.5, 3.5, "How did the rollback go?"),
+        ("mentee", 3.0, 7.0, "The rollback went fine, the Kubernetes part was slow."),
+        ("mentor", 7.5, 10.0, "Good. Write down what slowed it."),
+    ]
+    try:
+        mentor = add_account(database, "mira@example.org", "Mira Mentor", "mentor")
+        mentee = add_account(database, "tom@example.org", "Tom Mentee", "mentee")
+        mentorship_id = make_mentorship(database, mentor, mentee)
+        utterances = []
+        for speaker, start, end, text in said:
+            tokens = text.split()
+            step = (end - start) / len(tokens)
+            words = tuple(
+                Word(("" if i == 0 else " ") + token, start + i * step, start + (i + 1) * step,
+                     0.2 if token.startswith("Kubernetes") else 0.9)
+                for i, token in enumerate(tokens)
+            )  # fmt: skip
+            utterances.append(Utterance(speaker, start, end, text, words))
+        speech = [SpeechInterval(u.speaker, u.start_s, u.end_s) for u in utterances]
+        transcript = Transcript(11.0, ["mentor", "mentee"], "tiny.en", "en", utterances, speech)
+        with database.sessions() as db:
+            session_id = save_transcript(
+                db, transcript, "Rollback talk", datetime(2026, 3, 2, tzinfo=UTC), mentorship_id
+            )
+            add_chat(db, session_id, mentee.id, "mentee", "Runbook: https://example.org/rb", 5.0)
+    finally:
+        database.close()
+
+    with serve(env, tmp_path) as server, sync_playwright() as playwright:
+        base = server.base_url
+        browser = launch_chromium(playwright)
+        page = browser.new_page()
+        _login(page, base, mentee.email)
+        page.goto(f"{base}/sessions/{session_id}")
+        lines = page.locator("#transcript > li")
+        expect(lines).to_have_count(4)
+        # Chat sits at its moment, between the mentee's line (3.0 s) and the mentor's (7.5 s).
+        assert "chat" in (lines.nth(2).get_attribute("class") or "")
+        link = lines.nth(2).locator("a")
+        assert link.get_attribute("href") == "https://example.org/rb"
+        assert lines.nth(2).locator(".speaker").inner_text().startswith("Tom Mentee")
+        assert lines.nth(0).locator(".speaker").inner_text() == "Mira Mentor"
+        unsure = page.locator("#transcript .unsure")
+        expect(unsure).to_have_count(1)
+        assert unsure.inner_text() == "Kubernetes"
+        assert "The rollback went fine, the Kubernetes part" in lines.nth(1).inner_text()
+
+        page.fill("#find", "rollback")
+        expect(page.locator("#find-count")).to_have_text("1 of 2")
+        assert page.evaluate("CSS.highlights.get('find').size") == 2
+        page.press("#find", "Enter")
+        expect(page.locator("#find-count")).to_have_text("2 of 2")
+        page.fill("#find", "zebra")
+        expect(page.locator("#find-count")).to_have_text("not found")
+        page.fill("#find", "")
+
+        # The timeline: a lane per person, the overlap (3.0-3.5 s) marked on both lanes.
+        expect(page.locator("#timeline svg.lane")).to_have_count(2)
+        assert page.locator("#timeline rect.overlap").count() == 2
+        assert page.locator("#timeline .lane-name").first.inner_text() == "Mira Mentor"
+        # No recording: a click there shows that moment's line.
+        box = page.locator("#timeline svg.lane").first.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + box["width"] * 8.0 / 11.0, box["y"] + box["height"] / 2)
+        expect(page.locator("#transcript > li.speech.playing")).to_have_count(1)
+        assert "Write down" in page.locator("#transcript > li.playing").inner_text()
+        page.screenshot(path=screenshot_path("review-reading"), full_page=True)
         browser.close()

@@ -185,7 +185,7 @@ def test_clicking_a_line_plays_the_call_from_there(
         page.goto(f"{base}/sessions/{recorded.session}")
         expect(page.locator("#player")).to_be_visible()
         third = dialogue.lines[2]
-        page.click("#transcript > li:nth-child(3) .text")
+        page.click("#transcript > li.speech:nth-child(3) .text")
         expect(page.locator("#play")).to_have_text("Pause")
         expect(page.locator("#transcript > li:nth-child(3)")).to_have_class("playing")
         now = page.evaluate("document.getElementById('audio').currentTime")

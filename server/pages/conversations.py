@@ -24,6 +24,7 @@ from server.api.mentorships import check_mentorship
 from server.api.search import search_for
 from server.api.sessions import check_session, remove, rename
 from server.auth import Viewer, needs_setup
+from server.db.calls import chat_history
 from server.db.directory import set_sharing
 from server.db.recordings import recorded_files
 from server.db.search import QueryError, SearchHit
@@ -36,6 +37,7 @@ from server.db.store import (
 )
 from server.db.tables import Mentorship, Person, Session
 from server.exports import FORMATS
+from server.pages.review import conversation, timeline
 from server.services import in_db, services
 from server.templating import render
 from server.web import page, path_id, require
@@ -166,7 +168,22 @@ async def session_page(request: Request, viewer: Viewer | None) -> Response:
         member = row is not None and row.mentorship is not None and is_member(who, row.mentorship)
         saved = load_transcript(db, session_id, source)
         report = load_report(db, session_id)
+        names = {
+            p.speaker: p.person.name
+            for p in (row.participants if row else [])
+            if p.person is not None
+        }
+        full = level is Level.FULL
+        chat = chat_history(db, session_id) if full else []
         return {
+            "entries": conversation(saved.transcript.utterances, chat, names) if full else [],
+            "timeline": timeline(
+                saved.transcript.speech,
+                saved.transcript.duration_s,
+                names,
+                saved.transcript.speakers,
+                report.cues,
+            ),
             "manage": row is not None and may_manage_session(who, row),
             "saved": saved,
             "report": report,
@@ -177,11 +194,7 @@ async def session_page(request: Request, viewer: Viewer | None) -> Response:
             "refine_status": row.refine_status if row else None,
             "refine_progress": row.refine_progress if row else 0.0,
             "showing": source or (row.transcript_source if row else "refined"),
-            "names": {
-                p.speaker: p.person.name
-                for p in (row.participants if row else [])
-                if p.person is not None
-            },
+            "names": names,
             "has_live": row is not None and row.origin_is_call,
             "has_audio": level is Level.FULL and bool(recorded_files(db, session_id).files),
             "participants": [
