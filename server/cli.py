@@ -467,15 +467,16 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_transcript(args: argparse.Namespace, settings: Settings) -> int:
     from server.db.store import load_transcript
-    from server.exports import export
+    from server.exports import export, load_extras
 
     database = _open_db(settings)
     try:
         with database.sessions() as db:
             saved = load_transcript(db, args.session)
+            extras = load_extras(db, args.session)
     finally:
         database.close()
-    text = export(saved, args.format)
+    text = export(saved, args.format, extras)
     if args.output and args.output != "-":
         Path(args.output).expanduser().write_text(text, encoding="utf-8")
     else:

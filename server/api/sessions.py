@@ -23,7 +23,7 @@ from server.db.store import (
     load_transcript,
 )
 from server.db.tables import Session
-from server.exports import FORMATS, MEDIA_TYPES, export
+from server.exports import FORMATS, MEDIA_TYPES, Extras, export, load_extras
 from server.services import in_db, services
 from server.web import api, json_body, path_id, require
 
@@ -166,10 +166,17 @@ async def export_endpoint(request: Request, viewer: Viewer | None) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in FORMATS:
         raise HTTPException(404, f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
-    saved = await load_checked(request, viewer)
+    session_id = path_id(request, "session_id")
+    who = require(viewer)
+
+    def work(db: OrmSession) -> tuple[SavedTranscript, Extras]:
+        check_session(db, who, session_id, Level.FULL)
+        return load_transcript(db, session_id), load_extras(db, session_id)
+
+    saved, extras = await in_db(request, work)
     filename = f"tandem-session-{saved.summary.id}.{fmt}"
     return Response(
-        export(saved, fmt),
+        export(saved, fmt, extras),
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

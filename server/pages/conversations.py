@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from media.insight.summary import summarize
 from server.access import (
     Level,
     is_member,
@@ -175,7 +176,14 @@ async def session_page(request: Request, viewer: Viewer | None) -> Response:
         }
         full = level is Level.FULL
         chat = chat_history(db, session_id) if full else []
+        talk_document = report.talk or {}
         return {
+            "summary": summarize(
+                talk_document.get("talk"),
+                talk_document.get("targets"),
+                talk_document.get("roles") or {},
+                names,
+            ),
             "entries": conversation(saved.transcript.utterances, chat, names) if full else [],
             "timeline": timeline(
                 saved.transcript.speech,
