@@ -3,7 +3,6 @@ in chat, which is text, never HTML)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +11,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from server.db.progress import LINK
 from server.exports import clock
-
-URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 
 
 def linkify(text: str) -> Markup:
     """Escaped text with http(s) links made clickable (opening elsewhere, no referrer)."""
     out: list[str] = []
     last = 0
-    for found in URL.finditer(text):
+    for found in LINK.finditer(text):
         out.append(str(escape(text[last : found.start()])))
         url = str(escape(found.group(0)))
         out.append(f'<a href="{url}" rel="noopener noreferrer nofollow" target="_blank">{url}</a>')

@@ -180,3 +180,23 @@ if (find) {
     show();
   });
 }
+
+// -- a link to a moment (search results, links shared, "From last time"): #t=SECONDS --------
+const asked = /^#t=(\d+(?:\.\d+)?)$/.exec(location.hash);
+if (asked) {
+  const seconds = Number(asked[1]);
+  const index = lineAt(seconds);
+  const line = lines[Math.max(0, index)];
+  if (line) {
+    mark(line);
+    line.scrollIntoView({ block: "center" });
+  }
+  if (audio) {
+    const seek = () => {
+      audio.currentTime = seconds;
+      audio.play().catch(() => {}); // the browser may want a click first; the line is ready
+    };
+    if (audio.readyState >= 1) seek();
+    else audio.addEventListener("loadedmetadata", seek, { once: true });
+  }
+}

@@ -328,7 +328,8 @@ def test_search_page_shows_highlighted_results(saved: Saved, client: TestClient)
     page = response.text
     assert "3 results for <strong>deploy</strong>" in page
     assert "<mark>Deploy</mark> again after the <mark>deploy</mark> review." in page
-    assert f'<a href="/sessions/{saved.sync}">Weekly sync</a>' in page
+    # Each result opens its moment (the page scrolls to it, and plays it where recorded).
+    assert f'<a href="/sessions/{saved.sync}#t=71.0">Weekly sync</a>' in page
     assert "mentor · 01:11" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; into the <mark>deploy</mark> form" in page
     assert SCRIPT not in page

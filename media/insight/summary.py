@@ -68,7 +68,7 @@ def summarize(
             )
     most = targets.get("max_monologue_s")
     if most is not None:
-        for label in ([mentor] if mentor else list(speakers)):
+        for label in [mentor] if mentor else list(speakers):
             longest = float(speakers[label]["longest_monologue_s"])
             met = longest <= float(most)
             summary.checks.append(

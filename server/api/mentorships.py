@@ -12,6 +12,14 @@ from starlette.responses import JSONResponse, Response
 from server.access import Level, is_member, mentorship_level, visible_mentorships
 from server.auth import AuthError, Viewer
 from server.db.directory import create_mentorship, describe_mentorship, set_sharing
+from server.db.progress import (
+    done_items,
+    link_json,
+    open_items,
+    point_json,
+    session_points,
+    shared_links,
+)
 from server.db.tables import Mentorship
 from server.services import in_db
 from server.web import api, json_body, path_id, require
@@ -90,4 +98,67 @@ async def sharing_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return JSONResponse(await in_db(request, work))
 
 
-routes = [list_endpoint, create_endpoint, get_endpoint, sharing_endpoint]
+def check_level(db: OrmSession, viewer: Viewer, mentorship_id: int, needed: Level) -> Mentorship:
+    """The mentorship, if the viewer may read it at ``needed`` (admins manage people, they do
+    not read conversations: 403 like a trainer without sharing)."""
+    mentorship = check_mentorship(db, viewer, mentorship_id)
+    if mentorship_level(viewer, mentorship).value < needed.value:
+        raise HTTPException(
+            403, "only the pair (and a trainer they share transcripts with) read this"
+        )
+    return mentorship
+
+
+@api(
+    "/api/mentorships/{mentorship_id}/action-items",
+    "GET",
+    "object",
+    "Action items of the mentorship's sessions (?open=true: not done; ?except_session=ID)",
+)
+async def items_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    mentorship_id = path_id(request, "mentorship_id")
+    who = require(viewer)
+    only_open = request.query_params.get("open", "true")
+    if only_open not in ("true", "false"):
+        raise HTTPException(400, "open must be true or false")
+    raw_except = request.query_params.get("except_session", "")
+    if raw_except and not raw_except.isdigit():
+        raise HTTPException(400, "except_session must be a session id")
+
+    def work(db: OrmSession) -> list[dict[str, Any]]:
+        check_level(db, who, mentorship_id, Level.FULL)
+        items = open_items(db, mentorship_id, int(raw_except) if raw_except else None)
+        return items if only_open == "true" else items + done_items(db, mentorship_id)
+
+    return JSONResponse({"action_items": await in_db(request, work)})
+
+
+@api(
+    "/api/mentorships/{mentorship_id}/progress",
+    "GET",
+    "object",
+    "Sessions over time with talk share and items done/open; links shared (readers only)",
+)
+async def progress_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    mentorship_id = path_id(request, "mentorship_id")
+    who = require(viewer)
+
+    def work(db: OrmSession) -> dict[str, Any]:
+        mentorship = check_level(db, who, mentorship_id, Level.FIGURES)
+        full = mentorship_level(who, mentorship) is Level.FULL
+        return {
+            "sessions": [point_json(p) for p in session_points(db, mentorship_id)],
+            "links": [link_json(link) for link in shared_links(db, mentorship_id)] if full else [],
+        }
+
+    return JSONResponse(await in_db(request, work))
+
+
+routes = [
+    list_endpoint,
+    create_endpoint,
+    get_endpoint,
+    sharing_endpoint,
+    items_endpoint,
+    progress_endpoint,
+]

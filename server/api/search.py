@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -11,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from server.access import Level, readable_session_ids
 from server.auth import Viewer
 from server.db.search import QueryError, SearchHit
+from server.db.tables import Session
 from server.services import in_db, services
 from server.web import api, require
 
@@ -47,24 +49,36 @@ def bounded_int(request: Request, name: str, default: int, low: int, high: int) 
 
 
 async def search_for(
-    request: Request, viewer: Viewer, query: str, limit: int, offset: int = 0
+    request: Request,
+    viewer: Viewer,
+    query: str,
+    limit: int,
+    offset: int = 0,
+    mentorship_id: int | None = None,
 ) -> list[SearchHit]:
+    """Hits in what the viewer may read; with ``mentorship_id``, in that mentorship only."""
     backend = services(request).search
 
     def work(db: OrmSession) -> list[SearchHit]:
         allowed = readable_session_ids(db, viewer, Level.FULL)
+        if mentorship_id is not None:
+            allowed &= set(
+                db.scalars(select(Session.id).where(Session.mentorship_id == mentorship_id))
+            )
         return backend.search(db, query, limit, offset, session_ids=allowed)
 
     return await in_db(request, work)
 
 
-@api("/api/search", "GET", "member", "Search the transcripts you may read")
+@api("/api/search", "GET", "member", "Search what you may read (?q=, &mentorship=ID)")
 async def search_endpoint(request: Request, viewer: Viewer | None) -> Response:
     query = request.query_params.get("q", "")
     try:
         limit = bounded_int(request, "limit", 20, 1, 200)
         offset = bounded_int(request, "offset", 0, 0, 100_000)
-        hits = await search_for(request, require(viewer), query, limit, offset)
+        within = request.query_params.get("mentorship")
+        mentorship = bounded_int(request, "mentorship", 0, 1, 2**62) if within else None
+        hits = await search_for(request, require(viewer), query, limit, offset, mentorship)
     except QueryError as exc:
         return JSONResponse({"error": str(exc), "query": query}, status_code=400)
     return JSONResponse({"query": query, "results": [hit_json(h) for h in hits]})

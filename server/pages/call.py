@@ -13,6 +13,7 @@ from server.access import is_member
 from server.api.mentorships import check_mentorship
 from server.auth import Viewer
 from server.db.calls import start_session
+from server.db.progress import open_items
 from server.db.tables import Session
 from server.services import in_db, services
 from server.templating import render
@@ -51,6 +52,8 @@ async def call(request: Request, viewer: Viewer | None) -> Response:
         other = m.mentee if who.person_id == m.mentor_id else m.mentor
         return {
             "session": session,
+            "open_items": open_items(db, m.id, except_session=session.id),
+            "owner_names": {"mentor": m.mentor.name, "mentee": m.mentee.name, "both": "Both"},
             "other": other,
             "my_role": "mentor" if who.person_id == m.mentor_id else "mentee",
             "ended": session.status in ("ended", "interrupted", "imported"),

@@ -27,6 +27,7 @@ from server.api.sessions import check_session, remove, rename
 from server.auth import Viewer, needs_setup
 from server.db.calls import chat_history
 from server.db.directory import set_sharing
+from server.db.progress import open_items, session_points, shared_links
 from server.db.recordings import recorded_files
 from server.db.search import QueryError, SearchHit
 from server.db.store import (
@@ -124,19 +125,29 @@ async def mentorship_page(request: Request, viewer: Viewer | None) -> Response:
     mentorship_id = path_id(request, "mentorship_id")
     who = require(viewer)
 
-    def work(db: OrmSession) -> tuple[MentorshipView, list[dict[str, Any]]]:
+    def work(db: OrmSession) -> dict[str, Any]:
         mentorship = check_mentorship(db, who, mentorship_id)
         calls = [c for c in open_calls(db, who) if c["mentorship_id"] == mentorship.id]
         found = [v for v in _views(db, who) if v.mentorship.id == mentorship.id]
         if not found:  # an admin managing it: people, not conversations
-            return MentorshipView(mentorship, Level.NONE, [], []), calls
-        return found[0], calls
+            return {"view": MentorshipView(mentorship, Level.NONE, [], []), "calls": calls}
+        view = found[0]
+        full = view.level is Level.FULL
+        return {
+            "view": view,
+            "calls": calls,
+            "points": session_points(db, mentorship.id),
+            "open_items": open_items(db, mentorship.id) if full else [],
+            "links": shared_links(db, mentorship.id) if full else [],
+            "full": full,
+        }
 
-    view, calls = await in_db(request, work)
-    return render(request, "mentorship.html", {
-        "view": view, "member": is_member(who, view.mentorship),
-        "calls": _by_mentorship(with_presence(calls, who, services(request).calls)),
-    })  # fmt: skip
+    context = await in_db(request, work)
+    m = context["view"].mentorship
+    context["member"] = is_member(who, m)
+    context["owner_names"] = {"mentor": m.mentor.name, "mentee": m.mentee.name, "both": "Both"}
+    context["calls"] = _by_mentorship(with_presence(context["calls"], who, services(request).calls))
+    return render(request, "mentorship.html", context)
 
 
 @page("/mentorships/{mentorship_id}/sharing", ("POST",), "object")
@@ -242,15 +253,17 @@ async def search_page(request: Request, viewer: Viewer | None) -> Response:
     query = request.query_params.get("q", "")
     hits: list[SearchHit] = []
     error = None
+    raw = request.query_params.get("mentorship", "")
+    mentorship = int(raw) if raw.isdigit() and 0 < int(raw) < 2**62 else None
     if query.strip():
         try:
-            hits = await search_for(request, require(viewer), query, 50)
+            hits = await search_for(request, require(viewer), query, 50, 0, mentorship)
         except QueryError as exc:
             error = str(exc)
     return render(
         request,
         "search.html",
-        {"query": query, "hits": hits, "error": error},
+        {"query": query, "hits": hits, "error": error, "mentorship": mentorship},
         status_code=400 if error else 200,
     )
 
