@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from server.api import action_items as action_items_api
 from server.api import audio as audio_api
 from server.api import calls as calls_api
+from server.api import goals as goals_api
 from server.api import mentorships as mentorships_api
 from server.api import people as people_api
 from server.api import program as program_api
@@ -122,6 +123,7 @@ def all_routes() -> list[BaseRoute]:
         *sessions_api.routes,
         *action_items_api.routes,
         *audio_api.routes,
+        *goals_api.routes,
         *calls_api.routes,
         *search_api.routes,
         *people_api.routes,

@@ -83,6 +83,8 @@ function itemRow(item) {
   const parts = [tick, owner, text];
   const due = dueText(item);
   if (due) parts.push(el("span", { className: "due", textContent: `due ${due}` }));
+  const serves = item.goal_id ? goalTitle(item.goal_id) : null;
+  if (serves) parts.push(el("span", { className: "goal-tag", textContent: `Goal: ${serves}` }));
   if (item.origin !== "added") {
     const moment = el("a", { className: "time", href: "#transcript", textContent: clock(item.start) });
     moment.title = "Where this was said";
@@ -112,6 +114,23 @@ function itemRow(item) {
   return li;
 }
 
+function goalSelect(value) {
+  const goals = JSON.parse(list.dataset.goals || "[]");
+  if (!goals.length) return null;
+  const select = el("select", { name: "goal_id" });
+  select.setAttribute("aria-label", "Goal");
+  select.append(el("option", { value: "", textContent: "No goal" }));
+  for (const goal of goals) {
+    select.append(el("option", { value: String(goal.id), textContent: goal.title, selected: goal.id === value }));
+  }
+  return select;
+}
+
+function goalTitle(id) {
+  const goal = JSON.parse(list.dataset.goals || "[]").find((g) => g.id === id);
+  return goal ? goal.title : null;
+}
+
 function fields(item) {
   const action = el("input", { name: "action", value: item ? item.action : "", required: true, maxLength: 500, size: 40 });
   action.setAttribute("aria-label", "What to do");
@@ -128,14 +147,16 @@ function editRow(item) {
   row.dataset.id = item.id;
   const form = el("form", { className: "item" });
   const { action, owner, due } = fields(item);
+  const goal = goalSelect(item.goal_id);
   const saveButton = el("button", { type: "submit", textContent: "Save" });
   const cancel = el("button", { type: "button", className: "secondary", textContent: "Cancel" });
   cancel.addEventListener("click", () => row.replaceWith(itemRow(item)));
-  form.append(action, owner, due, saveButton, cancel);
+  form.append(action, owner, due, ...(goal ? [goal] : []), saveButton, cancel);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const change = { action: action.value, owner: owner.value };
     if ((item.due_date || "") !== due.value) change.due_date = due.value || null;
+    if (goal) change.goal_id = goal.value ? Number(goal.value) : null;
     try {
       const saved = await send("PATCH", `/api/action-items/${item.id}`, change);
       row.replaceWith(itemRow(saved));

@@ -20,6 +20,7 @@ from server.app import create_app
 from server.auth import SESSION_COOKIE, add_person, hash_password
 from server.db.directory import create_mentorship
 from server.db.engine import Database
+from server.db.goals import add_goal, parse_goal
 from server.db.store import save_transcript
 from server.db.tables import ActionItemRow
 from server.settings import Settings
@@ -181,6 +182,9 @@ class World:
     #: A detected action item of each session.
     item_a: int
     item_b: int
+    #: A goal of each mentorship.
+    goal_a: int
+    goal_b: int
 
 
 #: Words said only in one place each, to find out who can search what.
@@ -226,7 +230,14 @@ def build_world(database: Database) -> World:
         unassigned,
         first_item(database, session_a),
         first_item(database, session_b),
+        make_goal(database, mentorship_a, mentor_a, "Run a retrospective alone"),
+        make_goal(database, mentorship_b, mentee_b, "Give a conference talk"),
     )
+
+
+def make_goal(database: Database, mentorship_id: int, by: Account, title: str) -> int:
+    with database.sessions() as db:
+        return add_goal(db, mentorship_id, by.id, parse_goal({"title": title}, creating=True)).id
 
 
 def first_item(database: Database, session_id: int) -> int:

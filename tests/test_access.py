@@ -22,6 +22,7 @@ from server.db.engine import Database
 from server.db.tables import (
     ActionItemRow,
     AuthSession,
+    Goal,
     Invite,
     Mentorship,
     Person,
@@ -596,6 +597,9 @@ STATE_CHANGES: list[StateCase] = [
     ("PATCH", "/api/action-items/{action_item_id}", "mentor_a", "json", {"done": True}),
     ("DELETE", "/api/action-items/{action_item_id}", "mentor_a", "json", {}),
     ("DELETE", "/api/sessions/{session_id}", "mentor_a", "json", {}),
+    ("POST", "/api/mentorships/{mentorship_id}/goals", "mentor_a", "json", {"title": "Lead"}),
+    ("PATCH", "/api/goals/{goal_id}", "mentor_a", "json", {"status": "done"}),
+    ("DELETE", "/api/goals/{goal_id}", "mentor_a", "json", {}),
     ("POST", "/sessions/{session_id}/delete", "mentor_a", "form", {}),
     ("POST", "/admin/sessions/{unassigned_id}/file", "admin", "form", {"mentorship": "1"}),
 ]
@@ -635,9 +639,10 @@ def _snapshot(database: Database) -> tuple[object, ...]:
             [(a.id, a.revoked) for a in db.scalars(select(AuthSession).order_by(AuthSession.id))],
             [(s.id, s.status, s.title) for s in db.scalars(select(Session).order_by(Session.id))],
             [
-                (i.id, i.action, i.owner, i.done, i.due_date)
+                (i.id, i.action, i.owner, i.done, i.due_date, i.goal_id)
                 for i in db.scalars(select(ActionItemRow).order_by(ActionItemRow.id))
             ],
+            [(g.id, g.title, g.status) for g in db.scalars(select(Goal).order_by(Goal.id))],
         )
 
 
@@ -649,6 +654,7 @@ def _fill(path: str, world: World, setup_token: str, invite_token: str) -> str:
         session_id=world.session_a,
         unassigned_id=world.unassigned,
         action_item_id=world.item_a,
+        goal_id=world.goal_a,
     )
 
 

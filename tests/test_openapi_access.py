@@ -33,6 +33,7 @@ from tests.auth_helpers import (
     build_world,
     csrf_from_page,
     first_item,
+    make_goal,
     running,
     save_session,
 )
@@ -54,6 +55,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/sessions/{session_id}"): {"title": "Renamed by its pair"},
     ("POST", "/api/sessions/{session_id}/action-items"): {"action": "Write the summary"},
     ("PATCH", "/api/action-items/{action_item_id}"): {"done": True},
+    ("POST", "/api/mentorships/{mentorship_id}/goals"): {"title": "Lead a design review"},
+    ("PATCH", "/api/goals/{goal_id}"): {"status": "done"},
 }
 
 
@@ -110,6 +113,7 @@ def _ids_in_mentorship_b(world: World) -> dict[str, str]:
         "mentorship_id": str(world.mentorship_b),
         "person_id": str(world.mentee_b.id),
         "action_item_id": str(world.item_b),
+        "goal_id": str(world.goal_b),
         "fmt": "vtt",
     }
 
@@ -121,6 +125,7 @@ def _fresh_ids_in_mentorship_b(world: World, database: Database) -> dict[str, st
     return _ids_in_mentorship_b(world) | {
         "session_id": str(session_id),
         "action_item_id": str(first_item(database, session_id)),
+        "goal_id": str(make_goal(database, world.mentorship_b, world.mentor_b, "Another goal")),
     }
 
 

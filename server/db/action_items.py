@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from server.db.store import ITEM_ORDER, NotFound
-from server.db.tables import ActionItemRow, Session, utcnow
+from server.db.tables import ActionItemRow, Goal, Session, utcnow
 
 OWNERS = ("mentor", "mentee", "both")
 MAX_ACTION = 500
 MAX_DUE_PHRASE = 100
 #: Fields a person may set; anything else in a request is refused, not ignored.
-FIELDS = frozenset({"action", "owner", "due_date", "due", "done", "start"})
+FIELDS = frozenset({"action", "owner", "due_date", "due", "done", "start", "goal_id"})
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,13 @@ class ItemChange:
     """Validated fields of a request (only the ones it set)."""
 
     values: dict[str, Any]
+
+
+def clean_text(raw: object, field: str, most: int) -> str:
+    """One line of text a person typed: spaces folded, not empty, printable, not too long."""
+    text = _text(raw, field, most)
+    assert text is not None
+    return text
 
 
 def _text(raw: object, field: str, most: int, empty_ok: bool = False) -> str | None:
@@ -88,6 +95,11 @@ def parse_change(body: dict[str, object], creating: bool) -> ItemChange:
         ):
             raise ValueError("start must be a number of seconds into the session")
         values["start_s"] = float(start)
+    if "goal_id" in body:
+        goal = body["goal_id"]
+        if goal is not None and (isinstance(goal, bool) or not isinstance(goal, int)):
+            raise ValueError("goal_id must be a goal's id, or null")
+        values["goal_id"] = goal
     return ItemChange(values)
 
 
@@ -105,6 +117,7 @@ def item_json(item: ActionItemRow) -> dict[str, Any]:
         "sources": item.sources,
         "done": item.done,
         "origin": item.origin,
+        "goal_id": item.goal_id,
     }
 
 
@@ -127,6 +140,7 @@ def _touched(db: OrmSession, session_id: int) -> None:
 
 def add_item(db: OrmSession, session_id: int, change: ItemChange) -> ActionItemRow:
     _touched(db, session_id)
+    check_goal_link(db, session_id, change.values.get("goal_id"))
     values = dict(change.values)
     item = ActionItemRow(
         session_id=session_id,
@@ -149,11 +163,13 @@ def update_item(db: OrmSession, item_id: int, change: ItemChange) -> ActionItemR
     if item is None:
         raise NotFound(f"no action item {item_id}")
     _touched(db, item.session_id)
+    if "goal_id" in change.values:
+        check_goal_link(db, item.session_id, change.values["goal_id"])
     for name, value in change.values.items():
         setattr(item, name, value)
     if "due_date" in change.values and "due_phrase" not in change.values:
         item.due_phrase = None  # the phrase said in the call no longer describes the date
-    if item.origin == "detected" and set(change.values) - {"done"}:
+    if item.origin == "detected" and set(change.values) - {"done", "goal_id"}:
         item.origin = "edited"
     db.commit()
     return item
@@ -170,3 +186,13 @@ def delete_item(db: OrmSession, item_id: int) -> None:
 
 def session_of_item(db: OrmSession, item_id: int) -> int | None:
     return db.scalar(select(ActionItemRow.session_id).where(ActionItemRow.id == item_id))
+
+
+def check_goal_link(db: OrmSession, session_id: int, goal_id: int | None) -> None:
+    """An item may only serve a goal of its own mentorship."""
+    if goal_id is None:
+        return
+    goal = db.get(Goal, goal_id)
+    session = db.get(Session, session_id)
+    if goal is None or session is None or goal.mentorship_id != session.mentorship_id:
+        raise ValueError(f"there is no goal {goal_id} in this mentorship")

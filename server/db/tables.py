@@ -185,6 +185,27 @@ class SpeechRow(Base):
     end_s: Mapped[float] = mapped_column(Float)
 
 
+GOAL_STATUSES = ("open", "done", "dropped")
+
+
+class Goal(Base):
+    """Something the mentorship works towards ("lead a design review by March")."""
+
+    __tablename__ = "goals"
+    __table_args__ = (Index("ix_goals_mentorship", "mentorship_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    due_date: Mapped[date | None] = mapped_column(Date, default=None)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
 class ActionItemRow(Base):
     __tablename__ = "action_items"
     __table_args__ = (Index("ix_action_items_session", "session_id"),)
@@ -202,6 +223,10 @@ class ActionItemRow(Base):
     #: [{"speaker", "start", "end", "text"}, …] the utterances it comes from.
     sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The mentorship goal this item serves, if someone linked it.
+    goal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("goals.id", ondelete="SET NULL"), default=None
+    )
     #: "detected" (as the analysis found it), "edited" (changed by a person), "added".
     origin: Mapped[str] = mapped_column(String(16), default="detected", server_default="detected")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

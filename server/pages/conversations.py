@@ -27,6 +27,7 @@ from server.api.sessions import check_session, remove, rename
 from server.auth import Viewer, needs_setup
 from server.db.calls import chat_history
 from server.db.directory import set_sharing
+from server.db.goals import list_goals
 from server.db.progress import open_items, session_points, shared_links
 from server.db.recordings import recorded_files
 from server.db.search import QueryError, SearchHit
@@ -138,6 +139,7 @@ async def mentorship_page(request: Request, viewer: Viewer | None) -> Response:
             "calls": calls,
             "points": session_points(db, mentorship.id),
             "open_items": open_items(db, mentorship.id) if full else [],
+            "goals": list_goals(db, mentorship.id) if full else [],
             "links": shared_links(db, mentorship.id) if full else [],
             "full": full,
         }
@@ -188,7 +190,13 @@ async def session_page(request: Request, viewer: Viewer | None) -> Response:
         full = level is Level.FULL
         chat = chat_history(db, session_id) if full else []
         talk_document = report.talk or {}
+        goals = (
+            [g for g in list_goals(db, row.mentorship_id) if g["status"] == "open"]
+            if full and row is not None and row.mentorship_id is not None
+            else []
+        )
         return {
+            "goals": [{"id": g["id"], "title": g["title"]} for g in goals],
             "summary": summarize(
                 talk_document.get("talk"),
                 talk_document.get("targets"),
