@@ -22,6 +22,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 from media.audio import AudioError
 from media.models import ModelError, ModelInfo, ModelStore
+from media.transcript_import import TranscriptError
 from server.auth import AuthError
 from server.bench import BenchInputError
 from server.db.engine import DatabaseError
@@ -31,6 +32,7 @@ from server.settings import Settings, SettingsError
 
 EXPECTED_ERRORS = (
     BenchInputError,
+    TranscriptError,
     AudioError,
     ModelError,
     DatabaseError,
@@ -259,12 +261,15 @@ def cmd_sessions_delete(args: argparse.Namespace, settings: Settings) -> int:
 def _sources(args: argparse.Namespace) -> list[Any]:
     from media.sources import TrackSource, check_speaker, parse_track, stereo_sources
 
-    modes = sum(bool(x) for x in (args.track, args.stereo, args.file))
+    modes = sum(bool(x) for x in (args.track, args.stereo, args.file, args.transcript))
     if modes != 1:
         raise UsageError(
             "give the recording one way: --track NAME=PATH (once per person), "
-            "--stereo PATH --channels A,B, or one FILE with --speaker NAME"
+            "--stereo PATH --channels A,B, one FILE with --speaker NAME, "
+            "or --transcript FILE (WebVTT, SRT or Tandem JSON)"
         )
+    if args.speaker_map:
+        raise UsageError("--speaker-map goes with --transcript FILE")
     if args.track:
         if args.speaker or args.channels:
             raise UsageError("--speaker and --channels do not go with --track NAME=PATH")
@@ -313,34 +318,54 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
     from media.transcriber import DecodeOptions, load_model
     from server.progress import ProgressBar
 
-    sources = _sources(args)
     if not 1 <= args.beam <= 10:
         raise UsageError(f"--beam must be between 1 and 10, got {args.beam}")
     held_at = _held_at(args.date)
-    info = model_store(settings).resolve(args.model or settings.model)
-    language = _language(info, args.language)
-    progress = ProgressBar("transcribing")
-    progress.status(f"decoding {len({s.path for s in sources})} file(s)…")
-    tracks = load_tracks(sources)
-    progress.status(f"loading model {info.name}…")
-    model = load_model(info, settings.compute_type, settings.cpu_threads)
-    try:
-        transcript = analyze_tracks(
-            tracks, model, DecodeOptions(beam_size=args.beam, language=language), progress.update
+    if args.transcript:
+        from media.transcript_import import parse_speaker_map, read_transcript
+
+        if args.track or args.stereo or args.file or args.channels or args.speaker:
+            raise UsageError("--transcript FILE goes alone: no recordings, --channels or --speaker")
+
+        if args.speaker_map is not None and not args.speaker_map.strip():
+            raise UsageError("--speaker-map: give NAME=LABEL pairs, e.g. Ana=mentor,Sam=mentee")
+        sources: list[Any] = []
+        transcript = read_transcript(
+            Path(args.transcript).expanduser(), parse_speaker_map(args.speaker_map)
         )
-    finally:
-        progress.close()
+    else:
+        sources = _sources(args)
+        info = model_store(settings).resolve(args.model or settings.model)
+        language = _language(info, args.language)
+        progress = ProgressBar("transcribing")
+        progress.status(f"decoding {len({s.path for s in sources})} file(s)…")
+        tracks = load_tracks(sources)
+        progress.status(f"loading model {info.name}…")
+        model = load_model(info, settings.compute_type, settings.cpu_threads)
+        try:
+            transcript = analyze_tracks(
+                tracks, model, DecodeOptions(beam_size=args.beam, language=language),
+                progress.update,
+            )  # fmt: skip
+        finally:
+            progress.close()
     if not transcript.utterances:
         print("tandem: warning: no speech was found in the recording", file=sys.stderr)
     analysis = analyze_conversation(transcript, held_at.date(), settings.targets)
     document = transcript.to_json()
     document.update(analysis.to_json(transcript))
+    imported = not sources
+    if imported:
+        # Cue times, not voice activity: the talk figures are approximate.
+        document["talk_approximate"] = True
     if args.save:
         from server.db.engine import Database
         from server.db.store import save_transcript
         from server.db.tables import Mentorship
 
-        title = args.title or _default_title(sources)
+        title = args.title or (
+            Path(args.transcript).stem[:300] if imported else _default_title(sources)
+        )
         database = Database.open(settings.database_url)
         try:
             with database.sessions() as db:
@@ -348,7 +373,7 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
                     raise UsageError(f"--mentorship: there is no mentorship {args.mentorship}")
                 session_id = save_transcript(
                     db, transcript, title, held_at, mentorship_id=args.mentorship,
-                    analysis=analysis,
+                    analysis=analysis, approximate=imported,
                 )  # fmt: skip
         finally:
             database.close()
@@ -560,6 +585,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="speaker names of the --stereo channels (default mentor,mentee)",
     )
     analyze.add_argument("--speaker", metavar="NAME", help="speaker name for a single FILE")
+    analyze.add_argument(
+        "--transcript",
+        metavar="FILE",
+        help="a transcript another tool made: WebVTT (<v Name> or 'Name:'), SRT ('Name:') "
+        "or Tandem JSON; talk figures come from its cue times (approximate)",
+    )
+    analyze.add_argument(
+        "--speaker-map",
+        metavar="NAME=LABEL,…",
+        help='with --transcript: who is who, e.g. "Ana=mentor,Sam=mentee"',
+    )
     analyze.add_argument(
         "--json", metavar="OUT", help="write the transcript JSON to OUT (- = stdout)"
     )

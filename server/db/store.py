@@ -97,8 +97,10 @@ def save_transcript(
     held_at: datetime,
     mentorship_id: int | None = None,
     analysis: Analysis | None = None,
+    approximate: bool = False,
 ) -> int:
-    """Store an imported transcript (and its analysis) as a new session; returns its id."""
+    """Store an imported transcript (and its analysis) as a new session; returns its id.
+    ``approximate``: the times come from another tool's cues, not from voice activity."""
     session = Session(
         title=title,
         status="imported",
@@ -118,6 +120,8 @@ def save_transcript(
     db.add_all(speech_rows(session.id, transcript.speech))
     if analysis is not None:
         _store_analysis(db, session, transcript, analysis)
+        if approximate and session.talk is not None:
+            session.talk = {**session.talk, "approximate": True}
     if mentorship_id is not None:
         mentorship = db.get(Mentorship, mentorship_id)
         if mentorship is not None:
