@@ -28,6 +28,7 @@ from server.api import people as people_api
 from server.api import program as program_api
 from server.api import search as search_api
 from server.api import sessions as sessions_api
+from server.api import uploads as uploads_api
 from server.auth import load_secret_key
 from server.calls.signaling import call_socket
 from server.db.calls import mark_interrupted
@@ -35,6 +36,7 @@ from server.pages import accounts as account_pages
 from server.pages import admin as admin_pages
 from server.pages import call as call_pages
 from server.pages import conversations as pages
+from server.pages import uploads as upload_pages
 from server.security import SecurityMiddleware
 from server.services import Services, in_db, services
 from server.settings import PROJECT_DIR, Settings
@@ -120,10 +122,12 @@ def all_routes() -> list[BaseRoute]:
         *call_pages.routes,
         *pages.routes,
         *admin_pages.routes,
+        *upload_pages.routes,
         *sessions_api.routes,
         *action_items_api.routes,
         *audio_api.routes,
         *goals_api.routes,
+        *uploads_api.routes,
         *calls_api.routes,
         *search_api.routes,
         *people_api.routes,

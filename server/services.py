@@ -19,6 +19,7 @@ from server.db.engine import Database
 from server.db.search import TranscriptSearch, search_backend
 from server.loopwatch import LoopWatch
 from server.settings import Settings
+from server.uploads.worker import UploadWorker
 
 T = TypeVar("T")
 
@@ -33,6 +34,7 @@ class Services:
     calls: CallRegistry
     live: LiveTranscription
     refiner: Refiner
+    uploads: UploadWorker
     loop_watch: LoopWatch
 
     @classmethod
@@ -50,6 +52,7 @@ class Services:
             calls=CallRegistry(settings, db, observer=live),
             live=live,
             refiner=refiner,
+            uploads=UploadWorker(settings, db),
             loop_watch=LoopWatch(),
         )
 
@@ -58,11 +61,13 @@ class Services:
         self.loop_watch.start()
         await self.live.start()
         await asyncio.to_thread(self.refiner.start)
+        await asyncio.to_thread(self.uploads.start)
 
     async def stop(self) -> None:
         await self.calls.close_all()
         await self.live.close()
         await asyncio.to_thread(self.refiner.close)
+        await asyncio.to_thread(self.uploads.close)
         await self.loop_watch.stop()
 
     def close(self) -> None:

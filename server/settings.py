@@ -120,6 +120,13 @@ class Settings:
     #: Live transcription threads; each uses cpu_threads // asr_workers CPU threads. Two
     #: single-threaded workers got 35% more finals through than one with two threads.
     asr_workers: int
+    #: Largest upload accepted from the browser (a recording or a transcript), in bytes.
+    max_upload_bytes: int = 500 * 1024 * 1024
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Uploaded files wait here until processed, then are deleted."""
+        return self.data_dir / "uploads"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -157,6 +164,7 @@ class Settings:
             live_transcription=_choice(env, "TANDEM_LIVE_TRANSCRIPTION", ("1", "0"), "1") == "1",
             refine_model=env.get("TANDEM_REFINE_MODEL") or None,
             asr_workers=_int(env, "TANDEM_ASR_WORKERS", min(2, os.cpu_count() or 1), minimum=1),
+            max_upload_bytes=_int(env, "TANDEM_MAX_UPLOAD_MB", 500, minimum=1) * 1024 * 1024,
             session_idle_s=_float(env, "TANDEM_SESSION_IDLE_S", 8 * 3600.0, 60.0, 90 * 86400.0),
             invite_ttl_s=_float(env, "TANDEM_INVITE_TTL_S", 72 * 3600.0, 60.0, 90 * 86400.0),
             https=(env.get("TANDEM_PUBLIC_URL") or "").startswith("https://"),

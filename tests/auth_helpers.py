@@ -22,7 +22,7 @@ from server.db.directory import create_mentorship
 from server.db.engine import Database
 from server.db.goals import add_goal, parse_goal
 from server.db.store import save_transcript
-from server.db.tables import ActionItemRow
+from server.db.tables import ActionItemRow, Upload
 from server.settings import Settings
 
 if TYPE_CHECKING:
@@ -185,6 +185,8 @@ class World:
     #: A goal of each mentorship.
     goal_a: int
     goal_b: int
+    #: An upload (processed) into mentorship B.
+    upload_b: int
 
 
 #: Words said only in one place each, to find out who can search what.
@@ -232,7 +234,17 @@ def build_world(database: Database) -> World:
         first_item(database, session_b),
         make_goal(database, mentorship_a, mentor_a, "Run a retrospective alone"),
         make_goal(database, mentorship_b, mentee_b, "Give a conference talk"),
+        make_upload(database, mentorship_b, mentee_b, session_b),
     )
+
+
+def make_upload(database: Database, mentorship_id: int, by: Account, session_id: int) -> int:
+    with database.sessions() as db:
+        upload = Upload(mentorship_id=mentorship_id, person_id=by.id, kind="transcript",
+                        plan={}, status="done", progress=1.0, session_id=session_id)  # fmt: skip
+        db.add(upload)
+        db.commit()
+        return upload.id
 
 
 def make_goal(database: Database, mentorship_id: int, by: Account, title: str) -> int:

@@ -600,6 +600,7 @@ STATE_CHANGES: list[StateCase] = [
     ("POST", "/api/mentorships/{mentorship_id}/goals", "mentor_a", "json", {"title": "Lead"}),
     ("PATCH", "/api/goals/{goal_id}", "mentor_a", "json", {"status": "done"}),
     ("DELETE", "/api/goals/{goal_id}", "mentor_a", "json", {}),
+    ("POST", "/api/mentorships/{mentorship_id}/uploads", "mentor_a", "form", {"kind": "single"}),
     ("POST", "/sessions/{session_id}/delete", "mentor_a", "form", {}),
     ("POST", "/admin/sessions/{unassigned_id}/file", "admin", "form", {"mentorship": "1"}),
 ]

@@ -58,6 +58,19 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/mentorships/{mentorship_id}/goals"): {"title": "Lead a design review"},
     ("PATCH", "/api/goals/{goal_id}"): {"status": "done"},
 }
+#: Operations that take files (multipart); the walk sends a small transcript.
+UPLOADS = {
+    ("POST", "/api/mentorships/{mentorship_id}/uploads"): (
+        {"kind": "transcript"},
+        {
+            "transcript": (
+                "t.vtt",
+                b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v A>Hi.\n",
+                "text/vtt",
+            )
+        },
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,7 @@ def _ids_in_mentorship_b(world: World) -> dict[str, str]:
         "person_id": str(world.mentee_b.id),
         "action_item_id": str(world.item_b),
         "goal_id": str(world.goal_b),
+        "upload_id": str(world.upload_b),
         "fmt": "vtt",
     }
 
@@ -147,6 +161,11 @@ def _call(
 ) -> Response:
     url = _fill(operation, ids)
     headers = {} if token is None else {"X-CSRF-Token": token}
+    if (operation.method, operation.path) in UPLOADS:
+        data, files = UPLOADS[(operation.method, operation.path)]
+        return browser.request(
+            operation.method, url, data=data, files=files, headers=headers, follow_redirects=False
+        )
     if operation.method in UNSAFE:
         body = BODIES.get((operation.method, operation.path), {})
         return browser.request(

@@ -206,6 +206,32 @@ class Goal(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
+UPLOAD_STATUSES = ("queued", "running", "done", "failed")
+
+
+class Upload(Base):
+    """A recording or transcript sent from the browser, processed into a session."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), default=None
+    )
+    #: "tracks" (one file per person), "stereo", "single" or "transcript".
+    kind: Mapped[str] = mapped_column(String(16))
+    #: What the processing needs (titles, speakers, file names inside the upload folder).
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sessions.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ActionItemRow(Base):
     __tablename__ = "action_items"
     __table_args__ = (Index("ix_action_items_session", "session_id"),)

@@ -1,0 +1,1 @@
+"""Recordings and transcripts people upload from the browser, and their processing."""
