@@ -26,6 +26,7 @@ from server.api import goals as goals_api
 from server.api import mentorships as mentorships_api
 from server.api import people as people_api
 from server.api import program as program_api
+from server.api import resources as resources_api
 from server.api import search as search_api
 from server.api import sessions as sessions_api
 from server.api import uploads as uploads_api
@@ -128,6 +129,7 @@ def all_routes() -> list[BaseRoute]:
         *audio_api.routes,
         *goals_api.routes,
         *uploads_api.routes,
+        *resources_api.routes,
         *calls_api.routes,
         *search_api.routes,
         *people_api.routes,

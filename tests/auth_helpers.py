@@ -21,6 +21,7 @@ from server.auth import SESSION_COOKIE, add_person, hash_password
 from server.db.directory import create_mentorship
 from server.db.engine import Database
 from server.db.goals import add_goal, parse_goal
+from server.db.progress import add_resource
 from server.db.store import save_transcript
 from server.db.tables import ActionItemRow, Upload
 from server.settings import Settings
@@ -187,6 +188,9 @@ class World:
     goal_b: int
     #: An upload (processed) into mentorship B.
     upload_b: int
+    #: A kept link of each mentorship.
+    resource_a: int
+    resource_b: int
 
 
 #: Words said only in one place each, to find out who can search what.
@@ -235,7 +239,14 @@ def build_world(database: Database) -> World:
         make_goal(database, mentorship_a, mentor_a, "Run a retrospective alone"),
         make_goal(database, mentorship_b, mentee_b, "Give a conference talk"),
         make_upload(database, mentorship_b, mentee_b, session_b),
+        make_resource(database, mentorship_a, mentor_a, "https://example.org/a"),
+        make_resource(database, mentorship_b, mentee_b, "https://example.org/b"),
     )
+
+
+def make_resource(database: Database, mentorship_id: int, by: Account, url: str) -> int:
+    with database.sessions() as db:
+        return add_resource(db, mentorship_id, by.id, url, url).id
 
 
 def make_upload(database: Database, mentorship_id: int, by: Account, session_id: int) -> int:

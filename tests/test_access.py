@@ -601,6 +601,14 @@ STATE_CHANGES: list[StateCase] = [
     ("PATCH", "/api/goals/{goal_id}", "mentor_a", "json", {"status": "done"}),
     ("DELETE", "/api/goals/{goal_id}", "mentor_a", "json", {}),
     ("POST", "/api/mentorships/{mentorship_id}/uploads", "mentor_a", "form", {"kind": "single"}),
+    (
+        "POST",
+        "/api/mentorships/{mentorship_id}/resources",
+        "mentor_a",
+        "json",
+        {"url": "https://x.org"},
+    ),
+    ("DELETE", "/api/resources/{resource_id}", "mentor_a", "json", {}),
     ("POST", "/sessions/{session_id}/delete", "mentor_a", "form", {}),
     ("POST", "/admin/sessions/{unassigned_id}/file", "admin", "form", {"mentorship": "1"}),
 ]
@@ -656,6 +664,7 @@ def _fill(path: str, world: World, setup_token: str, invite_token: str) -> str:
         unassigned_id=world.unassigned,
         action_item_id=world.item_a,
         goal_id=world.goal_a,
+        resource_id=world.resource_a,
     )
 
 

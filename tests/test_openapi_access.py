@@ -34,6 +34,7 @@ from tests.auth_helpers import (
     csrf_from_page,
     first_item,
     make_goal,
+    make_resource,
     running,
     save_session,
 )
@@ -57,6 +58,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/action-items/{action_item_id}"): {"done": True},
     ("POST", "/api/mentorships/{mentorship_id}/goals"): {"title": "Lead a design review"},
     ("PATCH", "/api/goals/{goal_id}"): {"status": "done"},
+    ("POST", "/api/mentorships/{mentorship_id}/resources"): {"url": "https://example.org/x"},
 }
 #: Operations that take files (multipart); the walk sends a small transcript.
 UPLOADS = {
@@ -128,6 +130,7 @@ def _ids_in_mentorship_b(world: World) -> dict[str, str]:
         "action_item_id": str(world.item_b),
         "goal_id": str(world.goal_b),
         "upload_id": str(world.upload_b),
+        "resource_id": str(world.resource_b),
         "fmt": "vtt",
     }
 
@@ -140,6 +143,9 @@ def _fresh_ids_in_mentorship_b(world: World, database: Database) -> dict[str, st
         "session_id": str(session_id),
         "action_item_id": str(first_item(database, session_id)),
         "goal_id": str(make_goal(database, world.mentorship_b, world.mentor_b, "Another goal")),
+        "resource_id": str(
+            make_resource(database, world.mentorship_b, world.mentor_b, "https://example.org/y")
+        ),
     }
 
 

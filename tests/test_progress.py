@@ -21,6 +21,7 @@ from tests.auth_helpers import (
     Account,
     Server,
     add_account,
+    csrf_headers,
     make_mentorship,
     running,
     save_session,
@@ -76,6 +77,19 @@ def test_open_items_progress_and_links_through_the_api(server: Server, database:
     assert [link["url"] for link in progress["links"]] == ["https://example.org/budget.xlsx"]
     assert progress["links"][0]["moment"] == f"/sessions/{first}#t=7.0"
 
+    # Links kept by hand: web addresses only; the pair keeps and removes them.
+    headers = csrf_headers(browser)
+    kept = browser.post(f"/api/mentorships/{mentorship}/resources",
+                        json={"url": "https://example.org/guide", "title": "Grant guide"},
+                        headers=headers)  # fmt: skip
+    assert kept.status_code == 201 and kept.json()["title"] == "Grant guide"
+    for bad in ("javascript:alert(1)", "example.org", "", "https://a b"):
+        refused = browser.post(f"/api/mentorships/{mentorship}/resources", json={"url": bad},
+                               headers=headers)  # fmt: skip
+        assert refused.status_code == 400 and "web address" in refused.json()["error"], bad
+    listed = browser.get(f"/api/mentorships/{mentorship}/resources").json()["resources"]
+    assert [r["url"] for r in listed] == ["https://example.org/guide"]
+
     # The trainer: figures over time, no items, no links (nothing said) until both share.
     coach = server.logged_in(trainer)
     assert coach.get(f"/api/mentorships/{mentorship}/action-items").status_code == 403
@@ -84,6 +98,10 @@ def test_open_items_progress_and_links_through_the_api(server: Server, database:
     admin = server.logged_in(add_account(database, "ada@example.org", "Ada", "admin"))
     assert admin.get(f"/api/mentorships/{mentorship}/action-items").status_code == 403
     assert admin.get(f"/api/mentorships/{mentorship}/progress").status_code == 403
+    assert coach.get(f"/api/mentorships/{mentorship}/resources").status_code == 403
+    assert coach.delete(f"/api/resources/{kept.json()['id']}",
+                        headers=csrf_headers(coach)).status_code == 403  # fmt: skip
+    assert browser.delete(f"/api/resources/{kept.json()['id']}", headers=headers).status_code == 204
     otto = add_account(database, "otto@example.org", "Otto", "mentor")
     outsider = server.logged_in(otto)
     assert outsider.get(f"/api/mentorships/{mentorship}/progress").status_code == 404
@@ -95,8 +113,8 @@ def test_open_items_progress_and_links_through_the_api(server: Server, database:
     assert {hit["session_id"] for hit in everywhere} == {first, elsewhere}
     found = browser.get("/api/search", params={"q": "budget draft", "mentorship": mentorship})
     assert {hit["session_id"] for hit in found.json()["results"]} == {first}
-    bad = browser.get("/api/search", params={"q": "budget", "mentorship": "x"})
-    assert bad.status_code == 400
+    unusable = browser.get("/api/search", params={"q": "budget", "mentorship": "x"})
+    assert unusable.status_code == 400
 
 
 def _login(page: Page, base: str, email: str) -> None:
@@ -137,8 +155,14 @@ def test_the_mentorship_page_and_the_next_call_show_what_is_open(
         expect(rows).to_have_count(3)  # the open call, then the two sessions, newest first
         assert "Grant follow-up" in rows.nth(1).inner_text()
         assert "%" in rows.nth(2).inner_text() and "0 of 1" in rows.nth(2).inner_text()
-        link = page.locator("ul.links a").first
+        link = page.locator("#resources li.from-chat a").first
         assert link.get_attribute("href") == "https://example.org/budget.xlsx"
+        page.fill("#resource-url", "https://example.org/handbook")
+        page.fill("#resource-title", "Grant handbook")
+        page.click("#add-resource button")
+        kept = page.locator("#resources li.kept a", has_text="Grant handbook")
+        expect(kept).to_have_count(1)
+        assert kept.get_attribute("href") == "https://example.org/handbook"
         page.screenshot(path=screenshot_path("mentorship-progress"), full_page=True)
 
         # Search this mentorship; the hit opens the moment on the session page.

@@ -308,3 +308,24 @@ def test_deleting_utterances_removes_them_from_the_index(corpus: Corpus) -> None
     assert _texts(corpus, "deploy*") == []
     assert len(_texts(corpus, "notes")) == 2
     _fts_is_consistent(corpus.db)
+
+
+def test_bench_search_fills_a_database_and_times_every_kind_of_query(
+    capsys: pytest.CaptureFixture[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server.cli import main
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    code = main(["bench", "search", "--utterances", "3000", "--sessions", "60", "--queries", "2"])
+    assert code == 0
+    out = capsys.readouterr().out
+    rows = [
+        line.split() for line in out.splitlines() if "mentorship" in line or "all sessions" in line
+    ]
+    assert len(rows) == 10  # five queries, two scopes
+    rare_here = next(
+        line for line in out.splitlines() if "rare" in line and "one mentorship" in line
+    )
+    assert int(rare_here.split()[-4]) >= 1  # the session's own topic word is found
+    assert "worst p95" in out

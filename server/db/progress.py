@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from server.db.action_items import item_json
 from server.db.store import ITEM_ORDER, as_utc
-from server.db.tables import ActionItemRow, ChatMessage, Session
+from server.db.tables import ActionItemRow, ChatMessage, Resource, Session
 
 #: A link in chat: http(s), up to whitespace, not counting punctuation that ends a sentence.
 LINK = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
@@ -154,3 +154,43 @@ def shared_links(db: OrmSession, mentorship_id: int) -> list[SharedLink]:
                     url, message.session_id, title, message.at_s, message.speaker
                 )
     return list(reversed(seen.values()))
+
+
+def clean_url(raw: object) -> str:
+    """An http(s) address a person typed (nothing else becomes a link)."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValueError("url must be a web address like https://example.org/page")
+    url = raw.strip()
+    if not LINK.fullmatch(url) or len(url) > 2000:
+        raise ValueError("url must be a web address like https://example.org/page")
+    return url
+
+
+def resource_json(resource: Resource) -> dict[str, Any]:
+    return {
+        "id": resource.id,
+        "mentorship_id": resource.mentorship_id,
+        "url": resource.url,
+        "title": resource.title,
+        "added_by": resource.added_by,
+        "created_at": as_utc(resource.created_at).isoformat(),
+    }
+
+
+def list_resources(db: OrmSession, mentorship_id: int) -> list[Resource]:
+    return list(
+        db.scalars(
+            select(Resource)
+            .where(Resource.mentorship_id == mentorship_id)
+            .order_by(Resource.created_at.desc(), Resource.id.desc())
+        )
+    )
+
+
+def add_resource(
+    db: OrmSession, mentorship_id: int, person_id: int, url: str, title: str
+) -> Resource:
+    resource = Resource(mentorship_id=mentorship_id, added_by=person_id, url=url, title=title)
+    db.add(resource)
+    db.commit()
+    return resource

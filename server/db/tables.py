@@ -206,6 +206,22 @@ class Goal(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
+class Resource(Base):
+    """A link the pair keeps for their mentorship (added by hand; chat links are found)."""
+
+    __tablename__ = "resources"
+    __table_args__ = (Index("ix_resources_mentorship", "mentorship_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(String(300))
+    added_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 UPLOAD_STATUSES = ("queued", "running", "done", "failed")
 
 

@@ -28,7 +28,7 @@ from server.auth import Viewer, needs_setup
 from server.db.calls import chat_history
 from server.db.directory import set_sharing
 from server.db.goals import list_goals
-from server.db.progress import open_items, session_points, shared_links
+from server.db.progress import list_resources, open_items, session_points, shared_links
 from server.db.recordings import recorded_files
 from server.db.search import QueryError, SearchHit
 from server.db.store import (
@@ -141,6 +141,7 @@ async def mentorship_page(request: Request, viewer: Viewer | None) -> Response:
             "open_items": open_items(db, mentorship.id) if full else [],
             "goals": list_goals(db, mentorship.id) if full else [],
             "links": shared_links(db, mentorship.id) if full else [],
+            "resources": list_resources(db, mentorship.id) if full else [],
             "full": full,
         }
 

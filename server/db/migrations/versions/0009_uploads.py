@@ -1,4 +1,5 @@
-"""Uploads: recordings and transcripts sent from the browser, and their processing state.
+"""Uploads: recordings and transcripts sent from the browser, and their processing state;
+resources (links) a mentorship keeps.
 
 Revision ID: 0009
 Revises: 0008
@@ -36,6 +37,24 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
 
+    op.create_table(
+        "resources",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "mentorship_id",
+            sa.Integer,
+            sa.ForeignKey("mentorships.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("url", sa.String(2000), nullable=False),
+        sa.Column("title", sa.String(300), nullable=False),
+        sa.Column("added_by", sa.Integer, sa.ForeignKey("people.id", ondelete="SET NULL")),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_resources_mentorship", "resources", ["mentorship_id"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_resources_mentorship", table_name="resources")
+    op.drop_table("resources")
     op.drop_table("uploads")
