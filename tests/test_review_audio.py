@@ -4,6 +4,7 @@ line a person clicks (real headless Chromium, checked on the <audio> element its
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,7 @@ LINES = (
     Line("mentor", "Well done. What would you change next time?"),
     Line("mentee", "I would test the rollback plan earlier."),
 )
+PLAYING = re.compile(r"\bplaying\b")
 #: The mentee's connection (and so her recording) started later than the mentor's.
 MENTEE_RECORDING_START_S = 1.5
 
@@ -187,16 +189,14 @@ def test_clicking_a_line_plays_the_call_from_there(
         third = dialogue.lines[2]
         page.click("#transcript > li.speech:nth-child(3) .text")
         expect(page.locator("#play")).to_have_text("Pause")
-        expect(page.locator("#transcript > li:nth-child(3)")).to_have_class("playing")
+        expect(page.locator("#transcript > li:nth-child(3)")).to_have_class(PLAYING)
         now = page.evaluate("document.getElementById('audio').currentTime")
         assert third.start_s - 0.1 <= now <= third.start_s + 1.5, now
         assert not page.evaluate("document.getElementById('audio').paused")
         page.select_option("#speed", "2")
         assert page.evaluate("document.getElementById('audio').playbackRate") == 2
         # It plays on into the next line, which then becomes the highlighted one.
-        expect(page.locator("#transcript > li:nth-child(4)")).to_have_class(
-            "playing", timeout=15_000
-        )
+        expect(page.locator("#transcript > li:nth-child(4)")).to_have_class(PLAYING, timeout=15_000)
         assert page.locator("#transcript li.playing").count() == 1
         page.screenshot(path=screenshot_path("review-playing"), full_page=True)
         page.click("#play")
