@@ -538,12 +538,14 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from server.bench import actions as bench_actions
     from server.bench import call as bench_call
     from server.bench import live as bench_live
+    from server.bench import review as bench_review
     from server.bench import search as bench_search
     from server.bench import talk as bench_talk
     from server.bench import transcribe as bench_transcribe
 
     benches = {
         "search": bench_search.run,
+        "review": bench_review.run,
         "live": bench_live.run,
         "transcribe": bench_transcribe.run,
         "actions": bench_actions.run,
@@ -695,12 +697,14 @@ def build_parser() -> argparse.ArgumentParser:
     from server.bench import actions as bench_actions
     from server.bench import call as bench_call
     from server.bench import live as bench_live
+    from server.bench import review as bench_review
     from server.bench import search as bench_search
     from server.bench import talk as bench_talk
     from server.bench import transcribe as bench_transcribe
 
     bench_transcribe.add_parser(bench_sub)
     bench_search.add_parser(bench_sub)
+    bench_review.add_parser(bench_sub)
     bench_live.add_parser(bench_sub)
     bench_actions.add_parser(bench_sub)
     bench_talk.add_parser(bench_sub)

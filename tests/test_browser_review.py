@@ -62,6 +62,7 @@ def test_the_pair_works_with_their_action_items_and_a_trainer_only_reads(
         mentor = add_account(database, "mira@example.org", "Mira Mentor", "mentor")
         mentee = add_account(database, "tom@example.org", "Tom Mentee", "mentee")
         trainer = add_account(database, "tara@example.org", "Tara Trainer", "trainer")
+        admin = add_account(database, "ada@example.org", "Ada Admin", "admin")
         mentorship_id = make_mentorship(database, mentor, mentee, trainer)
         session_id = save_session(database, "Release review", mentorship_id, LINES)
     finally:
@@ -139,6 +140,25 @@ def test_the_pair_works_with_their_action_items_and_a_trainer_only_reads(
         assert "rollback plan" in trainer_page.inner_text("#items").lower()
         assert trainer_page.locator("#items button, #items input, #add-item").count() == 0
         trainer_page.screenshot(path=screenshot_path("review-items-trainer"), full_page=True)
+        assert trainer_page.locator("details.delete-session").count() == 0  # trainers read
+
+        # An admin manages people, not conversations: the session is not there for them.
+        admin_page = browser.new_page()
+        _login(admin_page, base, admin.email)
+        response = admin_page.goto(f"{base}/sessions/{session_id}")
+        assert response is not None and response.status == 404
+        assert "rollback" not in admin_page.inner_text("main").lower()
+
+        # The pair deletes the session from its page: gone for everyone, nothing left.
+        page.goto(f"{base}/sessions/{session_id}")
+        page.click("details.delete-session summary")
+        page.click("text=Delete this session for good")
+        expect(page.locator("h1")).to_have_text("Session deleted")
+        assert page.goto(f"{base}/sessions/{session_id}").status == 404  # type: ignore[union-attr]
+        trainer_page.reload()
+        assert "rollback" not in trainer_page.inner_text("main").lower()
+        raw = b"".join(p.read_bytes() for p in settings.data_dir.glob("tandem.db*"))
+        assert SECRET.encode() not in raw
         browser.close()
 
 
