@@ -12,7 +12,8 @@ from __future__ import annotations
 import hmac
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
@@ -120,6 +121,18 @@ def page(path: str, methods: tuple[str, ...], access: Access) -> Callable[[Handl
         return Route(path, _guard(access, handler, page=True), methods=list(methods))
 
     return register
+
+
+@contextmanager
+def reached_through(message: str) -> Iterator[None]:
+    """Around the access check of an object reached through another (an item through its
+    session): a 404 names the object that was asked for, so the answer says nothing more."""
+    try:
+        yield
+    except HTTPException as exc:
+        if exc.status_code == 404:
+            raise HTTPException(404, message) from None
+        raise
 
 
 def require(viewer: Viewer | None) -> Viewer:

@@ -1,36 +1,10 @@
 // Goals on the mentorship page: add one, mark it reached or dropped, reopen, delete. Each
 // change is saved through the API, then the page is drawn again from what was saved.
+import { saveAndReload } from "./api.js";
+
 const form = document.getElementById("add-goal");
 const status = document.getElementById("goals-status");
-const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
-
-async function send(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) {
-    let reason = String(response.status);
-    try {
-      reason = (await response.json()).error || reason;
-    } catch {
-      // keep the status
-    }
-    throw new Error(reason);
-  }
-}
-
-async function change(method, url, body) {
-  try {
-    await send(method, url, body);
-    location.reload();
-  } catch (error) {
-    status.textContent = `Could not save: ${error.message}`;
-    status.hidden = false;
-  }
-}
+const change = (method, url, body) => saveAndReload(status, method, url, body);
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();

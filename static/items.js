@@ -1,28 +1,9 @@
 // Action items on the session page: tick off, edit (text, owner, due date), add, delete.
 // Every change goes through the JSON API; the list on screen is redrawn from its answer, so
 // what a person sees is what was saved.
+import { clock, send } from "./api.js";
+
 const list = document.getElementById("items");
-
-const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
-
-async function send(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) {
-    let reason = `${response.status}`;
-    try {
-      reason = (await response.json()).error || reason;
-    } catch {
-      // not JSON: keep the status
-    }
-    throw new Error(reason);
-  }
-  return response.status === 204 ? null : response.json();
-}
 
 function say(text) {
   const status = document.getElementById("items-status");
@@ -38,14 +19,6 @@ function ownerName(owner) {
 function dueText(item) {
   if (item.due_date && item.due) return `${item.due} (${item.due_date})`;
   return item.due_date || item.due || "";
-}
-
-function clock(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const pad = (n) => String(n).padStart(2, "0");
-  return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
 }
 
 // Scroll to the line where it was said, and play it from there when the call was recorded.

@@ -1,18 +1,12 @@
 // The session review page: the player (click or Enter on a line to hear the call from there;
 // the line heard is highlighted and kept in view; play/pause and speed), the timeline (click
 // to hear or see that moment), and find-in-transcript (highlights, n of m, Enter for next).
+import { clock } from "./api.js";
+
 const audio = document.getElementById("audio");
 const lines = [...document.querySelectorAll("#transcript > li.speech")];
 const starts = lines.map((li) => Number(li.dataset.start));
 let playing = null;
-
-function clock(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const pad = (n) => String(n).padStart(2, "0");
-  return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
-}
 
 function lineAt(t) {
   // The last line that started by t (lines are in time order).

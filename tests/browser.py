@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Browser, Page, Playwright
 
 from server.bench import CHROMIUM, CHROMIUM_ARGS
 
@@ -87,3 +87,12 @@ def launch_chromium(playwright: Playwright, extra_args: tuple[str, ...] = ()) ->
 def screenshot_path(name: str) -> str:
     ARTIFACTS.mkdir(exist_ok=True)
     return str(ARTIFACTS / f"{name}.png")
+
+
+def log_in_page(page: Page, base: str, email: str, password: str) -> None:
+    """Log in through the login form, as a person does, and land on the home page."""
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button:has-text('Log in')")
+    page.wait_for_url(f"{base}/")

@@ -24,7 +24,7 @@ from server.db.directory import create_mentorship
 from server.db.engine import Database
 from server.db.tables import Participant, Session, UtteranceRow
 from server.settings import Settings
-from tests.browser import RunningServer, launch_chromium, screenshot_path, serve
+from tests.browser import RunningServer, launch_chromium, log_in_page, screenshot_path, serve
 
 pytestmark = pytest.mark.slow
 
@@ -97,11 +97,7 @@ def _browser(playwright: Playwright, wav: Path) -> Browser:
 
 
 def _login(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Log in')")
-    page.wait_for_url(f"{base}/")
+    log_in_page(page, base, email, PASSWORD)
 
 
 def _join(page: Page, base: str, session_id: int) -> None:

@@ -18,7 +18,7 @@ from server.db.store import save_transcript
 from server.db.tables import Mentorship
 from server.settings import Settings
 from tests.auth_helpers import PASSWORD, add_account, make_mentorship, save_session
-from tests.browser import launch_chromium, screenshot_path, serve
+from tests.browser import launch_chromium, log_in_page, screenshot_path, serve
 
 pytestmark = pytest.mark.slow
 
@@ -32,11 +32,7 @@ LINES = (
 
 
 def _login(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Log in')")
-    page.wait_for_url(f"{base}/")
+    log_in_page(page, base, email, PASSWORD)
 
 
 def _items(page: Page) -> list[dict[str, object]]:

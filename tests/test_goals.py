@@ -21,7 +21,7 @@ from tests.auth_helpers import (
     csrf_headers,
     running,
 )
-from tests.browser import launch_chromium, screenshot_path, serve
+from tests.browser import launch_chromium, log_in_page, screenshot_path, serve
 
 
 @pytest.fixture
@@ -134,11 +134,7 @@ def test_a_goal_on_the_mentorship_page_gathers_its_items(
         browser = launch_chromium(playwright)
         page = browser.new_page()
         page.on("dialog", lambda dialog: dialog.accept())
-        page.goto(f"{base}/login")
-        page.fill("#email", world.mentee_b.email)
-        page.fill("#password", PASSWORD)
-        page.click("button:has-text('Log in')")
-        page.wait_for_url(f"{base}/")
+        log_in_page(page, base, world.mentee_b.email, PASSWORD)
         page.goto(f"{base}/mentorships/{world.mentorship_b}")
         page.fill("#goal-title", "Lead a design review")
         page.fill("#goal-due", "2027-03-31")

@@ -26,7 +26,7 @@ from tests.auth_helpers import (
     running,
     save_session,
 )
-from tests.browser import launch_chromium, screenshot_path, serve
+from tests.browser import launch_chromium, log_in_page, screenshot_path, serve
 
 FIRST = (
     ("mentor", "How is the grant proposal going?"),
@@ -118,11 +118,7 @@ def test_open_items_progress_and_links_through_the_api(server: Server, database:
 
 
 def _login(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Log in')")
-    page.wait_for_url(f"{base}/")
+    log_in_page(page, base, email, PASSWORD)
 
 
 @pytest.mark.slow

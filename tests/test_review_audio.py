@@ -31,7 +31,7 @@ from tests.auth_helpers import (
     make_mentorship,
     running,
 )
-from tests.browser import launch_chromium, screenshot_path, serve
+from tests.browser import launch_chromium, log_in_page, screenshot_path, serve
 
 VOICES = {"mentor": "en-us+m3", "mentee": "en-gb+f2"}
 LINES = (
@@ -179,11 +179,7 @@ def test_clicking_a_line_plays_the_call_from_there(
         base = server.base_url
         browser = launch_chromium(playwright, ("--autoplay-policy=no-user-gesture-required",))
         page = browser.new_page()
-        page.goto(f"{base}/login")
-        page.fill("#email", recorded.mentee.email)
-        page.fill("#password", PASSWORD)
-        page.click("button:has-text('Log in')")
-        page.wait_for_url(f"{base}/")
+        log_in_page(page, base, recorded.mentee.email, PASSWORD)
         page.goto(f"{base}/sessions/{recorded.session}")
         expect(page.locator("#player")).to_be_visible()
         third = dialogue.lines[2]

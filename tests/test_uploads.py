@@ -26,7 +26,7 @@ from tests.auth_helpers import (
     make_mentorship,
     running,
 )
-from tests.browser import launch_chromium, screenshot_path, serve
+from tests.browser import launch_chromium, log_in_page, screenshot_path, serve
 from tests.conftest import DialogueFiles
 
 VTT = """WEBVTT
@@ -201,11 +201,7 @@ def test_the_upload_page_shows_progress_and_opens_the_session(
         base = server.base_url
         browser = launch_chromium(playwright)
         page = browser.new_page()
-        page.goto(f"{base}/login")
-        page.fill("#email", mentee.email)
-        page.fill("#password", PASSWORD)
-        page.click("button:has-text('Log in')")
-        page.wait_for_url(f"{base}/")
+        log_in_page(page, base, mentee.email, PASSWORD)
         page.goto(f"{base}/mentorships/{mentorship}")
         page.click("text=Bring in a meeting held elsewhere")
         expect(page.locator("#file-mentor")).to_be_visible()

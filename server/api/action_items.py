@@ -27,7 +27,7 @@ from server.db.action_items import (
     update_item,
 )
 from server.services import in_db
-from server.web import api, json_body, path_id, require
+from server.web import api, json_body, path_id, reached_through, require
 
 
 def _checked_item(db: OrmSession, who: Viewer, item_id: int) -> int:
@@ -36,12 +36,8 @@ def _checked_item(db: OrmSession, who: Viewer, item_id: int) -> int:
     session_id = session_of_item(db, item_id)
     if session_id is None:
         raise HTTPException(404, f"no action item {item_id}")
-    try:
+    with reached_through(f"no action item {item_id}"):
         check_manage(db, who, session_id)
-    except HTTPException as exc:
-        if exc.status_code == 404:
-            raise HTTPException(404, f"no action item {item_id}") from None
-        raise
     return session_id
 
 

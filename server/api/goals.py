@@ -23,7 +23,7 @@ from server.db.goals import (
 )
 from server.db.tables import Mentorship
 from server.services import in_db
-from server.web import api, json_body, path_id, require
+from server.web import api, json_body, path_id, reached_through, require
 
 
 def check_member(db: OrmSession, who: Viewer, mentorship_id: int) -> Mentorship:
@@ -37,12 +37,8 @@ def _checked_goal(db: OrmSession, who: Viewer, goal_id: int) -> int:
     mentorship_id = mentorship_of_goal(db, goal_id)
     if mentorship_id is None:
         raise HTTPException(404, f"no goal {goal_id}")
-    try:
+    with reached_through(f"no goal {goal_id}"):
         check_member(db, who, mentorship_id)
-    except HTTPException as exc:
-        if exc.status_code == 404:
-            raise HTTPException(404, f"no goal {goal_id}") from None
-        raise
     return mentorship_id
 
 

@@ -18,7 +18,7 @@ from server.db.action_items import clean_text
 from server.db.progress import add_resource, clean_url, list_resources, resource_json
 from server.db.tables import Resource
 from server.services import in_db
-from server.web import api, json_body, path_id, require
+from server.web import api, json_body, path_id, reached_through, require
 
 
 @api("/api/mentorships/{mentorship_id}/resources", "GET", "object", "Links the pair keeps")
@@ -65,12 +65,8 @@ async def delete_endpoint(request: Request, viewer: Viewer | None) -> Response:
         resource = db.get(Resource, resource_id)
         if resource is None:
             raise HTTPException(404, f"no resource {resource_id}")
-        try:
+        with reached_through(f"no resource {resource_id}"):
             check_member(db, who, resource.mentorship_id)
-        except HTTPException as exc:
-            if exc.status_code == 404:
-                raise HTTPException(404, f"no resource {resource_id}") from None
-            raise
         db.delete(resource)
         db.commit()
 

@@ -26,7 +26,7 @@ from server.db.tables import Upload
 from server.services import in_db, services
 from server.uploads.receive import one_of, receive_upload
 from server.uploads.worker import KINDS, upload_folder
-from server.web import api, path_id, require
+from server.web import api, path_id, reached_through, require
 
 ROLES = ("mentor", "mentee")
 NEEDED = {
@@ -135,11 +135,8 @@ async def status_endpoint(request: Request, viewer: Viewer | None) -> Response:
         upload = db.get(Upload, upload_id)
         if upload is None:
             raise HTTPException(404, f"no upload {upload_id}")
-        try:
+        with reached_through(f"no upload {upload_id}"):
             check_member(db, who, upload.mentorship_id)
-        except HTTPException as exc:
-            raise HTTPException(exc.status_code, f"no upload {upload_id}"
-                                if exc.status_code == 404 else exc.detail) from None  # fmt: skip
         return {
             "id": upload.id,
             "kind": upload.kind,
