@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from server.api import action_items as action_items_api
 from server.api import audio as audio_api
 from server.api import calls as calls_api
+from server.api import coaching as coaching_api
 from server.api import goals as goals_api
 from server.api import mentorships as mentorships_api
 from server.api import people as people_api
@@ -36,6 +37,7 @@ from server.db.calls import mark_interrupted
 from server.pages import accounts as account_pages
 from server.pages import admin as admin_pages
 from server.pages import call as call_pages
+from server.pages import coaching as coaching_pages
 from server.pages import conversations as pages
 from server.pages import uploads as upload_pages
 from server.security import SecurityMiddleware
@@ -124,12 +126,14 @@ def all_routes() -> list[BaseRoute]:
         *pages.routes,
         *admin_pages.routes,
         *upload_pages.routes,
+        *coaching_pages.routes,
         *sessions_api.routes,
         *action_items_api.routes,
         *audio_api.routes,
         *goals_api.routes,
         *uploads_api.routes,
         *resources_api.routes,
+        *coaching_api.routes,
         *calls_api.routes,
         *search_api.routes,
         *people_api.routes,

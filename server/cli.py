@@ -537,6 +537,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from server.bench import actions as bench_actions
     from server.bench import call as bench_call
+    from server.bench import coach as bench_coach
     from server.bench import live as bench_live
     from server.bench import review as bench_review
     from server.bench import search as bench_search
@@ -544,6 +545,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from server.bench import transcribe as bench_transcribe
 
     benches = {
+        "coach": bench_coach.run,
         "search": bench_search.run,
         "review": bench_review.run,
         "live": bench_live.run,
@@ -705,6 +707,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench_transcribe.add_parser(bench_sub)
     bench_search.add_parser(bench_sub)
     bench_review.add_parser(bench_sub)
+    from server.bench import coach as bench_coach
+
+    bench_coach.add_parser(bench_sub)
     bench_live.add_parser(bench_sub)
     bench_actions.add_parser(bench_sub)
     bench_talk.add_parser(bench_sub)

@@ -60,6 +60,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/goals/{goal_id}"): {"status": "done"},
     ("POST", "/api/mentorships/{mentorship_id}/resources"): {"url": "https://example.org/x"},
 }
+#: Operations about a mentor's coaching figures: the object is mentor B, entitled are the
+#: mentor and their trainer; the mentee is refused like everyone else.
+COACHING = {("GET", "/api/coach/mentors/{person_id}/figures.csv")}
+
 #: Operations that take files (multipart); the walk sends a small transcript.
 UPLOADS = {
     ("POST", "/api/mentorships/{mentorship_id}/uploads"): (
@@ -286,9 +290,14 @@ def test_object_operations_refuse_people_not_entitled_to_the_object(
     loner = add_account(database, "lou@example.com", "Lou Loner", "mentor")
     browsers = {account.email: _as(server, account) for account in (*_outsiders_all(world), loner)}
     for operation in object_operations:
-        for account in [*_outsiders(world, operation), loner]:
+        coaching = (operation.method, operation.path) in COACHING
+        given = ids | {"person_id": str(world.mentor_b.id)} if coaching else ids
+        refused = [*_outsiders(world, operation), loner, *([world.mentee_b] if coaching else [])]
+        for account in refused:
+            if account.email not in browsers:
+                browsers[account.email] = _as(server, account)
             browser, token = browsers[account.email]
-            response = _call(browser, operation, ids, token)
+            response = _call(browser, operation, given, token)
             assert response.status_code in (403, 404), (
                 str(operation),
                 account.email,
@@ -300,10 +309,16 @@ def test_object_operations_refuse_people_not_entitled_to_the_object(
             missing = {name: "999999" for name in ids} | {"fmt": "vtt"}
             assert _call(browser, operation, missing, token).status_code == 404, operation
     # The people the objects belong to get answers, so the ids above were real.
-    for account in (world.mentor_b, world.mentee_b):
+    for account in (world.mentor_b, world.mentee_b, world.trainer_b):
         browser, token = _as(server, account)
         for operation in object_operations:
-            given = ids
+            coaching = (operation.method, operation.path) in COACHING
+            entitled = (
+                (world.mentor_b, world.trainer_b) if coaching else (world.mentor_b, world.mentee_b)
+            )
+            if account not in entitled:
+                continue
+            given = ids | {"person_id": str(world.mentor_b.id)} if coaching else ids
             if operation.method == "DELETE":
                 given = _fresh_ids_in_mentorship_b(world, database)
             response = _call(browser, operation, given, token)
