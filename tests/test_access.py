@@ -749,6 +749,8 @@ def test_anonymous_visitors_are_sent_to_the_login_page(server: Server, world: Wo
         f"/sessions/{world.session_a}",
         f"/sessions/{world.unassigned}",
         f"/mentorships/{world.mentorship_a}",
+        f"/mentorships/{world.mentorship_a}/upload",
+        "/coach",
         "/admin/people",
         "/admin/mentorships",
         "/admin/targets",
