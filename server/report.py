@@ -28,6 +28,10 @@ def render_report(saved: SavedTranscript, report: SessionReport, targets: Target
         lines += ["", "No talk figures for this session (it was saved before they existed)."]
     else:
         lines += ["", *_talk_table(talk, target, roles)]
+        if stored.get("approximate"):
+            lines.append(
+                "  (approximate: from the cue times of an imported transcript, not the voices)"
+            )
     lines += ["", f"Cues ({len(report.cues)})"]
     if not report.cues:
         lines.append("  none: the conversation stayed within the targets")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,3 +107,30 @@ def test_markdown_and_json_exports_carry_summary_items_and_chat(
     with database.sessions() as db:
         console = export(load_transcript(db, session_id), "json", load_extras(db, session_id))
     assert json.loads(console) == document
+
+
+def test_caption_exports_parse_back_with_the_libraries_that_read_them(
+    server: Server, database: Database, tmp_path: Path
+) -> None:
+    import srt
+    import webvtt
+
+    from media.transcript_import import read_transcript
+
+    mentor = add_account(database, "mira@example.org", "Mira Mentor", "mentor")
+    mentee = add_account(database, "tom@example.org", "Tom Mentee", "mentee")
+    session_id = save_session(database, "Captions", make_mentorship(database, mentor, mentee))
+    browser = server.logged_in(mentee)
+    document = browser.get(f"/api/sessions/{session_id}").json()
+    said = [(u["speaker"], u["text"]) for u in document["utterances"]]
+    vtt = browser.get(f"/api/sessions/{session_id}/export.vtt").text
+    cues = webvtt.from_string(vtt).captions
+    assert [(c.voice, c.text) for c in cues] == said
+    assert cues[0].start_time.in_milliseconds() == round(document["utterances"][0]["start"] * 1000)
+    subtitles = list(srt.parse(browser.get(f"/api/sessions/{session_id}/export.srt").text))
+    assert [s.content for s in subtitles] == [f"{who}: {text}" for who, text in said]
+    # And Tandem itself reads its VTT back as the same conversation.
+    path = tmp_path / "back.vtt"
+    path.write_text(vtt, encoding="utf-8")
+    back = read_transcript(path)
+    assert [(u.speaker, u.text) for u in back.utterances] == said

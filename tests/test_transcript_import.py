@@ -136,6 +136,9 @@ def test_analyze_transcript_saves_a_session_with_approximate_figures(
         assert session is not None and session.title == "teams"
         assert session.talk is not None and session.talk["approximate"] is True
         assert {p.person_id for p in session.participants} == {mentor.id, mentee.id}
+    capsys.readouterr()
+    assert main(["report", str(document["session_id"])]) == 0
+    assert "approximate: from the cue times of an imported transcript" in capsys.readouterr().out
     # Tandem's own JSON goes back in as it came out.
     again = main(["analyze", "--transcript", str(out), "--json", str(tmp_path / "again.json")])
     assert again == 0
