@@ -176,8 +176,9 @@ if (find) {
 }
 
 // -- a link to a moment (search results, links shared, "From last time"): #t=SECONDS --------
-const asked = /^#t=(\d+(?:\.\d+)?)$/.exec(location.hash);
-if (asked) {
+function openMoment() {
+  const asked = /^#t=(\d+(?:\.\d+)?)$/.exec(location.hash);
+  if (!asked) return;
   const seconds = Number(asked[1]);
   const index = lineAt(seconds);
   const line = lines[Math.max(0, index)];
@@ -194,6 +195,9 @@ if (asked) {
     else audio.addEventListener("loadedmetadata", seek, { once: true });
   }
 }
+openMoment();
+// A link to a moment on this same page (a coaching note, an action item) changes the hash.
+window.addEventListener("hashchange", openMoment);
 
 // Everything above is wired: the page is ready to use (bench review times this mark).
 performance.mark("tandem-review-ready");

@@ -609,6 +609,7 @@ STATE_CHANGES: list[StateCase] = [
         {"url": "https://x.org"},
     ),
     ("DELETE", "/api/resources/{resource_id}", "mentor_a", "json", {}),
+    ("POST", "/api/sessions/{session_id}/notes", "mentor_a", "json", {"text": "x"}),
     ("POST", "/sessions/{session_id}/delete", "mentor_a", "form", {}),
     ("POST", "/admin/sessions/{unassigned_id}/file", "admin", "form", {"mentorship": "1"}),
 ]

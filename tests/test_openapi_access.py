@@ -59,10 +59,19 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/mentorships/{mentorship_id}/goals"): {"title": "Lead a design review"},
     ("PATCH", "/api/goals/{goal_id}"): {"status": "done"},
     ("POST", "/api/mentorships/{mentorship_id}/resources"): {"url": "https://example.org/x"},
+    ("POST", "/api/sessions/{session_id}/notes"): {"text": "A coaching note"},
 }
-#: Operations about a mentor's coaching figures: the object is mentor B, entitled are the
-#: mentor and their trainer; the mentee is refused like everyone else.
+#: Operations between a mentor and their trainer (coaching figures, notes): who of
+#: mentorship B is entitled; the others of B (the mentee) are refused like outsiders. The
+#: coaching figures are about mentor B (person_id).
 COACHING = {("GET", "/api/coach/mentors/{person_id}/figures.csv")}
+ENTITLED = {
+    ("GET", "/api/coach/mentors/{person_id}/figures.csv"): ("mentor_b", "trainer_b"),
+    ("GET", "/api/sessions/{session_id}/notes"): ("mentor_b", "trainer_b"),
+    ("POST", "/api/sessions/{session_id}/notes"): ("mentor_b", "trainer_b"),
+}
+#: Of those let in, who gets a 2xx with the walk's body (a mentor only replies to a note).
+ANSWERED = {("POST", "/api/sessions/{session_id}/notes"): ("trainer_b",)}
 
 #: Operations that take files (multipart); the walk sends a small transcript.
 UPLOADS = {
@@ -290,9 +299,11 @@ def test_object_operations_refuse_people_not_entitled_to_the_object(
     loner = add_account(database, "lou@example.com", "Lou Loner", "mentor")
     browsers = {account.email: _as(server, account) for account in (*_outsiders_all(world), loner)}
     for operation in object_operations:
-        coaching = (operation.method, operation.path) in COACHING
-        given = ids | {"person_id": str(world.mentor_b.id)} if coaching else ids
-        refused = [*_outsiders(world, operation), loner, *([world.mentee_b] if coaching else [])]
+        key = (operation.method, operation.path)
+        given = ids | {"person_id": str(world.mentor_b.id)} if key in COACHING else ids
+        members = {"mentor_b": world.mentor_b, "mentee_b": world.mentee_b}
+        others = [a for n, a in members.items() if key in ENTITLED and n not in ENTITLED[key]]
+        refused = [*_outsiders(world, operation), loner, *others]
         for account in refused:
             if account.email not in browsers:
                 browsers[account.email] = _as(server, account)
@@ -312,13 +323,11 @@ def test_object_operations_refuse_people_not_entitled_to_the_object(
     for account in (world.mentor_b, world.mentee_b, world.trainer_b):
         browser, token = _as(server, account)
         for operation in object_operations:
-            coaching = (operation.method, operation.path) in COACHING
-            entitled = (
-                (world.mentor_b, world.trainer_b) if coaching else (world.mentor_b, world.mentee_b)
-            )
-            if account not in entitled:
+            key = (operation.method, operation.path)
+            names = ANSWERED.get(key) or ENTITLED.get(key, ("mentor_b", "mentee_b"))
+            if account not in [getattr(world, name) for name in names]:
                 continue
-            given = ids | {"person_id": str(world.mentor_b.id)} if coaching else ids
+            given = ids | {"person_id": str(world.mentor_b.id)} if key in COACHING else ids
             if operation.method == "DELETE":
                 given = _fresh_ids_in_mentorship_b(world, database)
             response = _call(browser, operation, given, token)

@@ -8,7 +8,7 @@ worker thread.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from media.insight.trends import SessionFigures, Trends, session_figures, trends
 from server.db.store import as_utc
-from server.db.tables import CueRow, Mentorship, Person, Session
+from server.db.tables import CoachingNote, CueRow, Mentorship, Person, Session
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class MentorView:
     trends: Trends
     #: session id → the mentee's name, for tables.
     mentee_of: dict[int, str]
+    #: Coaching notes on the mentor's sessions, newest first (replies with their notes).
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
 
 def coached_mentorships(db: OrmSession, person_id: int) -> list[Mentorship]:
@@ -75,12 +77,14 @@ def mentor_views(
             )
             for s in sessions
         ]
+        noted = db.scalars(select(Session.id).where(Session.mentorship_id.in_(ids))).all()
         views.append(
             MentorView(
                 mentorships[0].mentor,
                 mentorships,
                 trends(figures, targets),
                 {s.id: names[s.mentorship_id] for s in sessions if s.mentorship_id in names},
+                list(reversed(list_notes(db, list(noted)))),
             )
         )
     return views
@@ -103,3 +107,79 @@ def csv_rows(view: MentorView) -> list[list[object]]:
          s.cues_shown, " ".join(s.missed)]
         for s in view.trends.sessions
     ]  # fmt: skip
+
+
+# -- coaching notes ------------------------------------------------------------------------------
+MAX_NOTE = 4000
+
+
+def note_readers(mentorship: Mentorship) -> set[int]:
+    """Who reads a session's coaching notes: its trainer and its mentor (not the mentee)."""
+    return {mentorship.mentor_id, *([mentorship.trainer_id] if mentorship.trainer_id else [])}
+
+
+def note_json(note: CoachingNote, names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": note.id,
+        "session_id": note.session_id,
+        "author_id": note.author_id,
+        "author": names.get(note.author_id or 0, "someone who left"),
+        "at": note.at_s,
+        "text": note.text,
+        "reply_to": note.reply_to,
+        "created_at": as_utc(note.created_at).isoformat(),
+    }
+
+
+def list_notes(db: OrmSession, session_ids: list[int]) -> list[dict[str, Any]]:
+    """Notes of these sessions, oldest first, replies after the note they answer."""
+    notes = db.scalars(
+        select(CoachingNote)
+        .where(CoachingNote.session_id.in_(session_ids))
+        .order_by(CoachingNote.created_at, CoachingNote.id)
+    ).all()
+    authors = {n.author_id for n in notes if n.author_id is not None}
+    names = {p.id: p.name for p in db.scalars(select(Person).where(Person.id.in_(authors)))}
+    top = [n for n in notes if n.reply_to is None]
+    ordered: list[CoachingNote] = []
+    for note in top:
+        ordered.append(note)
+        ordered += [n for n in notes if n.reply_to == note.id]
+    return [note_json(n, names) for n in ordered]
+
+
+def add_note(
+    db: OrmSession, session: Session, author: Person, body: dict[str, object]
+) -> CoachingNote:
+    """A trainer writes notes; the mentor replies to one. Raises ValueError with a reason."""
+    mentorship = session.mentorship
+    assert mentorship is not None
+    unknown = sorted(set(body) - {"text", "at", "reply_to"})
+    if unknown:
+        raise ValueError(f"unknown field {unknown[0]!r}; fields are at, reply_to, text")
+    raw = body.get("text")
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValueError("text must not be empty")
+    text = raw.strip()
+    if len(text) > MAX_NOTE or any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise ValueError(f"text has at most {MAX_NOTE} printable characters")
+    at = body.get("at")
+    if at is not None and (isinstance(at, bool) or not isinstance(at, int | float)
+                           or not 0 <= at <= (session.duration_s or 10**7)):  # fmt: skip
+        raise ValueError("at must be a moment of the session, in seconds")
+    reply_to = body.get("reply_to")
+    if author.id == mentorship.trainer_id:
+        if reply_to is not None:
+            raise ValueError("the trainer writes notes; the mentor replies")
+    elif author.id == mentorship.mentor_id:
+        parent = db.get(CoachingNote, reply_to) if isinstance(reply_to, int) else None
+        if parent is None or parent.session_id != session.id or parent.reply_to is not None:
+            raise ValueError("a mentor replies to one of the trainer's notes (reply_to)")
+    else:
+        raise PermissionError("only the trainer writes coaching notes")
+    note = CoachingNote(session_id=session.id, author_id=author.id,
+                        at_s=None if at is None else float(at), text=text,
+                        reply_to=reply_to if isinstance(reply_to, int) else None)  # fmt: skip
+    db.add(note)
+    db.commit()
+    return note

@@ -304,6 +304,28 @@ class CueRow(Base):
     dismissed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class CoachingNote(Base):
+    """A trainer's note on a session or on a moment of it, and the mentor's replies. Seen by
+    the mentorship's trainer and mentor only (never the mentee)."""
+
+    __tablename__ = "coaching_notes"
+    __table_args__ = (Index("ix_coaching_notes_session", "session_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), default=None
+    )
+    #: The moment it is about, on the session clock (None: the whole session).
+    at_s: Mapped[float | None] = mapped_column(Float, default=None)
+    text: Mapped[str] = mapped_column(Text)
+    #: The note this one answers (a mentor's reply), if any.
+    reply_to: Mapped[int | None] = mapped_column(
+        ForeignKey("coaching_notes.id", ondelete="CASCADE"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class AuthSession(Base):
     """A login. The cookie carries the token; only its SHA-256 is stored."""
 

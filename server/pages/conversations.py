@@ -26,6 +26,7 @@ from server.api.search import search_for
 from server.api.sessions import check_session, remove, rename
 from server.auth import Viewer, needs_setup
 from server.db.calls import chat_history
+from server.db.coaching import list_notes, note_readers
 from server.db.directory import set_sharing
 from server.db.goals import list_goals
 from server.db.progress import list_resources, open_items, session_points, shared_links
@@ -191,12 +192,18 @@ async def session_page(request: Request, viewer: Viewer | None) -> Response:
         full = level is Level.FULL
         chat = chat_history(db, session_id) if full else []
         talk_document = report.talk or {}
+        readers = note_readers(row.mentorship) if row is not None and row.mentorship else set()
+        notes_visible = who.person_id in readers
         goals = (
             [g for g in list_goals(db, row.mentorship_id) if g["status"] == "open"]
             if full and row is not None and row.mentorship_id is not None
             else []
         )
         return {
+            "notes": list_notes(db, [session_id]) if notes_visible else None,
+            "is_trainer": row is not None
+            and row.mentorship is not None
+            and who.person_id == row.mentorship.trainer_id,
             "goals": [{"id": g["id"], "title": g["title"]} for g in goals],
             "summary": summarize(
                 talk_document.get("talk"),
