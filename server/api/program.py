@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.orm import Session as OrmSession
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -10,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from media.insight.cues import Targets
 from server.auth import Viewer
 from server.db.directory import program_targets, save_targets
+from server.db.program import ProgramFigures, program_figures
 from server.services import in_db, services
 from server.web import api, json_body, openapi_document
 
@@ -41,4 +44,30 @@ async def openapi_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return JSONResponse(openapi_document())
 
 
-routes = [targets_endpoint, set_targets_endpoint, openapi_endpoint]
+def weeks_param(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 104:
+        raise HTTPException(400, f"{name} must be a whole number of weeks, 1-104")
+    return int(raw)
+
+
+async def summary_for(request: Request) -> ProgramFigures:
+    weeks = weeks_param(request, "weeks", 12)
+    quiet = weeks_param(request, "quiet_weeks", 3)
+    defaults = services(request).settings.targets
+
+    def work(db: OrmSession) -> ProgramFigures:
+        targets = program_targets(db, defaults)
+        return program_figures(db, datetime.now(UTC), weeks, quiet, targets.mentee_min_share)
+
+    return await in_db(request, work)
+
+
+@api("/api/program/summary", "GET", "admin", "Sessions per week, targets met, quiet mentorships")
+async def summary_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    return JSONResponse((await summary_for(request)).to_json())
+
+
+routes = [targets_endpoint, set_targets_endpoint, openapi_endpoint, summary_endpoint]

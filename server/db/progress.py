@@ -45,7 +45,7 @@ class SharedLink:
     speaker: str
 
 
-def _mentee_share(talk: dict[str, Any] | None) -> float | None:
+def mentee_share(talk: dict[str, Any] | None) -> float | None:
     figures = (talk or {}).get("talk")
     roles: dict[str, str] = (talk or {}).get("roles") or {}
     if not figures:
@@ -71,7 +71,7 @@ def session_points(db: OrmSession, mentorship_id: int) -> list[SessionPoint]:
     }
     return [
         SessionPoint(
-            s.id, s.title, as_utc(s.held_at), s.status, s.duration_s, _mentee_share(s.talk),
+            s.id, s.title, as_utc(s.held_at), s.status, s.duration_s, mentee_share(s.talk),
             counts.get((s.id, True), 0), counts.get((s.id, False), 0),
         )
         for s in sessions

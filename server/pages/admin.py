@@ -1,4 +1,4 @@
-"""Program admin pages: people and invites, mentorships, balance targets."""
+"""Program admin pages: people and invites, mentorships, balance targets, program figures."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from server.api.program import summary_for
 from server.auth import AuthError, Viewer, add_person, create_link, deactivate
 from server.db.directory import create_mentorship, program_targets, save_targets
 from server.db.sessions import file_session
@@ -138,6 +139,15 @@ async def file_session_form(request: Request, viewer: Viewer | None) -> Response
     return RedirectResponse("/?filed=1", status_code=303)
 
 
+@page("/admin/program", ("GET",), "admin")
+async def program_page(request: Request, viewer: Viewer | None) -> Response:
+    figures = await summary_for(request)
+    most = max((n for _, n in figures.per_week), default=0)
+    return render(request, "admin_program.html", {
+        "f": figures, "most": most, "quiet_weeks": request.query_params.get("quiet_weeks") or 3,
+    })  # fmt: skip
+
+
 @page("/admin/targets", ("GET", "POST"), "admin")
 async def targets(request: Request, viewer: Viewer | None) -> Response:
     defaults = services(request).settings.targets
@@ -159,4 +169,12 @@ async def targets(request: Request, viewer: Viewer | None) -> Response:
     return render(request, "admin_targets.html", context, status_code=status)
 
 
-routes = [people, reinvite, deactivate_person, mentorships, file_session_form, targets]
+routes = [
+    people,
+    reinvite,
+    deactivate_person,
+    mentorships,
+    file_session_form,
+    program_page,
+    targets,
+]
