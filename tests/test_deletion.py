@@ -19,11 +19,13 @@ from server.db.engine import Database
 from server.db.tables import (
     ActionItemRow,
     ChatMessage,
+    CoachingNote,
     CueRow,
     Participant,
     Recording,
     Session,
     SpeechRow,
+    Upload,
     UtteranceRow,
 )
 from server.settings import Settings
@@ -41,7 +43,10 @@ from tests.auth_helpers import (
 SPOKEN = "quetzalcoatlus"
 CHATTED = "brontotherium"
 KEPT = "ankylosaurid"
-TABLES = (UtteranceRow, SpeechRow, ActionItemRow, CueRow, ChatMessage, Participant, Recording)
+TABLES = (
+    UtteranceRow, SpeechRow, ActionItemRow, CueRow, ChatMessage, Participant, Recording,
+    CoachingNote, Upload,
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -86,6 +91,19 @@ def _prepare(settings: Settings, database: Database) -> Prepared:
             write_wav(path, np.zeros(1600, np.float32))
             add_recording(db, doomed, role, str(path), 0.5)
             files.append(path)
+        # It came in as an upload, and its trainer left a note.
+        db.add(
+            Upload(
+                mentorship_id=mentorship,
+                person_id=mentee.id,
+                kind="transcript",
+                plan={"title": "Doomed session"},
+                status="done",
+                session_id=doomed,
+            )
+        )
+        db.add(CoachingNote(session_id=doomed, author_id=mentor.id, text=f"about {CHATTED}s"))
+        db.commit()
     spool = settings.spool_dir(doomed)
     spool.mkdir(parents=True)
     (spool / "mentor-1.pcm").write_bytes(b"\0" * 320)
@@ -131,6 +149,7 @@ def test_a_deleted_session_is_gone_from_tables_index_file_and_disk(
     for word in (SPOKEN, CHATTED):
         assert mentee.get("/api/search", params={"q": word}).json()["results"] == []
         assert word.encode() not in _file_bytes(settings), f"{word} is still in the file"
+    assert b"Doomed session" not in _file_bytes(settings)  # nor its title, anywhere
     assert mentee.get(f"/sessions/{doomed}").status_code == 404
     # The other session is whole and still found.
     assert mentee.get("/api/search", params={"q": KEPT}).json()["results"]

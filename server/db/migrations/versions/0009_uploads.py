@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("progress", sa.Float, nullable=False),
         sa.Column("error", sa.Text),
-        sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="SET NULL")),
+        sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="CASCADE")),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
 
