@@ -10,8 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.access import Level, is_member
-from server.api.mentorships import check_level, check_mentorship
+from server.access import Level
+from server.api.mentorships import check_level, check_member
 from server.auth import Viewer
 from server.db.goals import (
     add_goal,
@@ -21,16 +21,8 @@ from server.db.goals import (
     parse_goal,
     update_goal,
 )
-from server.db.tables import Mentorship
 from server.services import in_db
 from server.web import api, json_body, path_id, reached_through, require
-
-
-def check_member(db: OrmSession, who: Viewer, mentorship_id: int) -> Mentorship:
-    mentorship = check_mentorship(db, who, mentorship_id)
-    if not is_member(who, mentorship):
-        raise HTTPException(403, "only the mentor and the mentee set their goals")
-    return mentorship
 
 
 def _checked_goal(db: OrmSession, who: Viewer, goal_id: int) -> int:

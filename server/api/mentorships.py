@@ -98,6 +98,15 @@ async def sharing_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return JSONResponse(await in_db(request, work))
 
 
+def check_member(db: OrmSession, viewer: Viewer, mentorship_id: int) -> Mentorship:
+    """The mentorship, if the viewer is its mentor or mentee (what only the pair changes:
+    goals, resources, uploads): 404 if they may not know it, 403 for its trainer or an admin."""
+    mentorship = check_mentorship(db, viewer, mentorship_id)
+    if not is_member(viewer, mentorship):
+        raise HTTPException(403, "only the mentor and the mentee do this for their mentorship")
+    return mentorship
+
+
 def check_level(db: OrmSession, viewer: Viewer, mentorship_id: int, needed: Level) -> Mentorship:
     """The mentorship, if the viewer may read it at ``needed`` (admins manage people, they do
     not read conversations: 403 like a trainer without sharing)."""

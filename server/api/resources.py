@@ -11,8 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.access import Level
-from server.api.goals import check_member
-from server.api.mentorships import check_level
+from server.api.mentorships import check_level, check_member
 from server.auth import Viewer
 from server.db.action_items import clean_text
 from server.db.progress import add_resource, clean_url, list_resources, resource_json

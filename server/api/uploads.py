@@ -18,8 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from media.transcript_import import TranscriptError, read_transcript
-from server.access import is_member
-from server.api.mentorships import check_mentorship
+from server.api.mentorships import check_member
 from server.auth import Viewer
 from server.db.sessions import clean_title
 from server.db.tables import Upload
@@ -37,10 +36,8 @@ NEEDED = {
 }
 
 
-def check_member(db: OrmSession, who: Viewer, mentorship_id: int) -> str:
-    mentorship = check_mentorship(db, who, mentorship_id)
-    if not is_member(who, mentorship):
-        raise HTTPException(403, "only the mentor and the mentee bring in their meetings")
+def _pair(db: OrmSession, who: Viewer, mentorship_id: int) -> str:
+    mentorship = check_member(db, who, mentorship_id)
     return f"{mentorship.mentor.name} & {mentorship.mentee.name}"
 
 
@@ -63,7 +60,7 @@ def _probe_audio(path: Any) -> str | None:
 async def upload_endpoint(request: Request, viewer: Viewer | None) -> Response:
     mentorship_id = path_id(request, "mentorship_id")
     who = require(viewer)
-    pair = await in_db(request, lambda db: check_member(db, who, mentorship_id))
+    pair = await in_db(request, lambda db: _pair(db, who, mentorship_id))
     settings = services(request).settings
     incoming = settings.uploads_dir / f"incoming-{secrets.token_hex(8)}"
     received = await receive_upload(request, settings.max_upload_bytes, incoming)

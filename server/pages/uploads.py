@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session as OrmSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.api.uploads import check_member
+from server.api.mentorships import check_member
 from server.auth import Viewer
-from server.db.tables import Mentorship
 from server.services import in_db, services
 from server.templating import render
 from server.web import page, path_id, require
@@ -23,8 +22,7 @@ async def upload_page(request: Request, viewer: Viewer | None) -> Response:
     who = require(viewer)
 
     def work(db: OrmSession) -> dict[str, Any]:
-        check_member(db, who, mentorship_id)
-        return {"m": db.get(Mentorship, mentorship_id)}
+        return {"m": check_member(db, who, mentorship_id)}
 
     context = await in_db(request, work)
     context["max_mb"] = services(request).settings.max_upload_bytes // 1024 // 1024
