@@ -18,6 +18,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -209,3 +211,33 @@ async def _clients(plan: dict[str, Any], seconds: float) -> None:
 if __name__ == "__main__":
     plan_path, duration = sys.argv[1], float(sys.argv[2])
     asyncio.run(_clients(json.loads(Path(plan_path).read_text()), duration))
+
+
+@contextmanager
+def serving(data: Path, **env: str) -> Iterator[str]:
+    """`tandem serve` on a free port with ``data`` as its data directory (live transcription
+    off unless given); yields its base URL and stops it afterwards."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    environment = {**os.environ, "TANDEM_DATA_DIR": str(data), "TANDEM_PUBLIC_URL": base,
+                   "TANDEM_LIVE_TRANSCRIPTION": "0", **env}  # fmt: skip
+    with (data / "server.log").open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+            env=environment, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_healthy(base, server)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def log_in(page: Any, base: str, email: str, password: str) -> None:
+    """Log a Playwright page in through the login form."""
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button:has-text('Log in')")
+    page.wait_for_url(f"{base}/")

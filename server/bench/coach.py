@@ -9,10 +9,7 @@ stored, nothing is recomputed from transcripts). Target: under 1 s for 20 mentor
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -20,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from server.bench import CHROMIUM, CHROMIUM_ARGS, BenchInputError, percentiles
-from server.bench.call import _free_port, _wait_healthy
+from server.bench.call import log_in, serving
 from server.settings import Settings
 
 TARGET_MS = 1000.0
@@ -96,41 +93,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with tempfile.TemporaryDirectory(prefix="tandem-bench-coach-") as scratch:
         data = Path(scratch)
         fill(data, args.mentors, args.sessions, args.seed)
-        port = _free_port()
-        env = {**os.environ, "TANDEM_DATA_DIR": str(data), "TANDEM_LIVE_TRANSCRIPTION": "0",
-               "TANDEM_PUBLIC_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
-        with (data / "server.log").open("w") as log:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(base, server)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page()
-                page.goto(f"{base}/login")
-                page.fill("#email", "trainer@bench.local")
-                page.fill("#password", PASSWORD)
-                page.click("button:has-text('Log in')")
-                page.wait_for_url(f"{base}/")
-                loads: list[float] = []
-                for _ in range(args.loads):
-                    began = time.perf_counter()
-                    page.goto(f"{base}/coach", wait_until="load")
-                    wall = (time.perf_counter() - began) * 1000
-                    timing = page.evaluate(
-                        "(() => { const t = performance.getEntriesByType('navigation')[0];"
-                        " return t.loadEventEnd; })()"
-                    )
-                    loads.append(float(timing) or wall)
-                charts = page.locator("figure.chart").count()
-                rows = page.locator("table.coach-table tbody tr").count()
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        with serving(data) as base, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            log_in(page, base, "trainer@bench.local", PASSWORD)
+            loads: list[float] = []
+            for _ in range(args.loads):
+                began = time.perf_counter()
+                page.goto(f"{base}/coach", wait_until="load")
+                wall = (time.perf_counter() - began) * 1000
+                timing = page.evaluate(
+                    "(() => performance.getEntriesByType('navigation')[0].loadEventEnd)()"
+                )
+                loads.append(float(timing) or wall)
+            charts = page.locator("figure.chart").count()
+            rows = page.locator("table.coach-table tbody tr").count()
+            browser.close()
     figures = percentiles(loads)
     p50, most = float(figures["p50"] or 0), float(figures["max"] or 0)
     print(f"  {charts} charts, {rows} table rows on the page")

@@ -11,10 +11,7 @@ seek by byte range). Targets: interactive < 1 s, playing < 0.3 s.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -29,7 +26,7 @@ from media.mix import mix_recordings, write_opus
 from media.transcript import SpeechInterval, Transcript, Utterance, Word
 from server.bench import CHROMIUM, CHROMIUM_ARGS, BenchInputError, percentiles
 from server.bench.browser import PASSWORD, _prepare_people
-from server.bench.call import _free_port, _wait_healthy
+from server.bench.call import log_in, serving
 from server.bench.search import _sentences
 from server.settings import Settings
 
@@ -95,7 +92,8 @@ def _session(data: Path, minutes: float, seed: int) -> int:
                     round(duration * SAMPLE_RATE_HZ)).astype(np.float32) * 0.003)  # fmt: skip
                 for u in utterances:
                     if u.speaker == role:
-                        a, b = round(u.start_s * SAMPLE_RATE_HZ), round(u.end_s * SAMPLE_RATE_HZ)
+                        a = round(u.start_s * SAMPLE_RATE_HZ)
+                        b = min(round(u.end_s * SAMPLE_RATE_HZ), len(track))
                         t = np.arange(b - a, dtype=np.float32) / SAMPLE_RATE_HZ
                         pitch = 140.0 if role == "mentor" else 220.0
                         track[a:b] += 0.2 * np.sin(2 * np.pi * pitch * t)
@@ -122,32 +120,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         began = time.perf_counter()
         session_id = _session(data, args.minutes, args.seed)
         print(f"  prepared in {time.perf_counter() - began:.0f} s", flush=True)
-        port = _free_port()
-        env = {
-            **os.environ,
-            "TANDEM_DATA_DIR": str(data),
-            "TANDEM_PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "TANDEM_LIVE_TRANSCRIPTION": "0",
-        }
-        log = (data / "server.log").open("w")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(base, server)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM,
-                    args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"],
-                )
-                figures = _measure(browser, base, session_id, args)
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            log.close()
+        with serving(data) as base, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"],
+            )
+            figures = _measure(browser, base, session_id, args)
+            browser.close()
     _print(figures)
     return 0
 
@@ -169,11 +148,7 @@ CLICK = """async (index) => {
 
 def _measure(browser: Any, base: str, session_id: int, args: argparse.Namespace) -> dict[str, Any]:
     page = browser.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#email", "mentee@bench.local")
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Log in')")
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "mentee@bench.local", PASSWORD)
     ready: list[float] = []
     for _ in range(args.loads):
         page.goto(f"{base}/sessions/{session_id}")
