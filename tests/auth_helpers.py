@@ -15,6 +15,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from media.insight.analysis import analyze_conversation
+from media.insight.cues import Targets
 from media.transcript import SpeechInterval, Transcript, Utterance
 from server.app import create_app
 from server.auth import SESSION_COOKIE, add_person, hash_password
@@ -118,10 +119,12 @@ def save_session(
     mentorship_id: int | None,
     lines: Sequence[tuple[str, str]] = DEFAULT_LINES,
     held_at: datetime = HELD_AT,
+    targets: Targets | None = None,
 ) -> int:
-    """A saved session with talk figures, cues and action items; returns its id."""
+    """A saved session with talk figures, cues and action items (judged by ``targets``, the
+    defaults if None); returns its id."""
     transcript = small_transcript(lines)
-    analysis = analyze_conversation(transcript, held_at.date())
+    analysis = analyze_conversation(transcript, held_at.date(), targets)
     with database.sessions() as db:
         return save_transcript(db, transcript, title, held_at, mentorship_id, analysis)
 

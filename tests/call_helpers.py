@@ -8,13 +8,16 @@ from typing import Any
 
 from server.auth import add_person, load_secret_key, sign, start_session
 from server.db.calls import start_session as start_call
-from server.db.directory import create_mentorship
+from server.db.directory import create_mentorship, save_mentorship_targets
 from server.db.engine import Database
 from server.settings import Settings
 
 
-def prepare_call(settings: Settings) -> tuple[int, dict[str, str]]:
-    """(session id, Cookie header per role: mentor, mentee, outsider)."""
+def prepare_call(
+    settings: Settings, targets: dict[str, Any] | None = None
+) -> tuple[int, dict[str, str]]:
+    """(session id, Cookie header per role: mentor, mentee, outsider); ``targets`` are set
+    for the pair (as its trainer would) before the call."""
     database = Database.open(settings.database_url)
     try:
         with database.sessions() as db:
@@ -24,6 +27,8 @@ def prepare_call(settings: Settings) -> tuple[int, dict[str, str]]:
             }
             outsider = add_person(db, "out@example.org", "Out Sider", "mentee")
             mentorship = create_mentorship(db, "mentor@example.org", "mentee@example.org")
+            if targets:
+                save_mentorship_targets(db, mentorship, targets)
             session_id = start_call(db, mentorship).id
             tokens = {role: start_session(db, p) for role, p in people.items()}
             tokens["outsider"] = start_session(db, outsider)

@@ -591,6 +591,7 @@ STATE_CHANGES: list[StateCase] = [
     ("POST", "/api/people", "admin", "json", {"email": "n@x.org", "name": "N", "role": "mentee"}),
     ("POST", "/api/people/{person_id}/deactivate", "admin", "json", {}),
     ("PUT", "/api/targets", "admin", "json", {"max_interruptions": 7}),
+    ("PUT", "/api/mentorships/{mentorship_id}/targets", "admin", "json", {"max_monologue_s": 60}),
     ("PATCH", "/api/sessions/{session_id}", "mentor_a", "json", {"title": "Renamed"}),
     ("POST", "/sessions/{session_id}/title", "mentor_a", "form", {"title": "Renamed"}),
     ("POST", "/api/sessions/{session_id}/action-items", "mentor_a", "json", {"action": "Call"}),
@@ -641,7 +642,15 @@ def _snapshot(database: Database) -> tuple[object, ...]:
                 for p in db.scalars(select(Person).order_by(Person.id))
             ],
             [
-                (m.id, m.mentor_id, m.mentee_id, m.mentor_shares, m.mentee_shares, m.active)
+                (
+                    m.id,
+                    m.mentor_id,
+                    m.mentee_id,
+                    m.mentor_shares,
+                    m.mentee_shares,
+                    m.active,
+                    m.targets,
+                )
                 for m in db.scalars(select(Mentorship).order_by(Mentorship.id))
             ],
             [(s.key, s.value) for s in db.scalars(select(ProgramSetting))],

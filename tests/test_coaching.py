@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from media.insight.cues import Targets
 from server.db.engine import Database
 from server.settings import Settings
 from tests.auth_helpers import (
@@ -66,6 +67,9 @@ def _program(database: Database) -> Program:
     for week in range(4):
         save_session(database, f"Week {week + 1}", ours, _lines(week),
                      held_at=start + timedelta(weeks=week))  # fmt: skip
+    # The trainer set a higher share target for the pair before week 5: the chart steps.
+    save_session(database, "Week 5", ours, _lines(0), held_at=start + timedelta(weeks=4),
+                 targets=Targets(mentee_min_share=0.55))  # fmt: skip
     save_session(database, "Kickoff", also_ours, _lines(0), held_at=start)
     save_session(database, "Theirs", theirs, _lines(0), held_at=start)
     return Program(trainer, other_trainer, mentor, second, third, mentee, admin)
@@ -85,15 +89,22 @@ def test_a_trainer_sees_figures_of_the_mentors_they_coach_never_words(
     page = coach.get("/coach").text
     assert "Mira Mentor" in page and "Max Mentor" in page and "Mo Mentor" not in page
     assert SECRET not in page  # figures only
-    assert "Mentee share fell from 50% to" in page  # four sessions, the mentor talking more
+    # Four sessions with the mentor talking more, then one like the first, judged by the
+    # pair's higher target.
+    assert "Mentee share held steady around 50% over five sessions." in page
+    assert "Mentee share below target in four of the last five sessions." in page
     assert page.count('class="point"') >= 4 * 3  # three charts of four sessions for Mira
     exported = coach.get(f"/api/coach/mentors/{program.mentor.id}/figures.csv")
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.text)))
     assert rows[0][:5] == ["session_id", "title", "held_at", "mentee", "mentee_share"]
-    assert [r[1] for r in rows[1:]] == ["Week 1", "Week 2", "Week 3", "Week 4"]
+    assert [r[1] for r in rows[1:]] == ["Week 1", "Week 2", "Week 3", "Week 4", "Week 5"]
     shares = [float(r[4]) for r in rows[1:]]
-    assert shares == sorted(shares, reverse=True) and shares[0] == 0.5
+    assert shares[:4] == sorted(shares[:4], reverse=True) and shares[0] == 0.5
+    # Week 5 had week 1's share but was judged by the pair's higher target (55%) and missed
+    # it; the CSV says so.
+    assert shares[4] == shares[0]
+    assert "share" in rows[5][11].split() and "share" not in rows[1][11].split()
     assert all(r[3] == "Tom Mentee" for r in rows[1:])
     assert SECRET not in exported.text
     # Another trainer's mentor is not there at all.
@@ -137,13 +148,32 @@ def test_the_dashboard_in_a_browser(env: dict[str, str], tmp_path: Path) -> None
         expect(card.locator("figure.chart")).to_have_count(3)
         share_chart = card.locator("figure.chart").first
         assert share_chart.locator("figcaption").inner_text() == "Mentee share of talk"
-        expect(share_chart.locator("circle.point")).to_have_count(4)
-        assert share_chart.locator("line.target").count() == 1
-        assert "target 40%" in share_chart.inner_text()
+        expect(share_chart.locator("circle.point")).to_have_count(5)
+        # The target line is level at 40% and steps up to 55% for the last session.
+        target = share_chart.locator("path.target")
+        assert target.count() == 1
+        steps = (target.get_attribute("d") or "").count("V")
+        assert steps == 1, target.get_attribute("d")
+        assert "target 55%" in share_chart.inner_text()
         rows = card.locator("table.coach-table tbody tr")
-        expect(rows).to_have_count(4)
-        assert rows.first.locator("td").first.inner_text() == "2026-01-26"  # newest first
+        expect(rows).to_have_count(5)
+        dates = card.locator("table.coach-table tbody tr td:first-child")
+        assert dates.first.inner_text() == "2026-02-02"  # newest first
         assert card.locator("ul.trends li").count() >= 1
         assert SECRET not in page.inner_text("main")
         page.screenshot(path=screenshot_path("coach-dashboard"), full_page=True)
+        # Sorting by a column: the heading is a button; the order and aria-sort follow.
+        share_heading = card.locator("table.coach-table th", has_text="Mentee share")
+        share_heading.get_by_role("button").click()
+        expect(share_heading).to_have_attribute("aria-sort", "ascending")
+        shares = [float(v) for v in card.locator("tbody td:nth-child(3)").evaluate_all(
+            "cells => cells.map(c => c.dataset.sort)")]  # fmt: skip
+        assert shares == sorted(shares) and len(set(shares)) > 1
+        share_heading.get_by_role("button").click()
+        expect(share_heading).to_have_attribute("aria-sort", "descending")
+        again = [float(v) for v in card.locator("tbody td:nth-child(3)").evaluate_all(
+            "cells => cells.map(c => c.dataset.sort)")]  # fmt: skip
+        assert again == sorted(shares, reverse=True)
+        card.locator("th", has_text="Date").get_by_role("button").click()
+        assert dates.first.inner_text() == "2026-01-05"  # oldest first now
         browser.close()

@@ -64,9 +64,12 @@ def _wait(condition: Any, within_s: float, what: str) -> None:
 def test_captions_meter_cues_and_refinement(
     env: dict[str, str], tmp_path: Path, script: Dialogue
 ) -> None:
-    call_env = _env(env, TANDEM_TARGET_MONOLOGUE_S="5")
+    call_env = _env(env)
     settings = Settings.from_env(call_env)
-    session_id, cookies = prepare_call(settings)
+    assert settings.targets.max_monologue_s > 60  # the program's: no cue in this short call
+    # The pair's own target (as its trainer sets it): the call's cues and the saved figures
+    # use it.
+    session_id, cookies = prepare_call(settings, targets={"max_monologue_s": 5})
     with serve(call_env, tmp_path) as server:
         url = server.base_url.replace("http", "ws") + f"/ws/sessions/{session_id}"
 
@@ -159,6 +162,7 @@ def _check_saved(database: Database, session_id: int, script: Dialogue) -> None:
         refined_wer = word_errors(said, " ".join(u.text for u in refined))
         assert refined_wer.wer <= max(0.15, live_wer.wer), (live_wer.wer, refined_wer.wer)
         assert session.talk is not None and session.talk["talk"]["speakers"]["mentee"]["turns"] >= 2
+        assert session.talk["targets"]["max_monologue_s"] == 5  # judged by the pair's target
         cues = db.scalars(select(CueRow).where(CueRow.session_id == session_id)).all()
         assert [c.kind for c in cues] == ["monologue"]
         mentee = db.scalars(

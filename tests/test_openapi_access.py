@@ -60,6 +60,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/goals/{goal_id}"): {"status": "done"},
     ("POST", "/api/mentorships/{mentorship_id}/resources"): {"url": "https://example.org/x"},
     ("POST", "/api/sessions/{session_id}/notes"): {"text": "A coaching note"},
+    ("PUT", "/api/mentorships/{mentorship_id}/targets"): {"max_monologue_s": 60},
 }
 #: Operations between a mentor and their trainer (coaching figures, notes): who of
 #: mentorship B is entitled; the others of B (the mentee) are refused like outsiders. The
@@ -69,6 +70,8 @@ ENTITLED = {
     ("GET", "/api/coach/mentors/{person_id}/figures.csv"): ("mentor_b", "trainer_b"),
     ("GET", "/api/sessions/{session_id}/notes"): ("mentor_b", "trainer_b"),
     ("POST", "/api/sessions/{session_id}/notes"): ("mentor_b", "trainer_b"),
+    # The pair's trainer (or an admin) sets the pair's targets; the pair reads them.
+    ("PUT", "/api/mentorships/{mentorship_id}/targets"): ("trainer_b",),
 }
 #: Of those let in, who gets a 2xx with the walk's body (a mentor only replies to a note).
 ANSWERED = {("POST", "/api/sessions/{session_id}/notes"): ("trainer_b",)}

@@ -12,7 +12,7 @@ target in 4 of the last 5 sessions".
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,8 @@ from typing import Any
 RECENT = 5
 #: A change in share smaller than this (in points of share) is "steady", not a rise or fall.
 STEADY_SHARE = 0.05
+#: The targets a session is judged by.
+JUDGED = ("mentee_min_share", "max_monologue_s", "max_interruptions")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class SessionFigures:
     cues_shown: int
     #: Which targets this session missed ("share", "monologue", "interruptions").
     missed: tuple[str, ...] = ()
+    #: The targets it was judged by (those of its mentorship when it was held), by key.
+    targets: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ def session_figures(
         median_response_gap_s=float(gap) if gap is not None else None,
         cues_shown=cues_shown,
         missed=tuple(missed),
+        targets={k: float(targets[k]) for k in JUDGED if targets.get(k) is not None},
     )
 
 
@@ -100,6 +105,14 @@ def _percent(share: float) -> str:
 def _count(n: int) -> str:
     words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
     return words[n] if n < len(words) else str(n)
+
+
+def _named(
+    sessions: Sequence[SessionFigures], key: str, fallback: float, shown: Callable[[float], str]
+) -> str:
+    """ "the 90 s target" when these sessions were all held to one value, else "target"."""
+    values = {s.targets.get(key, fallback) for s in sessions}
+    return f"the {shown(values.pop())} target" if len(values) == 1 else "target"
 
 
 def trends(sessions: Sequence[SessionFigures], targets: Mapping[str, Any]) -> Trends:
@@ -124,23 +137,27 @@ def trends(sessions: Sequence[SessionFigures], targets: Mapping[str, Any]) -> Tr
     most = targets.get("max_monologue_s")
     monologues = [s for s in recent if s.longest_monologue_s is not None]
     if most is not None and len(monologues) >= 2:
-        above = sum(1 for s in monologues if (s.longest_monologue_s or 0.0) > float(most))
+        # Judged by each session's own target; named when they were all held to the same.
+        target = _named(monologues, "max_monologue_s", float(most), lambda v: f"{v:.0f} s")
+        above = sum(1 for s in monologues if "monologue" in s.missed)
         if above:
             sentences.append(
-                f"Longest monologue above the {float(most):.0f} s target in {_count(above)} of "
+                f"Longest monologue above {target} in {_count(above)} of "
                 f"the last {_count(len(monologues))} sessions."
             )
         else:
             sentences.append(
-                f"Longest monologue within the {float(most):.0f} s target in each of the last "
+                f"Longest monologue within {target} in each of the last "
                 f"{_count(len(monologues))} sessions."
             )
     low = targets.get("mentee_min_share")
-    below = [s for s in recent if s.mentee_share is not None and "share" in s.missed]
+    shared = [s for s in recent if s.mentee_share is not None]
+    below = [s for s in shared if "share" in s.missed]
     if low is not None and below:
+        target = _named(shared, "mentee_min_share", float(low), _percent)
         sentences.append(
-            f"Mentee share below the {_percent(float(low))} target in {_count(len(below))} of "
-            f"the last {_count(len([s for s in recent if s.mentee_share is not None]))} sessions."
+            f"Mentee share below {target} in {_count(len(below))} of "
+            f"the last {_count(len(shared))} sessions."
         )
     asked = [s.mentor_questions for s in ordered if s.mentor_questions is not None]
     if len(asked) >= 2 and asked[-1] != asked[0]:

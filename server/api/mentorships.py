@@ -11,7 +11,14 @@ from starlette.responses import JSONResponse, Response
 
 from server.access import Level, is_member, mentorship_level, visible_mentorships
 from server.auth import AuthError, Viewer
-from server.db.directory import create_mentorship, describe_mentorship, set_sharing
+from server.db.directory import (
+    create_mentorship,
+    describe_mentorship,
+    mentorship_targets,
+    program_targets,
+    save_mentorship_targets,
+    set_sharing,
+)
 from server.db.progress import (
     done_items,
     link_json,
@@ -21,7 +28,7 @@ from server.db.progress import (
     shared_links,
 )
 from server.db.tables import Mentorship
-from server.services import in_db
+from server.services import in_db, services
 from server.web import api, json_body, path_id, require
 
 
@@ -163,7 +170,69 @@ async def progress_endpoint(request: Request, viewer: Viewer | None) -> Response
     return JSONResponse(await in_db(request, work))
 
 
+def targets_json(db: OrmSession, mentorship: Mentorship, request: Request) -> dict[str, Any]:
+    defaults = services(request).settings.targets
+    return {
+        "targets": mentorship_targets(db, mentorship.id, defaults).to_json(),
+        "own": dict(mentorship.targets or {}),
+        "program": program_targets(db, defaults).to_json(),
+        "may_change": False,
+    }
+
+
+def may_set_targets(viewer: Viewer, mentorship: Mentorship) -> bool:
+    """The pair's trainer or an admin sets the targets a pair is held to."""
+    return viewer.is_admin or viewer.person_id == mentorship.trainer_id
+
+
+@api(
+    "/api/mentorships/{mentorship_id}/targets",
+    "GET",
+    "object",
+    "The targets this pair is held to: the program's with those set for the pair (own)",
+)
+async def get_targets_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    mentorship_id = path_id(request, "mentorship_id")
+    who = require(viewer)
+
+    def work(db: OrmSession) -> dict[str, Any]:
+        mentorship = check_mentorship(db, who, mentorship_id)
+        return targets_json(db, mentorship, request) | {
+            "may_change": may_set_targets(who, mentorship)
+        }
+
+    return JSONResponse(await in_db(request, work))
+
+
+@api(
+    "/api/mentorships/{mentorship_id}/targets",
+    "PUT",
+    "object",
+    "Set targets for this pair (its trainer or an admin): {key: number, or null for the "
+    "program's}; the next call's cues use them",
+)
+async def set_targets_endpoint(request: Request, viewer: Viewer | None) -> Response:
+    mentorship_id = path_id(request, "mentorship_id")
+    who = require(viewer)
+    await in_db(request, lambda db: check_mentorship(db, who, mentorship_id))
+    data = await json_body(request)
+
+    def work(db: OrmSession) -> dict[str, Any]:
+        mentorship = check_mentorship(db, who, mentorship_id)
+        if not may_set_targets(who, mentorship):
+            raise HTTPException(403, "the pair's trainer or an admin sets its targets")
+        save_mentorship_targets(db, mentorship, dict(data))
+        return targets_json(db, mentorship, request) | {"may_change": True}
+
+    try:
+        return JSONResponse(await in_db(request, work))
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
 routes = [
+    get_targets_endpoint,
+    set_targets_endpoint,
     list_endpoint,
     create_endpoint,
     get_endpoint,

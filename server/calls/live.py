@@ -32,7 +32,7 @@ from media.transcriber import DecodeOptions, load_model, transcribe_text
 from media.transcript import SpeechInterval, Utterance
 from server.calls.rooms import Peer, Room
 from server.db.calls import dismiss_cue, save_cue, save_live_utterances, save_speech
-from server.db.directory import program_targets
+from server.db.directory import mentorship_targets
 from server.db.engine import Database
 from server.settings import Settings
 
@@ -417,7 +417,7 @@ class LiveTranscription:
             defaults = self.settings.targets
 
             def targets(db: Any) -> Targets:
-                return program_targets(db, defaults)
+                return mentorship_targets(db, room.info.mentorship_id, defaults)
 
             live = RoomLive(self, room, await room._db(targets))
             self.rooms[room.info.session_id] = live

@@ -27,7 +27,7 @@ from media.models import ModelStore
 from media.pipeline import Track, analyze_tracks
 from media.transcriber import DecodeOptions, load_model
 from media.transcript import Transcript
-from server.db.directory import program_targets
+from server.db.directory import mentorship_targets
 from server.db.engine import Database
 from server.db.recordings import mix_path, recorded_files
 from server.db.store import participant_ids, replace_analysis, speech_rows, utterance_rows
@@ -123,7 +123,7 @@ class Refiner:
             duration_s = session.duration_s or 0.0
             held = session.held_at
             names = {p.speaker: p.person.name for p in session.participants if p.person is not None}
-            targets = program_targets(db, self.settings.targets)
+            targets = mentorship_targets(db, session.mentorship_id, self.settings.targets)
         total = round(duration_s * SAMPLE_RATE_HZ)
         tracks = [
             Track(speaker, assemble_track(parts, total))

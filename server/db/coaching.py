@@ -82,7 +82,8 @@ def mentor_views(
             MentorView(
                 mentorships[0].mentor,
                 mentorships,
-                trends(figures, targets),
+                # Sentences speak of the targets the latest session was held to.
+                trends(figures, {**targets, **(figures[-1].targets if figures else {})}),
                 {s.id: names[s.mentorship_id] for s in sessions if s.mentorship_id in names},
                 list(reversed(list_notes(db, list(noted)))),
             )

@@ -75,38 +75,78 @@ def program_targets(db: OrmSession, defaults: Targets) -> Targets:
     return replace(defaults, **known)
 
 
-def save_targets(db: OrmSession, defaults: Targets, values: dict[str, Any]) -> Targets:
-    """Validate and store the program's targets; raises ValueError with a readable message."""
-    checks: dict[str, tuple[type, float, float]] = {
-        "mentee_min_share": (float, 0.0, 1.0),
-        "max_monologue_s": (float, 5.0, 3600.0),
-        "question_gap_s": (float, 30.0, 7200.0),
-        "max_interruptions": (int, 0, 1000),
-    }
-    cleaned: dict[str, Any] = {}
-    for key, (kind, low, high) in checks.items():
-        if key not in values:
-            continue
-        try:
-            number = kind(values[key])
-        except (TypeError, ValueError):
-            raise ValueError(f"{key} must be a number") from None
-        if not low <= number <= high:
-            raise ValueError(f"{key} must be between {low:g} and {high:g}")
-        cleaned[key] = number
-    unknown = set(values) - set(checks)
+#: What an admin or trainer may set, with its kind and allowed range.
+TARGET_RANGES: dict[str, tuple[type, float, float]] = {
+    "mentee_min_share": (float, 0.0, 1.0),
+    "max_monologue_s": (float, 5.0, 3600.0),
+    "question_gap_s": (float, 30.0, 7200.0),
+    "max_interruptions": (int, 0, 1000),
+}
+
+
+def _clean_targets(values: dict[str, Any], clearable: bool = False) -> dict[str, Any]:
+    """Checked values by key (None where ``clearable`` and the value is null); ValueError with
+    a readable message otherwise."""
+    unknown = set(values) - set(TARGET_RANGES)
     if unknown:
         raise ValueError(f"unknown target(s): {', '.join(sorted(unknown))}")
+    cleaned: dict[str, Any] = {}
+    for key, (kind, low, high) in TARGET_RANGES.items():
+        if key not in values:
+            continue
+        value = values[key]
+        if value is None and clearable:
+            cleaned[key] = None
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(f"{key} must be a number")
+        try:
+            number = kind(float(value))
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{key} must be a number") from None
+        if not low <= number <= high:  # NaN fails this too
+            raise ValueError(f"{key} must be between {low:g} and {high:g}")
+        cleaned[key] = number
+    return cleaned
+
+
+def save_targets(db: OrmSession, defaults: Targets, values: dict[str, Any]) -> Targets:
+    """Validate and store the program's targets; raises ValueError with a readable message."""
+    cleaned = _clean_targets(values)
     current = program_targets(db, defaults)
     updated = replace(current, **cleaned)
     row = db.get(ProgramSetting, TARGETS_KEY)
-    stored = {key: getattr(updated, key) for key in checks}
+    stored = {key: getattr(updated, key) for key in TARGET_RANGES}
     if row is None:
         db.add(ProgramSetting(key=TARGETS_KEY, value=stored))
     else:
         row.value = stored
     db.commit()
     return updated
+
+
+def mentorship_targets(db: OrmSession, mentorship_id: int | None, defaults: Targets) -> Targets:
+    """The targets one pair is held to: the program's, with what was set for this pair."""
+    program = program_targets(db, defaults)
+    mentorship = db.get(Mentorship, mentorship_id) if mentorship_id is not None else None
+    own = (mentorship.targets or {}) if mentorship is not None else {}
+    return replace(program, **{k: v for k, v in own.items() if k in TARGET_RANGES})
+
+
+def save_mentorship_targets(
+    db: OrmSession, mentorship: Mentorship, values: dict[str, Any]
+) -> dict[str, Any]:
+    """Set (a number) or clear (null: back to the program's) targets for one pair; returns
+    what is set for the pair now. ValueError with a readable message for bad values."""
+    own = dict(mentorship.targets or {})
+    for key, value in _clean_targets(values, clearable=True).items():
+        if value is None:
+            own.pop(key, None)
+        else:
+            own[key] = value
+    mentorship.targets = own or None
+    db.commit()
+    return own
 
 
 def describe_person(person: Person) -> dict[str, Any]:

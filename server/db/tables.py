@@ -63,6 +63,8 @@ class Mentorship(Base):
     mentee_shares: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Targets a trainer or admin set for this pair only, over the program's ({key: value}).
+    targets: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     # Joined eagerly: pages render people's names after the database session has closed.
     mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id], lazy="joined")

@@ -31,7 +31,9 @@ class Chart:
 
     title: str
     points: list[tuple[float, float, str]]  # x, y, label of the point
-    target_y: float | None
+    #: The target as an SVG path: a level line, stepping where a session was held to another.
+    target_path: str
+    target_y: float | None  # where the latest target is, for its label
     target_label: str
     y_ticks: list[tuple[float, str]]
     x_labels: list[tuple[float, str]]
@@ -46,14 +48,25 @@ def chart(
     sessions: Sequence[SessionFigures],
     value: Callable[[SessionFigures], float | None],
     top: float,
-    target: float | None,
+    target_key: str | None,
+    fallback: dict[str, Any],
     shown: Callable[[float], str],
 ) -> Chart:
     plotted = [(s, v) for s in sessions if (v := value(s)) is not None]
+
+    def target_of(s: SessionFigures) -> float | None:
+        if target_key is None:
+            return None
+        found = s.targets.get(target_key, fallback.get(target_key))
+        return None if found is None else float(found)
+
+    levels = [target_of(s) for s, _ in plotted] or [target_of_program(target_key, fallback)]
+    known = [t for t in levels if t is not None]
+    target = known[-1] if known else None
     inset = 14.0  # the first and last points keep clear of the axis labels
     span_x = WIDTH - LEFT - RIGHT - 2 * inset
     span_y = HEIGHT - TOP - BOTTOM
-    highest = max([*(v for _, v in plotted), target or 0.0], default=0.0)
+    highest = max([*(v for _, v in plotted), *known], default=0.0)
     # Four steps of a round size, with room above the highest point or target for its label.
     wanted = max(top, highest * 1.15) / 4
     step = next((n for n in NICE_STEPS if n >= wanted), wanted) if top > 1.0 else 0.25
@@ -67,23 +80,38 @@ def chart(
         return LEFT + inset + offset
 
     points = [(x(i), y(v), f"{s.held_at:%Y-%m-%d}: {shown(v)}") for i, (s, v) in enumerate(plotted)]
+    path = ""
+    if target is not None:
+        # A level from the left edge; where a session was held to another target the line
+        # steps halfway between it and the one before.
+        path = f"M{LEFT:.1f},{y(levels[0] or target):.1f}"
+        for i in range(1, len(levels)):
+            before, now = levels[i - 1], levels[i]
+            if now is not None and before is not None and now != before:
+                middle = (x(i - 1) + x(i)) / 2
+                path += f" H{middle:.1f} V{y(now):.1f}"
+        path += f" H{WIDTH - RIGHT:.1f}"
     ticks = [(y(step * k), shown(step * k)) for k in range(5)]
     labels = [(x(i), f"{s.held_at:%b %d}") for i, (s, _) in enumerate(plotted)
               if i in (0, len(plotted) - 1) or len(plotted) <= 6]  # fmt: skip
-    return Chart(title, points, None if target is None else y(target),
+    return Chart(title, points, path, None if target is None else y(target),
                  "" if target is None else f"target {shown(target)}", ticks, labels)  # fmt: skip
+
+
+def target_of_program(key: str | None, program: dict[str, Any]) -> float | None:
+    return None if key is None or program.get(key) is None else float(program[key])
 
 
 def _charts(view: MentorView, targets: dict[str, Any]) -> list[Chart]:
     sessions = view.trends.sessions
     return [
         chart("Mentee share of talk", sessions, lambda s: s.mentee_share, 1.0,
-              targets.get("mentee_min_share"), lambda v: f"{v * 100:.0f}%"),
+              "mentee_min_share", targets, lambda v: f"{v * 100:.0f}%"),
         chart("Mentor's longest monologue", sessions, lambda s: s.longest_monologue_s, 60.0,
-              targets.get("max_monologue_s"), lambda v: f"{v:.0f} s"),
+              "max_monologue_s", targets, lambda v: f"{v:.0f} s"),
         chart("Questions the mentor asked", sessions,
               lambda s: None if s.mentor_questions is None else float(s.mentor_questions),
-              4.0, None, lambda v: f"{v:.0f}"),
+              4.0, None, targets, lambda v: f"{v:.0f}"),
     ]  # fmt: skip
 
 

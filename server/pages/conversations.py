@@ -21,7 +21,7 @@ from server.access import (
     visible_mentorships,
 )
 from server.api.calls import open_calls, with_presence
-from server.api.mentorships import check_mentorship
+from server.api.mentorships import check_mentorship, may_set_targets, targets_json
 from server.api.search import search_for
 from server.api.sessions import check_session, remove, rename
 from server.auth import Viewer, needs_setup
@@ -122,6 +122,19 @@ async def home(request: Request, viewer: Viewer | None) -> Response:
     return render(request, f"home_{who.role}.html", context)
 
 
+#: The targets as the mentorship page lists them: key, what it means, how a value reads.
+TARGET_ROWS = (
+    ("mentee_min_share", "Mentee's share of talk at least", lambda v: f"{v * 100:.0f}%"),
+    ("max_monologue_s", "Longest mentor monologue", lambda v: f"{v:.0f} s"),
+    (
+        "question_gap_s",
+        "Longest time without a mentor question",
+        lambda v: f"{v:.0f} s" if v < 120 else f"{v / 60:.0f} min",
+    ),
+    ("max_interruptions", "Interruptions before a cue", lambda v: f"{v}"),
+)
+
+
 @page("/mentorships/{mentorship_id}", ("GET",), "object")
 async def mentorship_page(request: Request, viewer: Viewer | None) -> Response:
     mentorship_id = path_id(request, "mentorship_id")
@@ -130,14 +143,18 @@ async def mentorship_page(request: Request, viewer: Viewer | None) -> Response:
     def work(db: OrmSession) -> dict[str, Any]:
         mentorship = check_mentorship(db, who, mentorship_id)
         calls = [c for c in open_calls(db, who) if c["mentorship_id"] == mentorship.id]
+        targets = targets_json(db, mentorship, request)
+        targets["may_change"] = may_set_targets(who, mentorship)
         found = [v for v in _views(db, who) if v.mentorship.id == mentorship.id]
         if not found:  # an admin managing it: people, not conversations
-            return {"view": MentorshipView(mentorship, Level.NONE, [], []), "calls": calls}
+            view = MentorshipView(mentorship, Level.NONE, [], [])
+            return {"view": view, "calls": calls, "targets": targets}
         view = found[0]
         full = view.level is Level.FULL
         return {
             "view": view,
             "calls": calls,
+            "targets": targets,
             "points": session_points(db, mentorship.id),
             "open_items": open_items(db, mentorship.id) if full else [],
             "goals": list_goals(db, mentorship.id) if full else [],
@@ -151,6 +168,7 @@ async def mentorship_page(request: Request, viewer: Viewer | None) -> Response:
     context["member"] = is_member(who, m)
     context["owner_names"] = {"mentor": m.mentor.name, "mentee": m.mentee.name, "both": "Both"}
     context["calls"] = _by_mentorship(with_presence(context["calls"], who, services(request).calls))
+    context["target_rows"] = TARGET_ROWS
     return render(request, "mentorship.html", context)
 
 

@@ -30,6 +30,7 @@ from media.sources import TrackSource, load_tracks
 from media.transcriber import DecodeOptions, load_model
 from media.transcript import Transcript
 from media.transcript_import import TranscriptError, read_transcript
+from server.db.directory import mentorship_targets
 from server.db.engine import Database
 from server.db.store import save_transcript
 from server.db.tables import Mentorship, Upload
@@ -130,6 +131,7 @@ class UploadWorker:
             if mentorship is None:
                 raise UploadFailed("the mentorship is gone")
             kind, plan = upload.kind, dict(upload.plan)
+            targets = mentorship_targets(db, mentorship.id, self.settings.targets)
             upload.status = "running"
             db.commit()
         folder = upload_folder(self.settings, upload_id)
@@ -144,7 +146,7 @@ class UploadWorker:
             approximate = False
         if not transcript.utterances:
             raise UploadFailed("no speech was found in the recording")
-        analysis = analyze_conversation(transcript, held_at.date(), self.settings.targets)
+        analysis = analyze_conversation(transcript, held_at.date(), targets)
         with self.database.sessions() as db:
             return save_transcript(
                 db, transcript, plan["title"], held_at, mentorship_id=mentorship.id,
