@@ -236,6 +236,7 @@ async def session_page(request: Request, viewer: Viewer | None) -> Response:
                 names,
                 saved.transcript.speakers,
                 report.cues,
+                saved.transcript.utterances,
             ),
             "manage": row is not None and may_manage_session(who, row),
             "saved": saved,

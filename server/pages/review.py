@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from media.insight.balance import build_runs
 from media.transcript import SpeechInterval, Utterance
 
 #: Below this probability a word is shown as one the model was unsure of.
@@ -85,6 +86,9 @@ class Lane:
     speaker: str
     name: str
     bars: list[Bar] = field(default_factory=list)
+    #: (start, length) of this person's listening signals ("mm-hm", "right") while the
+    #: other spoke.
+    listening: list[tuple[float, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -111,14 +115,24 @@ def timeline(
     names: Mapping[str, str],
     speakers: Sequence[str],
     cues: Sequence[Mapping[str, Any]] = (),
+    utterances: Sequence[Utterance] = (),
 ) -> Timeline:
-    """Who spoke when, one lane per speaker; a stretch said while another spoke is marked."""
+    """Who spoke when, one lane per speaker; a stretch said while another spoke is marked.
+    From the words (which are not shown), a person's listening signals ("mm-hm" while the
+    other holds the floor) are drawn as such and do not count as talking at once."""
     order = list(dict.fromkeys([*speakers, *(s.speaker for s in speech)]))
     lanes = {speaker: Lane(speaker, names.get(speaker, speaker)) for speaker in order}
+    signals = [r for r in build_runs(speech, utterances) if r.backchannel] if utterances else []
+
+    def listening(interval: SpeechInterval) -> bool:
+        return any(r.speaker == interval.speaker and r.start_s <= interval.start_s + 1e-6
+                   and interval.end_s <= r.end_s + 1e-6 for r in signals)  # fmt: skip
+
+    talking = [s for s in speech if not listening(s)]
     # One speaker's stretches do not overlap each other, so per speaker both starts and ends
     # are sorted: the stretches that can meet this one are a slice found by bisection.
     by_speaker = {
-        speaker: sorted((s for s in speech if s.speaker == speaker), key=lambda s: s.start_s)
+        speaker: sorted((s for s in talking if s.speaker == speaker), key=lambda s: s.start_s)
         for speaker in order
     }
     starts = {speaker: [s.start_s for s in stretch] for speaker, stretch in by_speaker.items()}
@@ -140,10 +154,13 @@ def timeline(
                     parts.append((begin, finish - begin))
         return tuple(sorted(parts))
 
-    for interval in speech:
+    for interval in talking:
         lanes[interval.speaker].bars.append(
             Bar(interval.start_s, max(0.05, interval.end_s - interval.start_s), overlaps(interval))
         )
+    for run in signals:
+        if run.speaker in lanes:
+            lanes[run.speaker].listening.append((run.start_s, max(0.05, run.duration_s)))
     end = max([duration_s, *(s.end_s for s in speech)], default=0.0)
     return Timeline(
         end,
