@@ -176,4 +176,13 @@ def test_the_dashboard_in_a_browser(env: dict[str, str], tmp_path: Path) -> None
         assert again == sorted(shares, reverse=True)
         card.locator("th", has_text="Date").get_by_role("button").click()
         assert dates.first.inner_text() == "2026-01-05"  # oldest first now
+        # The mentor's own view ("My conversations"): their charts, nobody else's.
+        own = browser.new_page(viewport={"width": 1280, "height": 900})
+        log_in_page(own, base, program.mentor.email, PASSWORD)
+        own.goto(f"{base}/coach")
+        expect(own.locator("h1")).to_have_text("My conversations")
+        expect(own.locator("section.coach")).to_have_count(1)
+        expect(own.locator(f"#coach-{program.mentor.id} figure.chart")).to_have_count(3)
+        assert "Max Mentor" not in own.inner_text("main") and SECRET not in own.inner_text("main")
+        own.screenshot(path=screenshot_path("coach-own"), full_page=True)
         browser.close()
