@@ -98,12 +98,14 @@ def test_captions_meter_cues_and_refinement(
 
     meters = [m for m in messages["mentee"] if m["type"] == "meter"]
     assert len(meters) >= 15  # about one a second
-    # While only the mentor talks (his long line), the meter moves towards him.
+    # While only the mentor talks (his long line), the meter moves towards him. A tick in a
+    # pause between his sentences (nobody speaking) does not end his stretch; the mentee
+    # speaking does.
     runs: list[list[dict[str, Any]]] = [[]]
     for meter in meters:
         if meter["speaking"]["mentor"] and not meter["speaking"]["mentee"]:
             runs[-1].append(meter)
-        elif runs[-1]:
+        elif meter["speaking"]["mentee"] and runs[-1]:
             runs.append([])
     longest = max(runs, key=len)
     assert len(longest) >= 4, "the meter never saw the mentor talk for long"
