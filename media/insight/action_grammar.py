@@ -283,6 +283,10 @@ def is_anaphoric(verb_phrase: str) -> bool:
     return all(w in _ANAPHORIC_WORDS for w in words[1:])
 
 
+_WH_QUESTION = re.compile(r"\b(?:what|which|where|when|who|whom|whose|how)\b", re.IGNORECASE)
+_SUGGESTION = re.compile(r"\b(?:how about|what about|why do not|why not)\b", re.IGNORECASE)
+
+
 def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
     """(kind, verb phrase, confidence) when the clause commits someone to an action.
 
@@ -316,6 +320,8 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
     question = clause.endswith("?")
     if question and kind == "commitment" and not before.strip():
         return None  # "will I need a visa?" asks; it does not promise
+    if question and _WH_QUESTION.search(f"{lead} {before}") and not _SUGGESTION.search(clause):
+        return None  # "what would you like to focus on today?" asks what, it asks for no task
     if question and kind == "joint":
         kind = "proposal"
     if _HEDGE.search(clause) or _HEDGE.search(lead):

@@ -41,6 +41,7 @@ from media.insight.action_grammar import (
     split_clauses,
 )
 from media.insight.due import Due, find_due
+from media.insight.phrasing import NEEDS_CONTEXT, prepare, task_text
 from media.transcript import Utterance
 
 
@@ -198,6 +199,7 @@ def extract_action_items(
 
     items: list[ActionItem] = []
     candidates = _candidates(utterances, session_date, next_session)
+    _prepare_wording(utterances, candidates)
     recaps = _recap_utterances(utterances, candidates)
     for candidate in candidates:
         speaker = candidate.speaker
@@ -206,9 +208,12 @@ def extract_action_items(
         reply = _reply(utterances, candidate.index)
         verdict = reply[0] if reply else None
         accepted = verdict == "accept"
-        if candidate.anaphoric:
-            # "Sure, I'll do that" or "let's do it" answers or restates an earlier item.
+        if candidate.anaphoric and (
             _fold_into_recent(items, candidate, utterances, role)
+            or not _names_its_object(candidate, utterances)
+        ):
+            # "Sure, I'll do that" or "let's do it" answers or restates an earlier item; a
+            # "send it over" with nothing before it to say what "it" is, is no task to save.
             continue
         if (
             candidate.kind == "commitment"
@@ -248,7 +253,7 @@ def extract_action_items(
             due = find_due(normalise(utterances[reply[1]].text), session_date, next_session)
         joint = candidate.kind in ("joint", "proposal")
         owner = "both" if joint or len(owner_speakers) > 1 else role(owner_speakers[0])
-        action = _imperative(candidate, owner_speakers, speaker, other, names, role)
+        action = _imperative(candidate, owner_speakers, speaker, other, names, role, utterances)
         if not action or confidence < min_confidence:
             continue
         item = ActionItem(
@@ -262,7 +267,101 @@ def extract_action_items(
             confidence=min(confidence, 0.99),
         )
         _add_or_merge(items, item)
-    return items
+    return _merge_answers(items, utterances, role)
+
+
+#: A reply that takes on something else besides ("and I'll also book the room").
+_ALSO = re.compile(r"\b(?:also|too|as well|another|separately|plus)\b", re.IGNORECASE)
+
+
+def _merge_answers(
+    items: list[ActionItem], utterances: Sequence[Utterance], role: Any
+) -> list[ActionItem]:
+    """A request and the asked person's "yes, I'll send you the steps by Friday" are one task:
+    the answer's commitment joins the request's item (its deadline too, if the request had
+    none), worded by whichever names more of the task."""
+    merged: list[ActionItem] = []
+    for item in items:
+        answer_to = next(
+            (
+                k
+                for k in range(len(merged) - 1, -1, -1)
+                if _answers(merged[k], item, utterances, role)
+            ),
+            None,
+        )
+        if answer_to is None:
+            merged.append(item)
+            continue
+        asked = merged[answer_to]
+        wording = max((asked, item), key=lambda i: (len(_stems(i.action)), i is asked))
+        merged[answer_to] = replace(
+            asked,
+            action=wording.action,
+            due_phrase=asked.due_phrase or item.due_phrase,
+            due_date=asked.due_date or item.due_date,
+            sources=tuple(dict.fromkeys((*asked.sources, *item.sources))),
+            confidence=max(asked.confidence, item.confidence),
+        )
+    return merged
+
+
+def _answers(
+    asked: ActionItem, item: ActionItem, utterances: Sequence[Utterance], role: Any
+) -> bool:
+    if asked.kind not in ("request", "offer") or item.kind != "commitment":
+        return False
+    first, said = asked.sources[0], item.sources[0]
+    if not 0 < said - first <= 2:
+        return False
+    text = utterances[said].text
+    if role(utterances[said].speaker) != asked.owner or _ALSO.search(text):
+        return False
+    shared = _stems(asked.action) & _stems(item.action)
+    same_verb = asked.action.split()[:1] == item.action.split()[:1]
+    return bool(shared) or same_verb
+
+
+def _names_its_object(candidate: _Candidate, utterances: Sequence[Utterance]) -> bool:
+    """Whether a pointing-back phrase ("send it over") is a task of its own: its verb is not
+    a light one ("do it") and what it points to is named in the turns before."""
+    words = candidate.verb_phrase.split()
+    if not words or words[0].lower() in ("do", "try", "make", "get", "go", "have"):
+        return False
+    text = task_text(_without_due(candidate), _context(utterances, candidate), lambda w, d: None)
+    return text is not None and not _BARE_PRONOUN.search(text)
+
+
+_BARE_PRONOUN = re.compile(r"\b(?:it|them|this|that|those|these)\b", re.IGNORECASE)
+
+
+def _context(utterances: Sequence[Utterance], candidate: _Candidate) -> list[str]:
+    """What a candidate's pronouns may point back to: the four turns before it and the start
+    of its own sentence."""
+    context = [u.text for u in utterances[max(0, candidate.index - 4) : candidate.index]]
+    said = normalise(utterances[candidate.index].text)
+    at = said.lower().find(candidate.verb_phrase.lower()[:20])
+    if at > 0:
+        context.append(said[:at])
+    return context
+
+
+def _prepare_wording(utterances: Sequence[Utterance], candidates: list[_Candidate]) -> None:
+    phrases = [_without_due(c) for c in candidates]
+    contexts = [
+        text
+        for c, phrase in zip(candidates, phrases, strict=True)
+        if NEEDS_CONTEXT.search(phrase)
+        for text in _context(utterances, c)
+    ]
+    prepare(phrases, contexts)
+
+
+def _without_due(candidate: _Candidate) -> str:
+    phrase = candidate.verb_phrase
+    if candidate.due is not None:
+        phrase = re.sub(re.escape(candidate.due.phrase), " ", phrase, flags=re.IGNORECASE)
+    return re.sub(r"\s+", " ", phrase).strip(" ,")
 
 
 def _recap_utterances(utterances: Sequence[Utterance], candidates: list[_Candidate]) -> set[int]:
@@ -451,44 +550,46 @@ def _imperative(
     other: str | None,
     names: Mapping[str, str],
     role: Any,
+    utterances: Sequence[Utterance] = (),
 ) -> str:
-    phrase = candidate.verb_phrase
-    if candidate.due is not None:
-        phrase = re.sub(re.escape(candidate.due.phrase), " ", phrase, flags=re.IGNORECASE)
-    phrase = _CUT.sub("", phrase)
-    previous = None
-    while previous != phrase:
-        previous = phrase
-        phrase = _TRAILING.sub("", phrase).strip(" ,")
-    phrase = re.sub(r"\s+", " ", phrase).strip(" ,")
+    phrase = _without_due(candidate)
     if not phrase:
         return ""
     speaker_name = _display(speaker, names, role)
+    if other is None:
+        # The other person has not spoken (yet): name them from the names given, if known.
+        others = [label for label in names if label != speaker]
+        other = others[0] if len(others) == 1 else None
     other_name = _display(other, names, role)
     owner_is_speaker = owners == (speaker,)
     owner_is_other = owners == (other,)
+    joint = len(owners) > 1
 
-    def swap(match: re.Match[str]) -> str:
-        word = match.group(0).lower()
-        if word in ("me", "myself"):
-            return (
-                "yourself"
-                if owner_is_speaker and word == "myself"
-                else ("you" if owner_is_speaker else speaker_name)
-            )
-        if word == "my":
-            return "your" if owner_is_speaker else f"{speaker_name}'s"
-        if word in ("you", "yourself"):
-            return (
-                "yourself"
-                if owner_is_other and word == "yourself"
-                else ("you" if owner_is_other else other_name)
-            )
-        if word == "your":
-            return "your" if owner_is_other else f"{other_name}'s"
-        if word == "us":
-            return "each other" if len(owners) > 1 else "us"
-        return word
+    def person(word: str, dep: str) -> str | None:
+        """A personal pronoun from the owner's side: the owner is who the item speaks to."""
+        speaker_side = word in ("me", "my", "myself", "mine", "i")
+        other_side = word in ("you", "your", "yourself", "yours")
+        if speaker_side or other_side:
+            is_owner = (speaker_side and owner_is_speaker) or (other_side and owner_is_other)
+            name = speaker_name if speaker_side else other_name
+            if is_owner:
+                if word in ("my", "your"):
+                    return "the"
+                if word in ("myself", "yourself"):
+                    return ""  # "I'll email him myself": email him
+                return "you"
+            if joint and speaker_side:
+                return "the" if word == "my" else speaker_name
+            if word in ("my", "your", "mine", "yours"):
+                return f"{name}'s"
+            return name
+        if word in ("us", "ourselves"):
+            return "each other" if joint else "us"
+        if word == "our":
+            return "the"
+        return None
 
-    phrase = re.sub(r"\b(?:me|myself|my|you|yourself|your|us)\b", swap, phrase, flags=re.I)
-    return phrase[0].upper() + phrase[1:]
+    context = _context(utterances, candidate) if utterances else []
+    people = [n for n in names.values() if n]
+    text = task_text(phrase, context, person, people)
+    return text or ""
