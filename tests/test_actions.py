@@ -246,3 +246,21 @@ def test_the_owner_is_who_the_item_speaks_to() -> None:
     # The mentor's own possessive becomes "the"; the mentee is named.
     assert item.owner == "mentor"
     assert item.action == "Send Raj the old proposal"
+
+
+@pytest.mark.parametrize(
+    ("said", "due"),
+    [
+        ("early next week", date(2026, 3, 16)),  # the session is on Thursday 12 March
+        ("by mid next week", date(2026, 3, 18)),
+        ("by the end of next week", date(2026, 3, 20)),
+        ("before the end of the quarter", date(2026, 3, 31)),
+        ("by the end of next month", date(2026, 4, 30)),
+        ("by the end of June", date(2026, 6, 30)),
+        ("by the end of the week", date(2026, 3, 13)),
+    ],
+)
+def test_spans_of_time_resolve_to_their_last_or_named_day(said: str, due: date) -> None:
+    found = find_due(f"I'll send it {said}.", THURSDAY)
+    assert found is not None and found.phrase.lower().endswith(said.split(" ", 1)[-1].lower())
+    assert found.date == due

@@ -7,9 +7,12 @@ session date, the calendar date. Rules (the session date is day 0):
   call → day 0; tomorrow (morning…) → day 1;
 - a weekday ("by Friday", "on Monday", "this Thursday") → its next date after day 0;
   "next <weekday>" and "<weekday> next week" → that weekday in the following week;
-- end of (the) week → the Friday of this week (or day 0 at a weekend); this weekend → Sunday;
+- end of (the) week → the Friday of this week (or day 0 at a weekend); end of next week → the
+  Friday of the following week; early / mid / late next week → its Monday / Wednesday /
+  Friday; this weekend → Sunday;
 - next week → the Monday of the following week; next month → the 1st of the next month;
-  end of (the) month/year → its last day;
+  end of (the) month/quarter/year (this or next) and end of <month> → its last day (a
+  quarter is a calendar quarter);
 - in N days/weeks, within a week → day 0 + N;
 - "the 15th", "March 3", "3rd of March", "by the sixteenth", "August thirty-first" → that
   date (next year if it is over half a year past); a word ordinal alone needs its preposition;
@@ -80,8 +83,10 @@ _EVENT = (
 _PATTERNS: tuple[tuple[str, str], ...] = (
     ("event", rf"\b{_EVENT_LEAD}(?:our|the|your|my|this|that)\s+(?:next\s+)?{_EVENT}\b"),
     ("next_event", rf"\b{_EVENT_LEAD}next\s+(?:time|{_EVENT})\b"),
-    ("end_of", rf"\b{_LEAD}(?:the\s+)?end\s+of\s+(?:the\s+|this\s+|next\s+)?"
+    ("end_of", rf"\b{_LEAD}(?:the\s+)?end\s+of\s+(the\s+|this\s+|next\s+)?"
                r"(day|week|month|year|quarter|sprint)\b"),
+    ("end_of_month", rf"\b{_LEAD}(?:the\s+)?end\s+of\s+({_MONTH})\b"),
+    ("part_of_next_week", rf"\b{_LEAD}(early|mid|middle of|late|later)[\s-]+next\s+week\b"),
     ("eod", r"\b(?:by\s+)?(eod|eow|cob)\b"),
     ("next_weekday", rf"\b{_LEAD}next\s+({_WEEKDAY}){_DAYPART}\b"),
     ("next_weekday", rf"\b{_LEAD}({_WEEKDAY}){_DAYPART}\s+(?:of\s+)?next\s+week\b"),
@@ -143,16 +148,33 @@ def _resolve(kind: str, match: re.Match[str], day0: date, next_session: date | N
         session_like = re.search(r"session|time|check|one|1:1|sync|catch|call", match.group(0))
         return next_session if next_session is not None and session_like else None
     if kind == "end_of":
-        unit = groups[0]
+        following, unit = (groups[0] or "").strip() == "next", groups[1]
         if unit == "day":
-            return day0
+            return day0 + timedelta(days=1) if following else day0
         if unit == "week":
+            if following:
+                return day0 + timedelta(days=7 - day0.weekday() + 4)  # next week's Friday
             return day0 if day0.weekday() >= 4 else _weekday_on_or_after(day0, 4)
         if unit == "month":
-            return day0.replace(day=calendar.monthrange(day0.year, day0.month)[1])
+            year, month = day0.year, day0.month
+            if following:
+                year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+            return date(year, month, calendar.monthrange(year, month)[1])
+        if unit == "quarter":
+            last = ((day0.month - 1) // 3 + 1) * 3 + (3 if following else 0)
+            year = day0.year + (last - 1) // 12
+            last = (last - 1) % 12 + 1
+            return date(year, last, calendar.monthrange(year, last)[1])
         if unit == "year":
-            return date(day0.year, 12, 31)
+            return date(day0.year + following, 12, 31)
         return None
+    if kind == "end_of_month":
+        month = MONTHS.index(groups[0]) + 1
+        year = day0.year + (month < day0.month)
+        return date(year, month, calendar.monthrange(year, month)[1])
+    if kind == "part_of_next_week":
+        offset = {"early": 0, "mid": 2, "middle of": 2}.get(re.sub(r"\s+", " ", groups[0]), 4)
+        return day0 + timedelta(days=7 - day0.weekday() + offset)
     if kind == "eod":
         return day0 if groups[0] in ("eod", "cob") else _weekday_on_or_after(day0, 4)
     if kind == "next_weekday":

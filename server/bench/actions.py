@@ -195,9 +195,13 @@ def score(
         scores.owner_correct += item.owner == gold["owner"]
         if gold.get("due_date"):
             scores.due_checked += 1
-            scores.due_correct += bool(
-                item.due_date and item.due_date.isoformat() == gold["due_date"]
-            )
+            right = bool(item.due_date and item.due_date.isoformat() == gold["due_date"])
+            scores.due_correct += right
+            if not right:
+                misses.append(Miss(conversation["id"], gold["source"],
+                                   lines[gold["source"]]["text"],
+                                   f"due {gold['due_date']} ({gold.get('due_phrase')})",
+                                   f"{item.due_date} ({item.due_phrase})"))  # fmt: skip
         if usable(item.action, gold["action"], names):
             scores.usable += 1
         else:
