@@ -182,7 +182,11 @@ def score(
     for gold in conversation["items"]:
         wanted = {gold["source"]} | ({gold["accepted_in"]} if gold.get("accepted_in") else set())
         candidates = [i for i in open_items if covered(i) & wanted]
-        candidates.sort(key=lambda i: gold["source"] not in covered(i))
+        # Where one turn holds several tasks, pair the labelled one with the found item that
+        # is most like it: from its first turn, with its owner, sharing most of its words.
+        want = _stems(gold["action"], names)
+        candidates.sort(key=lambda i: (gold["source"] not in covered(i), i.owner != gold["owner"],
+                                       -len(want & _stems(i.action, names))))  # fmt: skip
         if not candidates:
             scores.false_negatives += 1
             misses.append(Miss(conversation["id"], gold["source"], lines[gold["source"]]["text"],
