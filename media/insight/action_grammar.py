@@ -79,9 +79,15 @@ def _keep_case(replacement: str) -> Any:
     return substitute
 
 
+#: Titles whose full stop is no sentence's end ("ask Dr. Murphy").
+_TITLES = re.compile(
+    r"\b(Dr|Mr|Mrs|Ms|Mx|Prof|St|Sr|Jr|Dept|approx|vs|etc)\.(?=\s+\w)", re.IGNORECASE
+)
+
+
 def normalise(text: str) -> str:
     """Contractions expanded and fillers dropped; letter case kept (names stay names)."""
-    text = text.replace("\u2019", "'")
+    text = _TITLES.sub(r"\1", text.replace("\u2019", "'"))
     for pattern, replacement in _CONTRACTIONS_RE:
         text = pattern.sub(_keep_case(replacement), text)
     text = _FILLERS.sub("", text)

@@ -584,7 +584,8 @@ def _imperative(
                 return f"{name}'s"
             return name
         if word in ("us", "ourselves"):
-            return "each other" if joint else "us"
+            # Said by one person about their side ("send us photos"): that person.
+            return "each other" if joint else speaker_name
         if word == "our":
             return "the"
         return None

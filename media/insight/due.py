@@ -103,7 +103,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("month_day", rf"\b{_LEAD}({_MONTH})\s+(?:the\s+)?{_DAY}\b"),
     ("nth", rf"\b{_LEAD}the\s+(\d{{1,2}})(?:st|nd|rd|th)\b"),
     # "the first" alone is rarely a date: a word ordinal needs its preposition.
-    ("nth", rf"\b(?:by|before|until|till|on|no later than)\s+the\s+({_ORDINAL})\b"),
+    ("nth", rf"\b(?:by|before|until|till|on|no later than)\s+the\s+({_ORDINAL})\b"
+            r"(?!\s+(?!of\b|at\b|and\b|or\b|so\b|then\b|please\b|if\b)[a-z])"),
     ("asap", r"\b(asap|as soon as (?:possible|you can|i can)|right away|straight away)\b"),
 )  # fmt: skip
 _COMPILED = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _PATTERNS)

