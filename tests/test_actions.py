@@ -264,3 +264,30 @@ def test_spans_of_time_resolve_to_their_last_or_named_day(said: str, due: date) 
     found = find_due(f"I'll send it {said}.", THURSDAY)
     assert found is not None and found.phrase.lower().endswith(said.split(" ", 1)[-1].lower())
     assert found.date == due
+
+
+def test_the_second_verb_of_a_commitment_is_the_speakers_too() -> None:
+    items = _items(("mentor", "I'll dig out the onboarding checklist and email it to you today."))
+    assert items and all(i.owner == "mentor" for i in items), items
+    assert any("checklist" in i.action for i in items)
+
+
+def test_standing_offers_and_managing_the_call_are_no_items() -> None:
+    assert _items(("mentor", "Message me whenever you need, my door is always open.")) == []
+    assert (
+        _items(
+            ("mentor", "If you ever want to, I could help you with the slides."),
+            ("mentee", "Thanks, that's kind."),
+        )
+        == []
+    )
+    assert _items(("mentee", "Sorry, one second, let me just close the door.")) == []
+
+
+def test_a_closing_recap_restates_and_adds_no_item() -> None:
+    lines = [("mentor", "How is the budget going?"), ("mentee", "Slowly, I need help.")]
+    lines += [("mentor", "I'll speak to Venkat in finance about the budget approval.")]
+    lines += [("mentee", "Thank you, that helps a lot.")] * 3
+    lines += [("mentor", "So, to sum up: I'll talk to Venkat. Anything else?")]
+    items = _items(*lines)
+    assert len(items) == 1 and items[0].sources[0] == 2, [i.action for i in items]

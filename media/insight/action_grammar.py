@@ -169,7 +169,12 @@ _NOT_TASKS = re.compile(
     r"wrap up|switch|look at this|hear|imagine|suppose|assume|remember|know|feel|be|believe|"
     r"hope|wish|wonder|agree|understand|mean|stop you|jump in|interrupt|summarize|pause|"
     r"give you an example|share my screen|share your screen|get started|dive in|kick off|"
-    r"let you go|take a look now|end up|go there)\b",
+    r"let you go|take a look now|end up|go there|"
+    # Managing the call itself, not work for after it.
+    r"move fast|start there|start here|close the door|make (?:that|this|it) a priority|"
+    r"grab (?:a|my|some) (?:coffee|water|tea)|mute|unmute|"
+    r"turn (?:on|off) (?:my|your|the) (?:camera|video|mic)|come back to (?:that|this|it)|"
+    r"park (?:that|this|it))\b",
     re.IGNORECASE,
 )
 _HABIT = re.compile(
@@ -180,7 +185,10 @@ _HABIT = re.compile(
 )
 _HYPOTHETICAL = re.compile(
     r"\b(?:if (?:i|we|you) (?:had|were|was|could|did)|would have|could have|should have|"
-    r"someday|one day|in theory|ideally|i wish|in an ideal world|if only|right now)\b",
+    r"someday|one day|in theory|ideally|i wish|in an ideal world|if only|right now|"
+    # Standing offers: help on call, no task agreed ("message me whenever you need").
+    r"if you ever|if ever|any ?time you|anytime|at any point|feel free to|"
+    r"my door is (?:always )?open|if you (?:ever )?need (?:anything|help|me))\b",
     re.IGNORECASE,
 )
 _NEGATED = re.compile(
@@ -289,6 +297,9 @@ def is_anaphoric(verb_phrase: str) -> bool:
     return all(w in _ANAPHORIC_WORDS for w in words[1:])
 
 
+_BARE_START = re.compile(rf"^(?:(?:and|then|also|so)\s*,?\s+)*(?:{_TASK_VERBS})\b", re.I)
+_SELF_LEAD = re.compile(rf"\b(?:i\s+{_SELF_FUTURE}|let me)\s+\w+[^.?!;]*$", re.IGNORECASE)
+_WE_LEAD = re.compile(rf"\b(?:we\s+{_SELF_FUTURE}|let us)\s+\w+[^.?!;]*$", re.IGNORECASE)
 _WH_QUESTION = re.compile(r"\b(?:what|which|where|when|who|whom|whose|how)\b", re.IGNORECASE)
 _SUGGESTION = re.compile(r"\b(?:how about|what about|why do not|why not)\b", re.IGNORECASE)
 
@@ -330,6 +341,13 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         return None  # "what would you like to focus on today?" asks what, it asks for no task
     if question and kind == "joint":
         kind = "proposal"
+    if kind == "request" and _BARE_START.match(clause):
+        # "I'll dig out the paper and email it to you": the subject of the first verb does
+        # the second too.
+        if _SELF_LEAD.search(lead):
+            kind = "commitment"
+        elif _WE_LEAD.search(lead):
+            kind = "joint"
     if _HEDGE.search(clause) or _HEDGE.search(lead):
         confidence -= 0.2
     if _CONDITION.search(lead) or _CONDITION.search(before) or _CONDITION.search(verb_phrase):

@@ -266,7 +266,7 @@ def extract_action_items(
             start_s=utterances[candidate.index].start_s,
             confidence=min(confidence, 0.99),
         )
-        _add_or_merge(items, item)
+        _add_or_merge(items, item, closing=candidate.index >= 0.75 * len(utterances))
     return _merge_answers(items, utterances, role)
 
 
@@ -505,13 +505,18 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in _content_words(text) if w not in _GENERIC and len(w) > 2}
 
 
-def _add_or_merge(items: list[ActionItem], item: ActionItem) -> None:
+def _add_or_merge(items: list[ActionItem], item: ActionItem, closing: bool = False) -> None:
+    """Add an item, or merge it into the same owner's item it restates. In the closing part
+    of a conversation ("so: deck by Thursday, I'll talk to Venkat") a shorter mention of an
+    earlier item's words restates it."""
     words = _content_words(item.action)
+    named = _stems(item.action)
     for k, existing in enumerate(items):
         if existing.owner != item.owner:
             continue
         other = _content_words(existing.action)
-        if words and other and len(words & other) / len(words | other) >= 0.5:
+        restated = closing and bool(named) and named <= _stems(existing.action)
+        if restated or (words and other and len(words & other) / len(words | other) >= 0.5):
             items[k] = ActionItem(
                 action=existing.action,
                 owner=existing.owner,
