@@ -291,3 +291,21 @@ def test_a_closing_recap_restates_and_adds_no_item() -> None:
     lines += [("mentor", "So, to sum up: I'll talk to Venkat. Anything else?")]
     items = _items(*lines)
     assert len(items) == 1 and items[0].sources[0] == 2, [i.action for i in items]
+
+
+def test_an_offer_and_the_offerers_next_task_stay_two_items() -> None:
+    items = _items(
+        ("mentor", "I could do a mock interview with you next week, if that helps?"),
+        ("mentee", "Yes please, that would be great."),
+        ("mentor", "Cool. I'll send you a calendar invite."),
+    )
+    assert [i.owner for i in items] == ["mentor", "mentor"], [i.action for i in items]
+    assert items[1].action == "Send Raj a calendar invite"
+
+
+def test_what_i_would_like_you_to_do_is_the_task_itself() -> None:
+    [item] = _items(
+        ("mentor", "So what I'd like you to do is pull the ticket data for the bulk edit."),
+        ("mentee", "Okay, will do."),
+    )
+    assert item.owner == "mentee" and item.action == "Pull the ticket data for the bulk edit"

@@ -113,7 +113,12 @@ _TASK_VERBS = (
     r"find|follow up|block|record|list|pick|choose|watch|listen to|post|publish|polish|"
     r"rehearse|outline|plan|document|test|deploy|run|book|order|buy|contact|introduce|"
     r"invite|organize|organise|sketch|summarize|summarise|collect|gather|compile|print|"
-    r"upload|download|install|fill out|fill in|register|renew|file|pay|return|forward|put"
+    r"upload|download|install|fill out|fill in|register|renew|file|pay|return|forward|put|"
+    r"pull|lodge|sign|chase|confirm|cancel|arrange|redo|rewrite|edit|proofread|translate|"
+    r"revise|memorize|memorise|jot down|note down|log|track|map|audit|measure|scan|copy|cc|"
+    r"loop in|ping|remind|flag|raise|mention|escalate|present|demo|shadow|observe|visit|"
+    r"attend|join|enrol|enroll|email back|reply|respond|clean up|tidy up|go through|"
+    r"talk to|speak to|meet with|catch up with|check in with|set aside|block out"
 )
 _PATTERNS: tuple[tuple[str, str, float], ...] = (
     # (kind, regex, base confidence). First match in a clause wins.

@@ -208,13 +208,13 @@ def extract_action_items(
         reply = _reply(utterances, candidate.index)
         verdict = reply[0] if reply else None
         accepted = verdict == "accept"
-        if candidate.anaphoric and (
-            _fold_into_recent(items, candidate, utterances, role)
-            or not _names_its_object(candidate, utterances)
-        ):
+        if candidate.anaphoric:
             # "Sure, I'll do that" or "let's do it" answers or restates an earlier item; a
             # "send it over" with nothing before it to say what "it" is, is no task to save.
-            continue
+            if _fold_into_recent(items, candidate, utterances, role):
+                continue
+            if _names_its_object(candidate, utterances) is None:
+                continue
         if (
             candidate.kind == "commitment"
             and POINTER.search(candidate.verb_phrase)
@@ -267,7 +267,7 @@ def extract_action_items(
             confidence=min(confidence, 0.99),
         )
         _add_or_merge(items, item, closing=candidate.index >= 0.75 * len(utterances))
-    return _merge_answers(items, utterances, role)
+    return _merge_answers(items, utterances, role, names)
 
 
 #: A reply that takes on something else besides ("and I'll also book the room").
@@ -275,18 +275,23 @@ _ALSO = re.compile(r"\b(?:also|too|as well|another|separately|plus)\b", re.IGNOR
 
 
 def _merge_answers(
-    items: list[ActionItem], utterances: Sequence[Utterance], role: Any
+    items: list[ActionItem],
+    utterances: Sequence[Utterance],
+    role: Any,
+    names: Mapping[str, str],
 ) -> list[ActionItem]:
     """A request and the asked person's "yes, I'll send you the steps by Friday" are one task:
     the answer's commitment joins the request's item (its deadline too, if the request had
     none), worded by whichever names more of the task."""
+    # People's names are no shared content ("Send Aisha an invite" is not "Call Aisha").
+    people = {part.lower()[:5] for name in names.values() for part in name.split()}
     merged: list[ActionItem] = []
     for item in items:
         answer_to = next(
             (
                 k
                 for k in range(len(merged) - 1, -1, -1)
-                if _answers(merged[k], item, utterances, role)
+                if _answers(merged[k], item, utterances, role, people)
             ),
             None,
         )
@@ -307,29 +312,33 @@ def _merge_answers(
 
 
 def _answers(
-    asked: ActionItem, item: ActionItem, utterances: Sequence[Utterance], role: Any
+    asked: ActionItem,
+    item: ActionItem,
+    utterances: Sequence[Utterance],
+    role: Any,
+    people: set[str],
 ) -> bool:
-    if asked.kind not in ("request", "offer") or item.kind != "commitment":
-        return False
+    if asked.kind != "request" or item.kind != "commitment":
+        return False  # only a request is answered by the asked person's own commitment
     first, said = asked.sources[0], item.sources[0]
     if not 0 < said - first <= 2:
         return False
     text = utterances[said].text
     if role(utterances[said].speaker) != asked.owner or _ALSO.search(text):
         return False
-    shared = _stems(asked.action) & _stems(item.action)
+    shared = (_stems(asked.action) & _stems(item.action)) - people
     same_verb = asked.action.split()[:1] == item.action.split()[:1]
     return bool(shared) or same_verb
 
 
-def _names_its_object(candidate: _Candidate, utterances: Sequence[Utterance]) -> bool:
-    """Whether a pointing-back phrase ("send it over") is a task of its own: its verb is not
-    a light one ("do it") and what it points to is named in the turns before."""
+def _names_its_object(candidate: _Candidate, utterances: Sequence[Utterance]) -> str | None:
+    """A pointing-back phrase ("send it over") worded with what it points to, if its verb is
+    not a light one ("do it") and what it points to is named in the turns before."""
     words = candidate.verb_phrase.split()
     if not words or words[0].lower() in ("do", "try", "make", "get", "go", "have"):
-        return False
+        return None
     text = task_text(_without_due(candidate), _context(utterances, candidate), lambda w, d: None)
-    return text is not None and not _BARE_PRONOUN.search(text)
+    return text if text is not None and not _BARE_PRONOUN.search(text) else None
 
 
 _BARE_PRONOUN = re.compile(r"\b(?:it|them|this|that|those|these)\b", re.IGNORECASE)

@@ -71,7 +71,8 @@ _ASIDES = frozenset(["intj", "discourse", "meta"])
 _OBJECT_DEPS = frozenset(["dobj", "pobj", "dative", "attr", "oprd", "nsubjpass"])
 _LEADS = re.compile(
     r"^(?:(?:make sure|be sure|remember)\s+(?:that\s+|to\s+)?|"
-    r"(?:try|manage|plan|need|want|have|got|be able)\s+to\s+|mind\s+(?=\w+ing\b))+",
+    r"(?:try|manage|plan|need|want|have|got|be able)\s+to\s+|mind\s+(?=\w+ing\b)|"
+    r"(?:to\s+)?do\s+is\s+)+",
     re.IGNORECASE,
 )
 _SINGULAR = frozenset(["it", "this", "that"])
