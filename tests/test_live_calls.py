@@ -101,8 +101,9 @@ def test_captions_meter_cues_and_refinement(
     # While only the mentor talks (his long line), the meter moves towards him. A tick in a
     # pause between his sentences (nobody speaking) does not end his stretch; the mentee
     # speaking does.
+    # Only after the mentee has spoken: before that his share is 100% and cannot rise.
     runs: list[list[dict[str, Any]]] = [[]]
-    for meter in meters:
+    for meter in (m for m in meters if m["talk_s"]["mentee"] > 0):
         if meter["speaking"]["mentor"] and not meter["speaking"]["mentee"]:
             runs[-1].append(meter)
         elif meter["speaking"]["mentee"] and runs[-1]:
