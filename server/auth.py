@@ -202,8 +202,23 @@ def end_session(db: OrmSession, token: str) -> None:
         db.commit()
 
 
+class HasPassword(AuthError):
+    """An invite for someone who chose a password would let whoever holds it log in as them."""
+
+
 def create_link(db: OrmSession, purpose: str, person: Person | None, ttl_s: float) -> str:
-    """A new one-time link; it replaces any unused link of the same kind for that person."""
+    """A new one-time link; it replaces any unused link of the same kind for that person.
+
+    "invite" links are only for people who have no password yet: nobody on the admin pages or
+    the API can make a link that logs in as someone who chose one. "reset" links are made on
+    the operator's console (`tandem users reset`) and shown there only.
+    """
+    if purpose == "invite" and person is not None and person.password_hash is not None:
+        raise HasPassword(
+            f"{person.name} has chosen a password, so no invite link can be made for them. "
+            "If they forgot it, the operator resets it on the server: tandem users reset "
+            f"{person.email}"
+        )
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     older = select(Invite).where(Invite.purpose == purpose, Invite.used_at.is_(None))
@@ -224,9 +239,10 @@ def create_link(db: OrmSession, purpose: str, person: Person | None, ttl_s: floa
     return token
 
 
-def find_link(db: OrmSession, token: str, purpose: str) -> Invite:
+def find_link(db: OrmSession, token: str, purpose: str | tuple[str, ...]) -> Invite:
+    purposes = (purpose,) if isinstance(purpose, str) else purpose
     row = db.scalars(select(Invite).where(Invite.token_hash == token_hash(token))).first()
-    if row is None or row.purpose != purpose:
+    if row is None or row.purpose not in purposes:
         raise AuthError("this link is not valid; ask an admin for a new one")
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
     if row.used_at is not None:
@@ -272,18 +288,37 @@ def use_setup_link(db: OrmSession, token: str, email: str, name: str, password: 
 
 
 def use_invite_link(db: OrmSession, token: str, password: str) -> Person:
-    link = find_link(db, token, "invite")
+    """Set the password through an invite (someone without one) or a console-made reset
+    link; a reset is remembered and told to the person at their next login."""
+    link = find_link(db, token, ("invite", "reset"))
     person = link.person
     if person is None or not person.active:
         raise AuthError("this link is not valid; ask an admin for a new one")
+    if link.purpose == "invite" and person.password_hash is not None:
+        raise AuthError("this invite is no longer valid: a password was chosen; log in")
     check_password_rules(password)
     person.password_hash = hash_password(password)
-    link.used_at = datetime.now(UTC)
+    now = datetime.now(UTC)
+    link.used_at = now
+    if link.purpose == "reset":
+        person.password_reset_at = now
+        person.reset_notice = True
     # A new password ends every login made with the old one.
     for row in db.scalars(select(AuthSession).where(AuthSession.person_id == person.id)):
         row.revoked = True
     db.commit()
     return person
+
+
+def take_reset_notice(db: OrmSession, person: Person) -> datetime | None:
+    """When the password was reset from the console, if the person has not been told yet
+    (they are told once, at the login that follows)."""
+    if not person.reset_notice:
+        return None
+    person.reset_notice = False
+    db.commit()
+    at = person.password_reset_at
+    return None if at is None else (at if at.tzinfo else at.replace(tzinfo=UTC))
 
 
 def deactivate(db: OrmSession, person_id: int) -> Person:

@@ -129,6 +129,31 @@ def cmd_users_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_users_reset(args: argparse.Namespace, settings: Settings) -> int:
+    """A one-time link to choose a new password, printed here only: the operator holds the
+    database anyway, and the person is told of the reset at their next login."""
+    from server.auth import create_link
+    from server.db.directory import person_by_email
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            person = person_by_email(db, args.email)
+            if not person.active:
+                raise UsageError(f"{person.email} is deactivated")
+            purpose = "reset" if person.password_hash is not None else "invite"
+            token = create_link(db, purpose, person, settings.invite_ttl_s)
+            print(f"{'reset' if purpose == 'reset' else 'invite'} link for {person.name} "
+                  f"<{person.email}> (one use, {settings.invite_ttl_s / 3600:.0f} h; give it "
+                  f"to them yourself): {settings.base_url}/invite/{token}")  # fmt: skip
+            if purpose == "reset":
+                print("their old password works until the link is used; they will be told "
+                      "of the reset when they next log in")  # fmt: skip
+    finally:
+        database.close()
+    return 0
+
+
 def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy import select
 
@@ -655,6 +680,11 @@ def build_parser() -> argparse.ArgumentParser:
     users_add.set_defaults(run=cmd_users_add)
     users_list = users_sub.add_parser("list", help="list people")
     users_list.set_defaults(run=cmd_users_list)
+    users_reset = users_sub.add_parser(
+        "reset", help="print a one-time link to choose a new password (for a forgotten one)"
+    )
+    users_reset.add_argument("email")
+    users_reset.set_defaults(run=cmd_users_reset)
 
     mentorships = sub.add_parser("mentorships", help="mentor-mentee pairs")
     mentorships_sub = mentorships.add_subparsers(

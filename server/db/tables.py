@@ -49,6 +49,12 @@ class Person(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: When the operator last reset the password from the console (`tandem users reset`), and
+    #: whether the person has yet to be told at a login.
+    password_reset_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=None
+    )
+    reset_notice: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Mentorship(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session as OrmSession
@@ -18,6 +19,7 @@ from server.auth import (
     needs_setup,
     sign,
     start_session,
+    take_reset_notice,
     unsign,
     use_invite_link,
     use_setup_link,
@@ -36,9 +38,21 @@ def _safe_next(target: str | None) -> str:
     return "/" if parts.scheme or parts.netloc else target
 
 
-def _logged_in(request: Request, person: Person, token: str) -> Response:
+def _logged_in(
+    request: Request, person: Person, token: str, reset_at: datetime | None = None
+) -> Response:
     shared = services(request)
-    response = RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
+    target = _safe_next(request.query_params.get("next"))
+    response: Response = RedirectResponse(target, status_code=303)
+    if reset_at is not None:
+        # Told once, at this login: a reset nobody asked for is how a takeover would look.
+        response = render(request, "message.html", {
+            "title": "Your password was reset",
+            "message": f"Your password was reset from the server's console on "
+            f"{reset_at.astimezone():%Y-%m-%d at %H:%M}. If you did not ask for this, tell "
+            "your program's admin now.",
+            "link": {"href": target, "text": "Continue"},
+        })  # fmt: skip
     response.set_cookie(
         SESSION_COOKIE,
         sign(shared.secret_key, token),
@@ -64,7 +78,11 @@ async def login(request: Request, viewer: Viewer | None) -> Response:
     if request.method == "GET":
         if viewer is not None:
             return RedirectResponse("/", status_code=303)
-        return render(request, "login.html", {"next": request.query_params.get("next", "")})
+        return render(request, "login.html", {
+            "next": request.query_params.get("next", ""),
+            "notice": "Your new password is set: log in with it."
+            if request.query_params.get("reset") == "done" else None,
+        })  # fmt: skip
     email, password = await _form_text(request, "email", "password")
     shared = services(request)
     address = request.client.host if request.client else "unknown"
@@ -80,17 +98,17 @@ async def login(request: Request, viewer: Viewer | None) -> Response:
             status_code=429,
         )
 
-    def work(db: OrmSession) -> tuple[Person, str]:
+    def work(db: OrmSession) -> tuple[Person, str, datetime | None]:
         person = authenticate(db, email, password)
-        return person, start_session(db, person)
+        return person, start_session(db, person), take_reset_notice(db, person)
 
     try:
-        person, token = await in_db(request, work)
+        person, token, reset_at = await in_db(request, work)
     except AuthError as exc:
         shared.limiter.failed(key, address)
         return render(request, "login.html", {"error": str(exc), "email": email}, status_code=400)
     shared.limiter.succeeded(key)
-    return _logged_in(request, person, token)
+    return _logged_in(request, person, token, reset_at)
 
 
 @page("/logout", ("POST",), "member")
@@ -137,26 +155,30 @@ async def setup(request: Request, viewer: Viewer | None) -> Response:
 async def invite(request: Request, viewer: Viewer | None) -> Response:
     token = request.path_params["token"]
 
-    def person_of_link(db: OrmSession) -> Person | None:
-        return find_link(db, token, "invite").person
+    def person_of_link(db: OrmSession) -> tuple[Person | None, bool]:
+        link = find_link(db, token, ("invite", "reset"))
+        return link.person, link.purpose == "reset"
 
     try:
-        invited = await in_db(request, person_of_link)
+        invited, reset = await in_db(request, person_of_link)
     except AuthError as exc:
         return render(request, "message.html", {"title": "Invite", "message": str(exc)}, 404)
+    shown = {"token": token, "invited": invited, "reset": reset}
     if request.method == "GET":
-        return render(request, "invite.html", {"token": token, "invited": invited})
+        return render(request, "invite.html", shown)
     (password,) = await _form_text(request, "password")
 
-    def work(db: OrmSession) -> tuple[Person, str]:
+    def work(db: OrmSession) -> tuple[Person, str | None]:
         person = use_invite_link(db, token, password)
-        return person, start_session(db, person)
+        # A reset logs nobody in: the person logs in with the new password and is told then.
+        return person, None if reset else start_session(db, person)
 
     try:
         person, session_token = await in_db(request, work)
     except AuthError as exc:
-        context = {"token": token, "invited": invited, "error": str(exc)}
-        return render(request, "invite.html", context, status_code=400)
+        return render(request, "invite.html", {**shown, "error": str(exc)}, status_code=400)
+    if session_token is None:
+        return RedirectResponse("/login?reset=done", status_code=303)
     return _logged_in(request, person, session_token)
 
 

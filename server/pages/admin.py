@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.api.program import summary_for
-from server.auth import AuthError, Viewer, add_person, create_link, deactivate
+from server.auth import AuthError, HasPassword, Viewer, add_person, create_link, deactivate
 from server.db.directory import create_mentorship, program_targets, save_targets
 from server.db.sessions import file_session
 from server.db.store import NotFound
@@ -69,13 +69,19 @@ async def reinvite(request: Request, viewer: Viewer | None) -> Response:
         token = create_link(db, "invite", person, settings.invite_ttl_s)
         return person.name, f"{settings.base_url}/invite/{token}"
 
-    found = await in_db(request, work)
-    context: dict[str, Any] = {"roles": ROLES, "people": await in_db(request, _people)}
-    if found is None:
-        context["error"] = f"no active person {person_id}"
-    else:
+    status = 200
+    context: dict[str, Any] = {"roles": ROLES}
+    try:
+        found = await in_db(request, work)
+    except HasPassword as exc:
+        found, status = None, 409  # an admin never gets a way in as someone with a password
+        context["error"] = str(exc)
+    context["people"] = await in_db(request, _people)
+    if found is not None:
         context["invited"] = {"name": found[0], "link": found[1]}
-    return render(request, "admin_people.html", context, status_code=200 if found else 404)
+    elif status == 200:
+        context["error"], status = f"no active person {person_id}", 404
+    return render(request, "admin_people.html", context, status_code=status)
 
 
 @page("/admin/people/{person_id}/deactivate", ("POST",), "admin")
