@@ -34,6 +34,7 @@ from server.api import uploads as uploads_api
 from server.auth import load_secret_key
 from server.calls.signaling import call_socket
 from server.db.calls import mark_interrupted
+from server.limits import UPLOAD_OVERHEAD_BYTES, BodyLimitMiddleware
 from server.pages import accounts as account_pages
 from server.pages import admin as admin_pages
 from server.pages import call as call_pages
@@ -167,9 +168,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await shared.stop()
             shared.close()
 
+    upload_mb = settings.max_upload_bytes // 1024 // 1024
+    uploads = (
+        r"/api/mentorships/[^/]+/uploads",
+        settings.max_upload_bytes + UPLOAD_OVERHEAD_BYTES,
+        f"the upload is over the limit of {upload_mb} MB",
+    )
     return Starlette(
         routes=all_routes(),
         lifespan=lifespan,
-        middleware=[Middleware(SecurityMiddleware, key=key, secure_cookies=settings.https)],
+        middleware=[
+            # First: bodies are bounded before anything (the CSRF check included) reads them.
+            Middleware(BodyLimitMiddleware, large=[uploads]),
+            Middleware(SecurityMiddleware, key=key, secure_cookies=settings.https),
+        ],
         exception_handlers={HTTPException: http_error, 500: server_error},
     )

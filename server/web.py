@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
 
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -63,6 +64,15 @@ async def current_viewer(connection: HTTPConnection) -> Viewer | None:
 MAX_FORM_BYTES = 64 * 1024
 
 
+#: A page form has a handful of fields and no files.
+MAX_FORM_FIELDS = 32
+
+
+async def small_form(request: Request) -> FormData:
+    """A page form's fields (files and more than a few dozen fields are refused with 400)."""
+    return await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+
+
 async def csrf_ok(request: Request) -> bool:
     submitted = request.headers.get("x-csrf-token")
     if submitted is None and request.headers.get("content-type", "").startswith(
@@ -71,7 +81,10 @@ async def csrf_ok(request: Request) -> bool:
         declared = request.headers.get("content-length", "")
         if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
             return False
-        form = await request.form()
+        try:
+            form = await small_form(request)
+        except HTTPException:
+            return False  # files or dozens of fields: no page form, and no token in a header
         value = form.get("csrf_token")
         submitted = value if isinstance(value, str) else None
     key = services(request).secret_key

@@ -155,9 +155,12 @@ def test_uploads_over_the_limit_wrong_people_and_forged_requests_are_refused(
         too_big = browser.post(url, data={"kind": "single"}, files=big,
                                headers=csrf_headers(browser))  # fmt: skip
         assert too_big.status_code == 413 and "limit of 1 MB" in too_big.json()["error"]
-        # Without the header the body is never parsed for a token: refused as CSRF.
-        forged = browser.post(url, data={"kind": "single"}, files=big)
+        # Without the header the body is never parsed for a token: refused as CSRF (and a
+        # body over the limit is refused for its size before anything reads it).
+        forged = browser.post(url, data={"kind": "single"},
+                              files={"recording": ("a.wav", b"x" * 1000, "audio/wav")})  # fmt: skip
         assert forged.status_code == 403 and "CSRF" in forged.text
+        assert browser.post(url, data={"kind": "single"}, files=big).status_code == 413
         coach = server.logged_in(trainer)
         small = {"recording": ("a.wav", b"x", "audio/wav")}
         assert coach.post(url, data={"kind": "single"}, files=small,

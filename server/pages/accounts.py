@@ -27,7 +27,7 @@ from server.auth import (
 from server.db.tables import Person
 from server.services import in_db, services
 from server.templating import render
-from server.web import page
+from server.web import page, small_form
 
 
 def _safe_next(target: str | None) -> str:
@@ -65,7 +65,7 @@ def _logged_in(
 
 
 async def _form_text(request: Request, *names: str) -> list[str]:
-    form = await request.form()
+    form = await small_form(request)
     values = []
     for name in names:
         value = form.get(name)

@@ -19,11 +19,11 @@ from server.db.store import NotFound
 from server.db.tables import ROLES, Mentorship, Person
 from server.services import in_db, services
 from server.templating import render
-from server.web import page, path_id, require
+from server.web import page, path_id, require, small_form
 
 
 async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
+    form = await small_form(request)
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 

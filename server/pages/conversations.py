@@ -44,7 +44,7 @@ from server.exports import FORMATS
 from server.pages.review import conversation, timeline
 from server.services import in_db, services
 from server.templating import render
-from server.web import page, path_id, require
+from server.web import page, path_id, require, small_form
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ async def mentorship_page(request: Request, viewer: Viewer | None) -> Response:
 async def sharing_form(request: Request, viewer: Viewer | None) -> Response:
     mentorship_id = path_id(request, "mentorship_id")
     who = require(viewer)
-    share = (await request.form()).get("share") == "yes"
+    share = (await small_form(request)).get("share") == "yes"
 
     def work(db: OrmSession) -> None:
         mentorship = check_mentorship(db, who, mentorship_id)
@@ -268,7 +268,7 @@ async def session_page(request: Request, viewer: Viewer | None) -> Response:
 
 @page("/sessions/{session_id}/title", ("POST",), "object")
 async def rename_form(request: Request, viewer: Viewer | None) -> Response:
-    title = (await request.form()).get("title", "")
+    title = (await small_form(request)).get("title", "")
     await rename(request, viewer, title)
     return RedirectResponse(f"/sessions/{path_id(request, 'session_id')}", status_code=303)
 
