@@ -35,8 +35,8 @@ def test_a_large_declared_body_is_refused_before_it_is_read(server: Server) -> N
         + b"&email=a%40b.org&password="
         + b"x" * (2 * SMALL_BODY_BYTES)
     )
-    refused = browser.post("/login", content=body,
-                           headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    refused = browser.post("/login", content=body, headers=form)
     assert refused.status_code == 413 and "over 256 KB" in refused.text
     # The same with the token in the header and a multipart body.
     files = {"password": ("p.txt", b"x" * (2 * SMALL_BODY_BYTES))}
