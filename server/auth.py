@@ -115,12 +115,48 @@ def unsign(key: bytes, signed: str | None) -> str | None:
 
 
 # -- rate limits ------------------------------------------------------------------------------
-class LoginLimiter:
-    """Failed logins per account and per address in a sliding window (in memory)."""
+#: A browser that logged in as someone before: its failed attempts are not a stranger's.
+DEVICE_COOKIE = "tandem_device"
+DEVICE_COOKIE_MAX_AGE_S = 365 * 24 * 3600
 
-    def __init__(self, per_account: int = 5, per_address: int = 20, window_s: float = 900) -> None:
+
+def device_cookie(key: bytes, email: str) -> str:
+    """The signed cookie a browser keeps after logging in as ``email``."""
+    return sign(key, f"device:{normalise_email(email)}|{secrets.token_urlsafe(12)}")
+
+
+def device_of(key: bytes, cookie: str | None, email: str) -> str | None:
+    """The browser's device id if it logged in as ``email`` before (None for a stranger)."""
+    value = unsign(key, cookie)
+    if value is None or not value.startswith("device:"):
+        return None
+    known, _, nonce = value.removeprefix("device:").partition("|")
+    try:
+        return nonce if nonce and known == normalise_email(email) else None
+    except AuthError:
+        return None
+
+
+class LoginLimiter:
+    """Failed logins in a sliding window (in memory), counted so that a stranger cannot lock
+    the owner out (device cookies, as OWASP recommends against online guessing):
+
+    - a browser that logged in as the account before (its device cookie) is throttled only
+      by its own failures (``per_device``): a stranger's failures never touch it;
+    - every other attempt is throttled per account (``per_account``) and per address
+      (``per_address``): guessing from new browsers slows down, the owner's browser does not.
+    """
+
+    def __init__(
+        self,
+        per_account: int = 5,
+        per_address: int = 20,
+        window_s: float = 900,
+        per_device: int = 10,
+    ) -> None:
         self.per_account = per_account
         self.per_address = per_address
+        self.per_device = per_device
         self.window_s = window_s
         self._failures: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
@@ -136,23 +172,32 @@ class LoginLimiter:
             return 0
         return len(failures)
 
-    def blocked(self, email: str, address: str) -> bool:
+    def blocked(self, email: str, address: str, device: str | None = None) -> bool:
         now = time.monotonic()
         with self._lock:
+            if device is not None:
+                return self._count(f"device:{email}|{device}", now) >= self.per_device
             return (
                 self._count("account:" + email, now) >= self.per_account
                 or self._count("address:" + address, now) >= self.per_address
             )
 
-    def failed(self, email: str, address: str) -> None:
+    def failed(self, email: str, address: str, device: str | None = None) -> None:
         now = time.monotonic()
         with self._lock:
+            if device is not None:
+                self._failures[f"device:{email}|{device}"].append(now)
+                return
             self._failures["account:" + email].append(now)
             self._failures["address:" + address].append(now)
 
-    def succeeded(self, email: str) -> None:
+    def succeeded(self, email: str, device: str | None = None) -> None:
         with self._lock:
-            self._failures.pop("account:" + email, None)
+            if device is not None:
+                # The owner's own browser: a stranger's count against the account stands.
+                self._failures.pop(f"device:{email}|{device}", None)
+            else:
+                self._failures.pop("account:" + email, None)
 
 
 # -- people, sessions, links --------------------------------------------------------------------

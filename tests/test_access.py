@@ -17,7 +17,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.auth import CSRF_COOKIE, SESSION_COOKIE, create_link
+from server.auth import CSRF_COOKIE, SESSION_COOKIE, AuthError, create_link
 from server.db.engine import Database
 from server.db.tables import (
     ActionItemRow,
@@ -389,6 +389,36 @@ def test_login_is_limited_per_address(server: Server, world: World) -> None:
     assert refused.status_code == 429
     assert SESSION_COOKIE not in attacker.cookies
     assert login(server.browser("198.51.100.9"), world.mentor_a.email, PASSWORD).status_code == 303
+
+
+def test_a_stranger_cannot_lock_the_owner_out(server: Server, world: World) -> None:
+    # The owner logged in from this browser before (at home, and one behind an office NAT).
+    owner = server.browser("198.51.100.20")
+    assert login(owner, world.mentor_a.email, PASSWORD).status_code == 303
+    colleague = server.browser("203.0.113.7")
+    assert login(colleague, world.mentee_a.email, PASSWORD).status_code == 303
+    # A stranger guesses at her account, and sprays others, from the office's address.
+    attacker = server.browser("203.0.113.7")
+    for number in range(30):
+        login(attacker, world.mentor_a.email, f"guess {number}")
+        login(attacker, f"guess{number}@example.com", "a wrong password")
+    assert login(attacker, world.mentor_a.email, PASSWORD).status_code == 429
+    assert login(server.browser("192.0.2.1"), world.mentor_a.email, PASSWORD).status_code == 429
+    # Her own browser, and the colleague's behind the same address, still get in.
+    assert login(owner, world.mentor_a.email, PASSWORD).status_code == 303
+    assert login(colleague, world.mentee_a.email, PASSWORD).status_code == 303
+
+
+def test_the_owners_browser_is_limited_by_its_own_failures(server: Server, world: World) -> None:
+    owner = server.browser("198.51.100.20")
+    assert login(owner, world.mentor_a.email, PASSWORD).status_code == 303
+    for _ in range(10):
+        assert login(owner, world.mentor_a.email, "a typo").status_code == 400
+    assert login(owner, world.mentor_a.email, PASSWORD).status_code == 429
+    # A device cookie of one account does not vouch for another.
+    for _ in range(5):
+        login(owner, world.mentee_a.email, "a wrong password")
+    assert login(owner, world.mentee_a.email, PASSWORD).status_code == 429
 
 
 def test_logout_ends_the_session(server: Server, world: World, database: Database) -> None:
@@ -1190,8 +1220,11 @@ def test_a_new_invite_replaces_the_old_link_and_a_new_password_ends_old_logins(
     session = server.logged_in(nina)
     assert session.get("/api/me").status_code == 200
     with database.sessions() as db:
-        first = create_link(db, "invite", db.get(Person, nina.id), 3600)
-        second = create_link(db, "invite", db.get(Person, nina.id), 3600)
+        # She has a password: only the operator's reset links exist for her.
+        with pytest.raises(AuthError):
+            create_link(db, "invite", db.get(Person, nina.id), 3600)
+        first = create_link(db, "reset", db.get(Person, nina.id), 3600)
+        second = create_link(db, "reset", db.get(Person, nina.id), 3600)
     browser = server.browser()
     assert browser.get(f"/invite/{first}").status_code == 404
     assert browser.get(f"/invite/{second}").status_code == 200

@@ -10,10 +10,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.auth import (
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_MAX_AGE_S,
     SESSION_COOKIE,
     AuthError,
     Viewer,
     authenticate,
+    device_cookie,
+    device_of,
     end_session,
     find_link,
     needs_setup,
@@ -61,6 +65,16 @@ def _logged_in(
         secure=shared.settings.https,
         path="/",
     )
+    # This browser is now the person's own: a stranger's failed guesses never throttle it.
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_cookie(shared.secret_key, person.email),
+        max_age=DEVICE_COOKIE_MAX_AGE_S,
+        httponly=True,
+        samesite="strict",
+        secure=shared.settings.https,
+        path="/login",
+    )
     return response
 
 
@@ -87,7 +101,8 @@ async def login(request: Request, viewer: Viewer | None) -> Response:
     shared = services(request)
     address = request.client.host if request.client else "unknown"
     key = email.strip().lower()
-    if shared.limiter.blocked(key, address):
+    device = device_of(shared.secret_key, request.cookies.get(DEVICE_COOKIE), key)
+    if shared.limiter.blocked(key, address, device):
         return render(
             request,
             "login.html",
@@ -105,9 +120,9 @@ async def login(request: Request, viewer: Viewer | None) -> Response:
     try:
         person, token, reset_at = await in_db(request, work)
     except AuthError as exc:
-        shared.limiter.failed(key, address)
+        shared.limiter.failed(key, address, device)
         return render(request, "login.html", {"error": str(exc), "email": email}, status_code=400)
-    shared.limiter.succeeded(key)
+    shared.limiter.succeeded(key, device)
     return _logged_in(request, person, token, reset_at)
 
 
