@@ -28,7 +28,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data: blob:",
         "media-src 'self' blob: mediastream:",
-        "connect-src 'self' ws: wss:",
+        # 'self' covers WebSockets to this server only (CSP 3): no socket to any other host.
+        "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
@@ -98,6 +99,10 @@ class SecurityMiddleware:
                 for name, value in HEADERS.items():
                     if name not in headers:
                         headers[name] = value
+                # Pages, API answers and exports are private: no cache keeps them. The
+                # static files (scripts, styles) are the same for everyone.
+                if "cache-control" not in headers and not scope["path"].startswith("/static/"):
+                    headers["cache-control"] = "no-store"
                 if self.secure:
                     headers["strict-transport-security"] = "max-age=31536000"
                 if fresh is not None:

@@ -1,0 +1,74 @@
+"""Hostile input gets a clear 4xx, never a 500: ids that only look like numbers, JSON nested
+thousands deep, Infinity and NaN, lone surrogates; private answers are never cached; the page
+may open sockets to this server only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from httpx2 import Response
+from starlette.testclient import TestClient
+
+from server.db.engine import Database
+from server.settings import Settings
+from tests.auth_helpers import Server, World, build_world, csrf_headers, running
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[Server]:
+    with running(settings) as running_server:
+        yield running_server
+
+
+@pytest.fixture
+def world(database: Database) -> World:
+    return build_world(database)
+
+
+@pytest.mark.parametrize("spelled", ["+{n}", "{n}_0", "\u0661", " {n}", "0{n}x", "{n}.0"])
+def test_ids_that_only_look_like_numbers_are_not_found(
+    server: Server, world: World, spelled: str
+) -> None:
+    mentor = server.logged_in(world.mentor_a)
+    assert mentor.get(f"/api/sessions/{world.session_a}").status_code == 200
+    odd = spelled.format(n=world.session_a)
+    assert mentor.get(f"/api/sessions/{odd}").status_code == 404
+
+
+def _send_json(browser: TestClient, method: str, url: str, raw: str) -> Response:
+    headers = {**csrf_headers(browser), "Content-Type": "application/json"}
+    return browser.request(method, url, content=raw.encode(), headers=headers)
+
+
+def test_bodies_that_break_parsers_get_400(server: Server, world: World) -> None:
+    mentor = server.logged_in(world.mentor_a)
+    sharing = f"/api/mentorships/{world.mentorship_a}/sharing"
+    for raw in ('{"share": ' + "[" * 20000 + "]" * 20000 + "}",
+                '{"share": ' + "[" * 50 + "]" * 50 + "}"):  # fmt: skip
+        refused = _send_json(mentor, "PUT", sharing, raw)
+        assert refused.status_code == 400, refused.text
+        assert "nest" in refused.json()["error"]
+    admin = server.logged_in(world.admin)
+    for literal in ("Infinity", "-Infinity", "NaN"):
+        refused = _send_json(admin, "PUT", "/api/targets", f'{{"max_monologue_s": {literal}}}')
+        assert refused.status_code == 400 and literal.lstrip("-") in refused.json()["error"]
+    person = '{"email": "x@example.org", "name": "A \\ud800 B", "role": "mentee"}'
+    refused = _send_json(admin, "POST", "/api/people", person)
+    assert refused.status_code == 400 and "Unicode" in refused.json()["error"]
+    assert admin.get("/api/people").status_code == 200
+    assert "x@example.org" not in admin.get("/api/people").text
+
+
+def test_private_answers_are_never_cached_and_sockets_stay_home(
+    server: Server, world: World
+) -> None:
+    mentor = server.logged_in(world.mentor_a)
+    for path in ("/", f"/sessions/{world.session_a}", "/api/me",
+                 f"/api/sessions/{world.session_a}/export.md"):  # fmt: skip
+        answer = mentor.get(path)
+        assert answer.status_code == 200, path
+        assert answer.headers["cache-control"] == "no-store", path
+    assert "no-store" not in mentor.get("/static/style.css").headers.get("cache-control", "")
+    policy = mentor.get("/").headers["content-security-policy"]
+    assert "connect-src 'self';" in policy and "ws:" not in policy
