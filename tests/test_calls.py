@@ -14,6 +14,7 @@ import pytest
 
 from media.audio import SAMPLE_RATE_HZ
 from server.bench.call_client import ScriptedParticipant
+from server.calls.rooms import CHAT_PER_10_S
 from server.db.engine import Database
 from server.db.tables import Participant, Session
 from server.settings import Settings
@@ -156,3 +157,35 @@ def test_server_shutdown_ends_calls_and_closes_connections(
             assert session.duration_s is not None and session.duration_s > 1
     finally:
         database.close()
+
+
+@pytest.mark.slow
+def test_the_chat_limit_holds_across_leaving_and_joining(
+    call_env: dict[str, str], tmp_path: Path
+) -> None:
+    settings = Settings.from_env(call_env)
+    session_id, cookies = prepare_call(settings)
+    with serve(call_env, tmp_path) as server:
+        url = server.base_url.replace("http", "ws") + f"/ws/sessions/{session_id}"
+
+        async def run() -> tuple[list[str], list[str]]:
+            host = ScriptedParticipant(url, cookies["mentor"], _tone(1.0), loop_audio=True)
+            await host.start()
+            answers: list[str] = []
+            for _ in range(3):  # a flood, rejoining between bursts to start afresh
+                guest = ScriptedParticipant(url, cookies["mentee"], _tone(1.0), loop_audio=True)
+                await guest.start()
+                for k in range(CHAT_PER_10_S):
+                    await guest.send({"type": "chat", "text": f"spam {k}"})
+                await asyncio.sleep(0.5)
+                answers += [m.get("message", "") for m in guest.messages if m["type"] == "error"]
+                await guest.close(leave=True)
+            delivered = [m["message"]["text"] for m in host.messages if m["type"] == "chat"]
+            await host.close()
+            return answers, delivered
+
+        errors, delivered = asyncio.run(run())
+    # Within ten seconds one person gets CHAT_PER_10_S messages through, however often they
+    # join again; the rest are refused with a reason.
+    assert len(delivered) == CHAT_PER_10_S, delivered
+    assert len(errors) == 2 * CHAT_PER_10_S and all("too fast" in e for e in errors), errors

@@ -113,7 +113,6 @@ class Peer:
     uplink_delay_packets: int = RECEIVE_DELAY_PACKETS
     #: The language this person speaks (multilingual models); None: the model's default.
     language: str | None = None
-    chat_times: deque[float] = field(default_factory=lambda: deque(maxlen=CHAT_PER_10_S))
 
     def public(self) -> dict[str, Any]:
         return {
@@ -158,6 +157,9 @@ class Room:
         self._empty_timer: asyncio.Task[None] | None = None
         self._p2p_timer: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
+        #: When each person last sent chat, kept by the room: leaving and joining again does
+        #: not reset the rate limit.
+        self.chat_times: dict[int, deque[float]] = {}
         self.transcribing = bool(observer is not None and getattr(observer, "scheduler", None))
 
     def _spawn(self, work: Awaitable[None], name: str) -> None:
@@ -472,9 +474,10 @@ class Room:
     # -- chat ----------------------------------------------------------------------------------
     async def chat(self, peer: Peer, text: str) -> None:
         now = time.monotonic()
-        if len(peer.chat_times) == CHAT_PER_10_S and now - peer.chat_times[0] < 10:
+        sent = self.chat_times.setdefault(peer.person_id, deque(maxlen=CHAT_PER_10_S))
+        if len(sent) == CHAT_PER_10_S and now - sent[0] < 10:
             raise ValueError("you are sending messages too fast; wait a moment")
-        peer.chat_times.append(now)
+        sent.append(now)
         message = await self._db(
             add_chat, self.info.session_id, peer.person_id, peer.role, text, self.clock.now()
         )
