@@ -502,17 +502,30 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no matches for {args.query!r}", file=sys.stderr)
         return 1
     tty = sys.stdout.isatty()
+    opened, closed = ("\033[1;33m", "\033[0m") if tty else ("[", "]")
     for hit in hits:
-        marked = re.sub(
-            r"<mark>(.*?)</mark>",
-            (lambda m: f"\033[1;33m{m.group(1)}\033[0m") if tty else (lambda m: f"[{m.group(1)}]"),
-            hit.highlighted_html,
-        )
+        # What people said or typed is printed with its control characters made visible:
+        # a chat line must not drive the operator's terminal.
+        pieces = re.split(r"(<mark>.*?</mark>)", hit.highlighted_html)
+        text = "".join(
+            f"{opened}{printable(html.unescape(p[6:-7]))}{closed}" if p.startswith("<mark>")
+            else printable(html.unescape(p))
+            for p in pieces
+        )  # fmt: skip
         print(
-            f"#{hit.session_id} {hit.session_title} ({hit.held_at:%Y-%m-%d}) "
-            f"{_mmss(hit.start_s)} {hit.speaker}: {html.unescape(marked)}"
+            f"#{hit.session_id} {printable(hit.session_title)} ({hit.held_at:%Y-%m-%d}) "
+            f"{_mmss(hit.start_s)} {printable(hit.speaker)}: {text}"
         )
     return 0
+
+
+def printable(text: str) -> str:
+    """Control and direction-changing characters replaced by a visible mark (U+FFFD)."""
+    import unicodedata
+
+    return "".join(
+        "\ufffd" if unicodedata.category(c) in ("Cc", "Cf") and c not in "\t" else c for c in text
+    )
 
 
 def cmd_transcript(args: argparse.Namespace, settings: Settings) -> int:

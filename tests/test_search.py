@@ -15,6 +15,7 @@ from server.db.engine import Database
 from server.db.search import MAX_QUERY_CHARS, QueryError, SearchTerm, SqliteSearch, parse_query
 from server.db.store import save_transcript
 from server.db.tables import Session, UtteranceRow
+from tests.helpers import run_tandem
 
 SYNC_AT = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 CAREER_AT = datetime(2026, 2, 10, 15, 30, tzinfo=UTC)
@@ -329,3 +330,26 @@ def test_bench_search_fills_a_database_and_times_every_kind_of_query(
     )
     assert int(rare_here.split()[-4]) >= 1  # the session's own topic word is found
     assert "worst p95" in out
+
+
+# --- what people typed cannot pose as marks or drive a terminal ------------------------------
+HOSTILE_LINE = "budget \ue000figures\ue001 are \x1b]0;owned\x07\x1b[31mred\u202e here"
+
+
+def test_private_use_characters_are_not_match_marks(database: Database) -> None:
+    with database.sessions() as db:
+        save_transcript(db, _transcript([("mentor", HOSTILE_LINE)]), "Marks", SYNC_AT)
+        [hit] = SqliteSearch().search(db, "budget")
+    assert hit.highlighted_html.count("<mark>") == 1, hit.highlighted_html
+    assert "<mark>budget</mark>" in hit.highlighted_html
+
+
+def test_tandem_search_prints_no_control_characters(
+    env: dict[str, str], database: Database
+) -> None:
+    with database.sessions() as db:
+        save_transcript(db, _transcript([("mentor", HOSTILE_LINE)]), "Esc\x1b[2J title", SYNC_AT)
+    done = run_tandem(["search", "budget"], env)
+    assert done.returncode == 0, done.stderr
+    assert "budget" in done.stdout and "red" in done.stdout
+    assert not any(c in done.stdout for c in "\x1b\x07\u202e"), repr(done.stdout)

@@ -131,6 +131,8 @@ def mark_terms(text: str, terms: Sequence[SearchTerm]) -> str:
     """``text`` with each match of the query between private-use marks: a word (or a word
     starting so, for prefix*), or a whole phrase as one span. Done here for the few hits
     shown, not by the index for every match (that cost more than the search itself)."""
+    # Someone's own private-use marks are no match marks (same length: offsets hold).
+    text = text.replace(_OPEN, "\ufffd").replace(_CLOSE, "\ufffd")
     tokens = [(m.start(), m.end(), _fold(m.group(0))) for m in _TOKEN.finditer(text)]
     spans: list[tuple[int, int]] = []
     for term in terms:
