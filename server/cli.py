@@ -92,6 +92,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         port=settings.port,
         log_level="info",
         ws_max_size=1 << 20,  # signaling messages are small; refuse floods early
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default: anyone reaching the
+        # port locally could then pose as any address. Only configured proxies are believed.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
         **ssl,  # type: ignore[arg-type]
     )
     return 0

@@ -104,6 +104,9 @@ class Settings:
     invite_ttl_s: float
     #: Cookies are marked Secure (served over HTTPS).
     https: bool
+    #: Addresses of reverse proxies whose X-Forwarded-For / -Proto are believed (none: the
+    #: client's own address counts, whoever claims otherwise).
+    trusted_proxies: tuple[str, ...]
     #: "auto" (peer-to-peer, relay when that fails), "p2p" (never relay) or "relay" (always).
     media_mode: str
     #: STUN/TURN servers for browsers and the server, as RTCIceServer dicts.
@@ -168,6 +171,9 @@ class Settings:
             session_idle_s=_float(env, "TANDEM_SESSION_IDLE_S", 8 * 3600.0, 60.0, 90 * 86400.0),
             invite_ttl_s=_float(env, "TANDEM_INVITE_TTL_S", 72 * 3600.0, 60.0, 90 * 86400.0),
             https=(env.get("TANDEM_PUBLIC_URL") or "").startswith("https://"),
+            trusted_proxies=tuple(
+                a.strip() for a in (env.get("TANDEM_TRUSTED_PROXIES") or "").split(",") if a.strip()
+            ),
             targets=Targets(
                 mentee_min_share=_float(env, "TANDEM_TARGET_MENTEE_SHARE", 0.40, 0.0, 1.0),
                 max_monologue_s=_float(env, "TANDEM_TARGET_MONOLOGUE_S", 90.0, 5.0, 3600.0),

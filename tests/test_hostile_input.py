@@ -5,14 +5,17 @@ may open sockets to this server only."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx2
 import pytest
 from httpx2 import Response
 from starlette.testclient import TestClient
 
 from server.db.engine import Database
 from server.settings import Settings
-from tests.auth_helpers import Server, World, build_world, csrf_headers, running
+from tests.auth_helpers import CSRF_FIELD, Server, World, build_world, csrf_headers, running
+from tests.browser import serve
 
 
 @pytest.fixture
@@ -72,3 +75,27 @@ def test_private_answers_are_never_cached_and_sockets_stay_home(
     assert "no-store" not in mentor.get("/static/style.css").headers.get("cache-control", "")
     policy = mentor.get("/").headers["content-security-policy"]
     assert "connect-src 'self';" in policy and "ws:" not in policy
+
+
+@pytest.mark.slow
+def test_forwarded_for_is_believed_only_from_configured_proxies(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Twenty failed logins from one address lock that address out, even when each request
+    claims another X-Forwarded-For: the test client is on 127.0.0.1, no proxy."""
+    with serve(env, tmp_path) as running_server:
+        base = running_server.base_url
+        with httpx2.Client(base_url=base) as client:
+            page = client.get("/login")
+            token = CSRF_FIELD.search(page.text)
+            assert token is not None
+            codes = []
+            for number in range(21):
+                answer = client.post(
+                    "/login",
+                    data={"csrf_token": token.group(1), "email": f"g{number}@example.org",
+                          "password": "wrong password"},
+                    headers={"X-Forwarded-For": f"198.51.100.{number + 1}"},
+                )  # fmt: skip
+                codes.append(answer.status_code)
+    assert codes[:20] == [400] * 20 and codes[20] == 429, codes
