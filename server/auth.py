@@ -23,7 +23,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session as OrmSession
 
 from server.db.tables import ROLES, AuthSession, Invite, Person
@@ -325,6 +325,14 @@ def use_setup_link(db: OrmSession, token: str, email: str, name: str, password: 
         db.commit()
         raise AuthError("Tandem is already set up; log in instead")
     check_password_rules(password)
+    taken = db.execute(
+        update(Invite)
+        .where(Invite.id == link.id, Invite.used_at.is_(None))
+        .values(used_at=datetime.now(UTC))
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        db.rollback()
+        raise AuthError("this link was already used; ask an admin for a new one")
     person = add_person(db, email, name, "admin")
     person.password_hash = hash_password(password)
     link.used_at = datetime.now(UTC)
@@ -342,9 +350,16 @@ def use_invite_link(db: OrmSession, token: str, password: str) -> Person:
     if link.purpose == "invite" and person.password_hash is not None:
         raise AuthError("this invite is no longer valid: a password was chosen; log in")
     check_password_rules(password)
-    person.password_hash = hash_password(password)
+    hashed = hash_password(password)
     now = datetime.now(UTC)
-    link.used_at = now
+    # Taken atomically: of requests racing with one link, exactly one sets the password.
+    taken = db.execute(
+        update(Invite).where(Invite.id == link.id, Invite.used_at.is_(None)).values(used_at=now)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        db.rollback()
+        raise AuthError("this link was already used; ask an admin for a new one")
+    person.password_hash = hashed
     if link.purpose == "reset":
         person.password_reset_at = now
         person.reset_notice = True

@@ -5,13 +5,15 @@ person is told of the reset at their next login. Real server, real CLI, real Chr
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from server.auth import create_link, hash_password
+from server.auth import AuthError, create_link, hash_password, use_invite_link
 from server.db.engine import Database
 from server.db.tables import Person
 from server.settings import Settings
@@ -167,3 +169,25 @@ def test_the_admin_page_and_the_reset_notice_in_a_browser(
         person.get_by_role("link", name="Continue").click()
         expect(person).to_have_url(f"{base}/")
         browser.close()
+
+
+def test_one_invite_link_used_four_times_at_once_works_once(database: Database) -> None:
+    newcomer = add_account(database, "nia@example.org", "Nia New", "mentee", password=None)
+    with database.sessions() as db:
+        person = db.get(Person, newcomer.id)
+        assert person is not None
+        token = create_link(db, "invite", person, 3600)
+    start = threading.Barrier(4)
+
+    def use(number: int) -> str:
+        with database.sessions() as db:
+            start.wait()
+            try:
+                use_invite_link(db, token, f"password number {number}")
+            except AuthError:
+                return "refused"
+            return "set"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(use, range(4)))
+    assert sorted(outcomes) == ["refused", "refused", "refused", "set"], outcomes
