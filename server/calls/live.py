@@ -419,8 +419,13 @@ class LiveTranscription:
             def targets(db: Any) -> Targets:
                 return mentorship_targets(db, room.info.mentorship_id, defaults)
 
-            live = RoomLive(self, room, await room._db(targets))
-            self.rooms[room.info.session_id] = live
+            chosen = await room._db(targets)
+            # The other person's tap may have started while the targets were read: one room,
+            # one RoomLive (two would each see one voice: meters and cues of half a call).
+            live = self.rooms.get(room.info.session_id)
+            if live is None:
+                live = RoomLive(self, room, chosen)
+                self.rooms[room.info.session_id] = live
         live.add(peer, tap)
 
     def tap_ended(self, room: Room, peer: Peer) -> None:
