@@ -335,7 +335,6 @@ def use_setup_link(db: OrmSession, token: str, email: str, name: str, password: 
         raise AuthError("this link was already used; ask an admin for a new one")
     person = add_person(db, email, name, "admin")
     person.password_hash = hash_password(password)
-    link.used_at = datetime.now(UTC)
     db.commit()
     return person
 

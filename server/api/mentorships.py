@@ -170,13 +170,15 @@ async def progress_endpoint(request: Request, viewer: Viewer | None) -> Response
     return JSONResponse(await in_db(request, work))
 
 
-def targets_json(db: OrmSession, mentorship: Mentorship, request: Request) -> dict[str, Any]:
+def targets_json(
+    db: OrmSession, mentorship: Mentorship, request: Request, viewer: Viewer
+) -> dict[str, Any]:
     defaults = services(request).settings.targets
     return {
         "targets": mentorship_targets(db, mentorship.id, defaults).to_json(),
         "own": dict(mentorship.targets or {}),
         "program": program_targets(db, defaults).to_json(),
-        "may_change": False,
+        "may_change": may_set_targets(viewer, mentorship),
     }
 
 
@@ -197,9 +199,7 @@ async def get_targets_endpoint(request: Request, viewer: Viewer | None) -> Respo
 
     def work(db: OrmSession) -> dict[str, Any]:
         mentorship = check_mentorship(db, who, mentorship_id)
-        return targets_json(db, mentorship, request) | {
-            "may_change": may_set_targets(who, mentorship)
-        }
+        return targets_json(db, mentorship, request, who)
 
     return JSONResponse(await in_db(request, work))
 
@@ -222,7 +222,7 @@ async def set_targets_endpoint(request: Request, viewer: Viewer | None) -> Respo
         if not may_set_targets(who, mentorship):
             raise HTTPException(403, "the pair's trainer or an admin sets its targets")
         save_mentorship_targets(db, mentorship, dict(data))
-        return targets_json(db, mentorship, request) | {"may_change": True}
+        return targets_json(db, mentorship, request, who)
 
     try:
         return JSONResponse(await in_db(request, work))

@@ -21,7 +21,7 @@ from server.access import (
     visible_mentorships,
 )
 from server.api.calls import open_calls, with_presence
-from server.api.mentorships import check_mentorship, may_set_targets, targets_json
+from server.api.mentorships import check_mentorship, targets_json
 from server.api.search import search_for
 from server.api.sessions import check_session, remove, rename
 from server.auth import Viewer, needs_setup
@@ -143,8 +143,7 @@ async def mentorship_page(request: Request, viewer: Viewer | None) -> Response:
     def work(db: OrmSession) -> dict[str, Any]:
         mentorship = check_mentorship(db, who, mentorship_id)
         calls = [c for c in open_calls(db, who) if c["mentorship_id"] == mentorship.id]
-        targets = targets_json(db, mentorship, request)
-        targets["may_change"] = may_set_targets(who, mentorship)
+        targets = targets_json(db, mentorship, request, who)
         found = [v for v in _views(db, who) if v.mentorship.id == mentorship.id]
         if not found:  # an admin managing it: people, not conversations
             view = MentorshipView(mentorship, Level.NONE, [], [])
