@@ -17,6 +17,7 @@ from server.calls.refine import Refiner
 from server.calls.rooms import CallRegistry
 from server.db.engine import Database
 from server.db.search import TranscriptSearch, search_backend
+from server.janitor import Janitor
 from server.loopwatch import LoopWatch
 from server.settings import Settings
 from server.uploads.worker import UploadWorker
@@ -36,6 +37,7 @@ class Services:
     refiner: Refiner
     uploads: UploadWorker
     loop_watch: LoopWatch
+    janitor: Janitor
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -43,17 +45,23 @@ class Services:
         live = LiveTranscription(settings, db)
         refiner = Refiner(settings, db)
         live.on_room_done.append(refiner.enqueue)
+        calls = CallRegistry(settings, db, observer=live)
+
+        def busy() -> set[int]:
+            return set(calls.rooms) | ({refiner.current} if refiner.current else set())
+
         return cls(
             settings=settings,
             db=db,
             search=search_backend(db.dialect),
             secret_key=load_secret_key(settings.data_dir, settings.secret_key),
             limiter=LoginLimiter(),
-            calls=CallRegistry(settings, db, observer=live),
+            calls=calls,
             live=live,
             refiner=refiner,
             uploads=UploadWorker(settings, db),
             loop_watch=LoopWatch(),
+            janitor=Janitor(settings, db, busy),
         )
 
     async def start(self) -> None:
@@ -62,8 +70,10 @@ class Services:
         await self.live.start()
         await asyncio.to_thread(self.refiner.start)
         await asyncio.to_thread(self.uploads.start)
+        self.janitor.start()
 
     async def stop(self) -> None:
+        await self.janitor.stop()
         await self.calls.close_all()
         await self.live.close()
         await asyncio.to_thread(self.refiner.close)

@@ -125,6 +125,12 @@ class Settings:
     asr_workers: int
     #: Largest upload accepted from the browser (a recording or a transcript), in bytes.
     max_upload_bytes: int = 500 * 1024 * 1024
+    #: Retention: call audio is deleted this many days after the session, transcripts (text,
+    #: chat, items; figures stay) after this many; None keeps them until someone deletes them.
+    keep_audio_days: int | None = None
+    keep_transcripts_days: int | None = None
+    #: How often the janitor sweeps spools, uploads and the retention policy.
+    janitor_interval_s: float = 3600.0
 
     @property
     def uploads_dir(self) -> Path:
@@ -168,6 +174,9 @@ class Settings:
             refine_model=env.get("TANDEM_REFINE_MODEL") or None,
             asr_workers=_int(env, "TANDEM_ASR_WORKERS", min(2, os.cpu_count() or 1), minimum=1),
             max_upload_bytes=_int(env, "TANDEM_MAX_UPLOAD_MB", 500, minimum=1) * 1024 * 1024,
+            keep_audio_days=_int(env, "TANDEM_KEEP_AUDIO_DAYS", 0) or None,
+            keep_transcripts_days=_int(env, "TANDEM_KEEP_TRANSCRIPTS_DAYS", 0) or None,
+            janitor_interval_s=_float(env, "TANDEM_JANITOR_INTERVAL_S", 3600.0, 1.0, 86400.0),
             session_idle_s=_float(env, "TANDEM_SESSION_IDLE_S", 8 * 3600.0, 60.0, 90 * 86400.0),
             invite_ttl_s=_float(env, "TANDEM_INVITE_TTL_S", 72 * 3600.0, 60.0, 90 * 86400.0),
             https=(env.get("TANDEM_PUBLIC_URL") or "").startswith("https://"),

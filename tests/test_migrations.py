@@ -31,7 +31,7 @@ def test_migrations_build_the_orm_schema(database: Database) -> None:
         ]
         assert differences == []
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        assert version == "0012"
+        assert version == "0013"
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(database: Database) -> None:

@@ -37,6 +37,8 @@ from server.settings import Settings
 log = logging.getLogger("tandem.refine")
 
 REFINE_BEAM = 5
+#: Passes tried on one session's audio before it is given up and deleted.
+MAX_ATTEMPTS = 3
 
 
 class Refiner:
@@ -71,6 +73,7 @@ class Refiner:
                 return
             session.refine_status = "pending"
             session.refine_progress = 0.0
+            session.refine_attempts = 0  # new audio, a new set of tries
             db.commit()
         if self._started:  # before start(), start() picks up every pending session
             self._queue.put(session_id)
@@ -87,9 +90,31 @@ class Refiner:
                 self.refine(session_id)
             except Exception as exc:  # one failed session must not stop the others
                 log.exception("refining session %s failed", session_id)
-                self._set(session_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+                self._failed(session_id, f"{type(exc).__name__}: {exc}")
             finally:
                 self.current = None
+
+    def _failed(self, session_id: int, error: str) -> None:
+        """Try again later, a bounded number of times; after the last try the audio goes, as
+        the call page promised (the live transcript stays)."""
+        with self.database.sessions() as db:
+            session = db.get(Session, session_id)
+            attempts = session.refine_attempts if session is not None else MAX_ATTEMPTS
+        if attempts < MAX_ATTEMPTS:
+            self._set(session_id, status="pending", error=error)
+            self._queue.put(session_id)
+            return
+        self._give_up(session_id, error)
+
+    def _give_up(self, session_id: int, error: str) -> None:
+        shutil.rmtree(self.settings.spool_dir(session_id), ignore_errors=True)
+        self._set(
+            session_id,
+            status="failed",
+            error=f"{error} (after {MAX_ATTEMPTS} tries; its audio was deleted, "
+            "the live transcript stays)",
+        )
+        log.warning("gave up refining session %s; its spooled audio is deleted", session_id)
 
     def _set(
         self,
@@ -114,12 +139,20 @@ class Refiner:
         folder = self.settings.spool_dir(session_id)
         pieces = read_spools(folder)
         if not pieces:
+            shutil.rmtree(folder, ignore_errors=True)
             self._set(session_id, status="failed", error="no audio was kept for this session")
             return
-        self._set(session_id, status="running", progress=0.0)
         with self.database.sessions() as db:
             session = db.get(Session, session_id)
-            assert session is not None
+            if session is None:  # deleted while it waited
+                shutil.rmtree(folder, ignore_errors=True)
+                return
+            if session.refine_attempts >= MAX_ATTEMPTS:  # e.g. each try crashed the server
+                self._give_up(session_id, session.refine_error or "the pass never finished")
+                return
+            session.refine_attempts += 1
+            session.refine_status, session.refine_progress = "running", 0.0
+            db.commit()
             duration_s = session.duration_s or 0.0
             held = session.held_at
             names = {p.speaker: p.person.name for p in session.participants if p.person is not None}

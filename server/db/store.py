@@ -45,6 +45,9 @@ class SessionSummary:
     speakers: tuple[str, ...]
     utterance_count: int
     model: str | None
+    #: When the retention policy removed the audio, and what was said (None: kept).
+    audio_deleted_at: datetime | None = None
+    transcript_deleted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,10 @@ def _summary(session: Session, count: int) -> SessionSummary:
         speakers=tuple(p.speaker for p in session.participants),
         utterance_count=count,
         model=session.model,
+        audio_deleted_at=session.audio_deleted_at and as_utc(session.audio_deleted_at),
+        transcript_deleted_at=(
+            session.transcript_deleted_at and as_utc(session.transcript_deleted_at)
+        ),
     )
 
 

@@ -108,6 +108,13 @@ class Session(Base):
     refine_status: Mapped[str | None] = mapped_column(String(16), default=None)
     refine_progress: Mapped[float] = mapped_column(Float, default=0.0)
     refine_error: Mapped[str | None] = mapped_column(Text, default=None)
+    #: Passes started on this session's audio (bounded: the audio is deleted after the last).
+    refine_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: When the retention policy removed the audio, and the transcript (figures stay).
+    audio_deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    transcript_deleted_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=None
+    )
     #: When someone first changed the action items: detection no longer replaces them.
     action_items_edited_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), default=None
