@@ -26,6 +26,7 @@ from server.api import coaching as coaching_api
 from server.api import goals as goals_api
 from server.api import mentorships as mentorships_api
 from server.api import people as people_api
+from server.api import privacy as privacy_api
 from server.api import program as program_api
 from server.api import resources as resources_api
 from server.api import search as search_api
@@ -40,6 +41,7 @@ from server.pages import admin as admin_pages
 from server.pages import call as call_pages
 from server.pages import coaching as coaching_pages
 from server.pages import conversations as pages
+from server.pages import privacy as privacy_pages
 from server.pages import uploads as upload_pages
 from server.security import SecurityMiddleware
 from server.services import Services, in_db, services
@@ -128,6 +130,7 @@ def all_routes() -> list[BaseRoute]:
         *admin_pages.routes,
         *upload_pages.routes,
         *coaching_pages.routes,
+        *privacy_pages.routes,
         *sessions_api.routes,
         *action_items_api.routes,
         *audio_api.routes,
@@ -140,6 +143,7 @@ def all_routes() -> list[BaseRoute]:
         *people_api.routes,
         *mentorships_api.routes,
         *program_api.routes,
+        *privacy_api.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
 

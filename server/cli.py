@@ -30,6 +30,11 @@ from server.db.search import QueryError
 from server.db.store import NotFound
 from server.settings import Settings, SettingsError
 
+
+class Refused(Exception):
+    """The command cannot be carried out as things stand (a call still open, the last admin)."""
+
+
 EXPECTED_ERRORS = (
     BenchInputError,
     TranscriptError,
@@ -40,6 +45,7 @@ EXPECTED_ERRORS = (
     NotFound,
     SettingsError,
     AuthError,
+    Refused,
 )
 
 
@@ -173,6 +179,81 @@ def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{p.id:>4}  {p.role:<8} {p.name} <{p.email}> {state}")
     finally:
         database.close()
+    return 0
+
+
+def cmd_users_delete(args: argparse.Namespace, settings: Settings) -> int:
+    """The person and every conversation they took part in, from the database and the disk."""
+    from server.db.deletion import delete_person
+    from server.db.directory import person_by_email
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            person = person_by_email(db, args.email)
+            try:
+                deleted = delete_person(db, person.id, settings)
+            except ValueError as exc:
+                raise Refused(str(exc)) from None
+            print(f"deleted {deleted.what}: {deleted.sessions} session(s), "
+                  f"{deleted.files_removed} file(s) of audio and uploads")  # fmt: skip
+    finally:
+        database.close()
+    return 0
+
+
+def cmd_users_export(args: argparse.Namespace, settings: Settings) -> int:
+    from server.db.directory import person_by_email
+    from server.person_export import gather, write_zip
+
+    out = Path(args.output)
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            export = gather(db, person_by_email(db, args.email).id)
+    finally:
+        database.close()
+    size = write_zip(export, out)
+    print(f"wrote {out} ({size / 1024:.0f} KB): {len(export.document['sessions'])} session(s), "
+          f"{len(export.audio)} audio file(s)")  # fmt: skip
+    return 0
+
+
+def cmd_mentorships_delete(args: argparse.Namespace, settings: Settings) -> int:
+    from server.db.deletion import delete_mentorship
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            try:
+                deleted = delete_mentorship(db, args.mentorship, settings)
+            except ValueError as exc:
+                raise Refused(str(exc)) from None
+            print(f"deleted the mentorship of {deleted.what}: {deleted.sessions} session(s), "
+                  f"{deleted.files_removed} file(s)")  # fmt: skip
+    finally:
+        database.close()
+    return 0
+
+
+def cmd_janitor(args: argparse.Namespace, settings: Settings) -> int:
+    """One sweep now (the server runs one every TANDEM_JANITOR_INTERVAL_S)."""
+    from server.janitor import sweep
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            swept = sweep(db, settings)
+    finally:
+        database.close()
+    policy = [
+        f"audio after {settings.keep_audio_days} days" if settings.keep_audio_days else "",
+        f"transcripts after {settings.keep_transcripts_days} days"
+        if settings.keep_transcripts_days
+        else "",
+    ]
+    print(f"retention: {', '.join(p for p in policy if p) or 'off (everything is kept)'}")
+    print(f"removed {swept.describe()}")
     return 0
 
 
@@ -702,6 +783,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     users_reset.add_argument("email")
     users_reset.set_defaults(run=cmd_users_reset)
+    users_delete = users_sub.add_parser(
+        "delete", help="delete a person and every session they took part in, audio included"
+    )
+    users_delete.add_argument("email")
+    users_delete.set_defaults(run=cmd_users_delete)
+    users_export = users_sub.add_parser(
+        "export", help="write everything about a person to a ZIP (JSON and their own audio)"
+    )
+    users_export.add_argument("email")
+    users_export.add_argument("-o", "--output", required=True, help="the .zip to write")
+    users_export.set_defaults(run=cmd_users_export)
 
     mentorships = sub.add_parser("mentorships", help="mentor-mentee pairs")
     mentorships_sub = mentorships.add_subparsers(
@@ -714,6 +806,16 @@ def build_parser() -> argparse.ArgumentParser:
     mentorships_add.set_defaults(run=cmd_mentorships_add)
     mentorships_list = mentorships_sub.add_parser("list", help="list mentorships")
     mentorships_list.set_defaults(run=cmd_mentorships_list)
+    mentorships_delete = mentorships_sub.add_parser(
+        "delete", help="delete a mentorship: its sessions, goals, links, uploads, audio"
+    )
+    mentorships_delete.add_argument("mentorship", type=int, help="mentorship id")
+    mentorships_delete.set_defaults(run=cmd_mentorships_delete)
+
+    janitor = sub.add_parser(
+        "janitor", help="remove left-over audio and uploads, apply the retention policy now"
+    )
+    janitor.set_defaults(run=cmd_janitor)
 
     sessions = sub.add_parser("sessions", help="saved sessions: list, rename, file, delete")
     sessions_sub = sessions.add_subparsers(dest="sessions", required=True, metavar="ACTION")

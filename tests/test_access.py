@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from server.app import create_app
+from server.app import all_routes, create_app
 from server.auth import CSRF_COOKIE, SESSION_COOKIE, AuthError, create_link
 from server.db.engine import Database
 from server.db.tables import (
@@ -643,6 +643,10 @@ STATE_CHANGES: list[StateCase] = [
     ("POST", "/api/sessions/{session_id}/notes", "mentor_a", "json", {"text": "x"}),
     ("POST", "/sessions/{session_id}/delete", "mentor_a", "form", {}),
     ("POST", "/admin/sessions/{unassigned_id}/file", "admin", "form", {"mentorship": "1"}),
+    ("DELETE", "/api/people/{person_id}", "admin", "json", {}),
+    ("POST", "/admin/people/{person_id}/delete", "admin", "form", {"confirm": "x"}),
+    ("DELETE", "/api/mentorships/{mentorship_id}", "admin", "json", {}),
+    ("POST", "/admin/mentorships/{mentorship_id}/delete", "admin", "form", {"confirm": "delete"}),
 ]
 
 
@@ -794,7 +798,21 @@ def test_anonymous_visitors_are_sent_to_the_login_page(server: Server, world: Wo
         "/admin/people",
         "/admin/mentorships",
         "/admin/targets",
+        "/admin/program",
+        "/account",
+        f"/sessions/{world.session_a}/call",
+        f"/admin/people/{world.mentee_a.id}/delete",
+        f"/admin/mentorships/{world.mentorship_a}/delete",
     ]
+    # Every page a person opens is in this walk (public ones answer without a login).
+    public = {"/", "/login", "/setup/{token}", "/invite/{token}"}
+    walked = {re.sub(r"/\d+(?=/|$)", "/{id}", page.split("?")[0]) for page in pages}
+    for route in all_routes():
+        if isinstance(route, Route) and "GET" in (route.methods or ()):
+            path = re.sub(r"\{\w+\}", "{id}", route.path)
+            if path.startswith("/api/") or path == "/healthz" or route.path in public:
+                continue
+            assert path in walked, f"{route.path} is missing from the anonymous walk"
     for page in pages:
         response = browser.get(page, follow_redirects=False)
         assert response.status_code == 303, page
@@ -1004,7 +1022,11 @@ def test_admin_manages_mentorships_but_does_not_read_their_conversations(
 def test_admin_pages_and_operations_are_for_admins_only(server: Server, world: World) -> None:
     for account in (world.mentor_a, world.mentee_a, world.trainer_a):
         browser = server.logged_in(account)
-        for page in ("/admin/people", "/admin/mentorships", "/admin/targets"):
+        for page in (
+            "/admin/people", "/admin/mentorships", "/admin/targets", "/admin/program",
+            f"/admin/people/{world.mentee_b.id}/delete",
+            f"/admin/mentorships/{world.mentorship_b}/delete",
+        ):  # fmt: skip
             response = browser.get(page)
             assert response.status_code == 403, (account.role, page)
             assert "ada@example.com" not in response.text
