@@ -4,6 +4,7 @@ owns shared services."""
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,10 +33,11 @@ from server.api import resources as resources_api
 from server.api import search as search_api
 from server.api import sessions as sessions_api
 from server.api import uploads as uploads_api
-from server.auth import load_secret_key
+from server.auth import load_secret_key, monitor_token
 from server.calls.signaling import call_socket
 from server.db.calls import mark_interrupted
 from server.limits import UPLOAD_OVERHEAD_BYTES, BodyLimitMiddleware
+from server.logredact import redact_path
 from server.pages import accounts as account_pages
 from server.pages import admin as admin_pages
 from server.pages import call as call_pages
@@ -47,6 +49,7 @@ from server.security import SecurityMiddleware
 from server.services import Services, in_db, services
 from server.settings import PROJECT_DIR, Settings
 from server.templating import render
+from server.web import current_viewer
 
 log = logging.getLogger("tandem.app")
 STATIC_DIR = PROJECT_DIR / "static"
@@ -60,9 +63,22 @@ def _ping(db: OrmSession) -> None:
     db.execute(text("SELECT 1"))
 
 
+async def _may_see_details(request: Request) -> bool:
+    """Calls, memory and loop figures say when people talk: for admins and the monitor token
+    only; anyone may learn that the server is up."""
+    given = request.headers.get("authorization", "")
+    expected = "Bearer " + monitor_token(services(request).secret_key)
+    if hmac.compare_digest(given.encode(), expected.encode()):
+        return True
+    viewer = await current_viewer(request)
+    return viewer is not None and viewer.is_admin
+
+
 async def healthz(request: Request) -> Response:
     await in_db(request, _ping)
     shared = services(request)
+    if not await _may_see_details(request):
+        return JSONResponse({"status": "ok", "database": "ok"})
     return JSONResponse({
         "status": "ok",
         "database": "ok",
@@ -113,7 +129,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    where = redact_path(request.url.path)
+    log.exception("unhandled error on %s %s", request.method, where, exc_info=exc)
     if _wants_json(request):
         return JSONResponse({"error": "internal server error"}, status_code=500)
     context = {"status_code": 500, "title": "Something went wrong", "detail": "Internal error."}

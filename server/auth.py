@@ -101,6 +101,13 @@ def load_secret_key(data_dir: Path, configured: str | None) -> bytes:
     return path.read_text().strip().encode()
 
 
+def monitor_token(key: bytes) -> str:
+    """What a monitoring client (the benches, an operator's probe) sends as
+    ``Authorization: Bearer …`` to read /healthz in detail; derived from the secret key, so
+    only whoever can read the data directory (or TANDEM_SECRET_KEY) has it."""
+    return hmac.new(key, b"tandem healthz monitor", hashlib.sha256).hexdigest()
+
+
 def sign(key: bytes, value: str) -> str:
     mac = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
     return f"{value}.{mac}"
@@ -221,14 +228,23 @@ def start_session(db: OrmSession, person: Person) -> str:
     return token
 
 
-def resolve_session(db: OrmSession, token: str, idle_s: float) -> Viewer | None:
-    """The viewer for a session token, refreshing its idle clock; None when it is no good."""
+#: A login ends this long after it began, however busy.
+DEFAULT_LOGIN_MAX_S = 14 * 86400.0
+
+
+def resolve_session(
+    db: OrmSession, token: str, idle_s: float, max_age_s: float = DEFAULT_LOGIN_MAX_S
+) -> Viewer | None:
+    """The viewer for a session token, refreshing its idle clock; None when it is no good:
+    revoked, idle longer than ``idle_s``, or older than ``max_age_s`` however busy (a stolen
+    cookie kept alive by use still ends)."""
     row = db.scalars(select(AuthSession).where(AuthSession.token_hash == token_hash(token))).first()
     if row is None or row.revoked or not row.person.active:
         return None
     now = datetime.now(UTC)
     last = row.last_seen_at if row.last_seen_at.tzinfo else row.last_seen_at.replace(tzinfo=UTC)
-    if (now - last).total_seconds() > idle_s:
+    born = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    if (now - last).total_seconds() > idle_s or (now - born).total_seconds() > max_age_s:
         row.revoked = True
         db.commit()
         return None

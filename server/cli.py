@@ -62,6 +62,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.logredact import log_config
 
     settings = settings.with_server(args.host, args.port)
     ssl: dict[str, str] = {}
@@ -98,6 +99,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         port=settings.port,
         log_level="info",
         ws_max_size=1 << 20,  # signaling messages are small; refuse floods early
+        log_config=log_config(),  # no link tokens or search terms in the access log
         # uvicorn believes X-Forwarded-For from 127.0.0.1 by default: anyone reaching the
         # port locally could then pose as any address. Only configured proxies are believed.
         proxy_headers=bool(settings.trusted_proxies),

@@ -131,6 +131,8 @@ class Settings:
     keep_transcripts_days: int | None = None
     #: How often the janitor sweeps spools, uploads and the retention policy.
     janitor_interval_s: float = 3600.0
+    #: A login ends this long after it began, however busy (TANDEM_SESSION_MAX_S).
+    session_max_s: float = 14 * 86400.0
 
     @property
     def uploads_dir(self) -> Path:
@@ -178,6 +180,7 @@ class Settings:
             keep_transcripts_days=_int(env, "TANDEM_KEEP_TRANSCRIPTS_DAYS", 0) or None,
             janitor_interval_s=_float(env, "TANDEM_JANITOR_INTERVAL_S", 3600.0, 1.0, 86400.0),
             session_idle_s=_float(env, "TANDEM_SESSION_IDLE_S", 8 * 3600.0, 60.0, 90 * 86400.0),
+            session_max_s=_float(env, "TANDEM_SESSION_MAX_S", 14 * 86400.0, 60.0, 365 * 86400.0),
             invite_ttl_s=_float(env, "TANDEM_INVITE_TTL_S", 72 * 3600.0, 60.0, 90 * 86400.0),
             https=(env.get("TANDEM_PUBLIC_URL") or "").startswith("https://"),
             trusted_proxies=tuple(

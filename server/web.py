@@ -53,8 +53,8 @@ async def current_viewer(connection: HTTPConnection) -> Viewer | None:
     token = unsign(shared.secret_key, connection.cookies.get(SESSION_COOKIE))
     viewer = None
     if token is not None:
-        idle = shared.settings.session_idle_s
-        viewer = await in_db(connection, lambda db: resolve_session(db, token, idle))
+        idle, most = shared.settings.session_idle_s, shared.settings.session_max_s
+        viewer = await in_db(connection, lambda db: resolve_session(db, token, idle, most))
     connection.state.viewer = viewer
     return viewer
 

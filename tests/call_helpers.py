@@ -6,7 +6,7 @@ import json
 import urllib.request
 from typing import Any
 
-from server.auth import add_person, load_secret_key, sign, start_session
+from server.auth import add_person, load_secret_key, monitor_token, sign, start_session
 from server.db.calls import start_session as start_call
 from server.db.directory import create_mentorship, save_mentorship_targets
 from server.db.engine import Database
@@ -38,7 +38,12 @@ def prepare_call(
     return session_id, {role: f"tandem_session={sign(key, t)}" for role, t in tokens.items()}
 
 
-def health(base: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+def health(base: str, settings: Settings | None = None) -> dict[str, Any]:
+    """/healthz: in detail with the server's monitor token (from its data directory)."""
+    request = urllib.request.Request(f"{base}/healthz")
+    if settings is not None:
+        key = load_secret_key(settings.data_dir, settings.secret_key)
+        request.add_header("Authorization", f"Bearer {monitor_token(key)}")
+    with urllib.request.urlopen(request, timeout=5) as response:
         document: dict[str, Any] = json.load(response)
         return document

@@ -518,6 +518,28 @@ def test_requests_keep_a_session_alive(idle_settings: Settings, database: Databa
         assert _me(browser) == 200  # only 50 s since that activity
 
 
+def test_a_busy_login_still_ends_at_its_absolute_lifetime(
+    env: dict[str, str], database: Database
+) -> None:
+    """A cookie kept alive by requests (a stolen one, say) ends TANDEM_SESSION_MAX_S after the
+    login, however recent its last request."""
+    settings = Settings.from_env({**env, "TANDEM_SESSION_MAX_S": "3600"})
+    mentor = add_account(database, "marta@example.com", "Marta Mentor", "mentor")
+    with running(settings) as server:
+        browser = server.logged_in(mentor)
+        with database.sessions() as db:
+            row = db.scalars(select(AuthSession).where(AuthSession.person_id == mentor.id)).one()
+            row.created_at = row.created_at - timedelta(minutes=59)
+            db.commit()
+        assert _me(browser) == 200  # used a moment ago, 59 minutes old
+        with database.sessions() as db:
+            row = db.scalars(select(AuthSession).where(AuthSession.person_id == mentor.id)).one()
+            row.created_at = row.created_at - timedelta(minutes=2)
+            db.commit()
+        assert _me(browser) == 401  # used a moment ago, but 61 minutes old
+        assert _me(server.logged_in(mentor)) == 200
+
+
 # -- cookies and headers -------------------------------------------------------------------------
 
 

@@ -161,15 +161,29 @@ def test_unknown_session_page_is_a_404_page(saved: Saved, client: TestClient, ra
     assert re.search(r"no (such )?session", response.text)
 
 
-def test_healthz(client: TestClient) -> None:
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    body = response.json()
-    assert {key: body[key] for key in ("status", "database", "model")} == {
-        "status": "ok",
-        "database": "ok",
-        "model": "tiny.en",
-    }
+def test_healthz_says_up_to_anyone_and_details_to_admins_and_the_monitor(
+    settings: Settings, database: Database, owner: Owner, client: TestClient
+) -> None:
+    """When calls run is private: only whoever holds the data directory (the monitor token)
+    or an admin reads the call figures."""
+    from server.auth import load_secret_key, monitor_token
+
+    admin = add_account(database, "ada@example.org", "Ada", "admin")
+    assert ("calls" in client.get("/healthz").json()) == (owner.account.role == "admin")
+    with running(settings) as server:
+        anonymous = server.browser().get("/healthz")
+        assert anonymous.status_code == 200
+        assert anonymous.json() == {"status": "ok", "database": "ok"}
+        wrong = server.browser().get("/healthz", headers={"Authorization": "Bearer nope"})
+        assert "calls" not in wrong.json()
+        token = monitor_token(load_secret_key(settings.data_dir, settings.secret_key))
+        for detailed in (
+            server.browser().get("/healthz", headers={"Authorization": f"Bearer {token}"}),
+            server.logged_in(admin).get("/healthz"),
+        ):
+            body = detailed.json()
+            assert body["model"] == "tiny.en" and body["calls"]["rooms"] == 0
+            assert {"live", "loop_lag", "rss_mb"} <= set(body)
 
 
 def test_api_sessions_lists_summaries(saved: Saved, client: TestClient) -> None:

@@ -30,8 +30,8 @@ class Call:
     settings: Settings
 
 
-def _health(base: str) -> dict[str, Any]:
-    calls: dict[str, Any] = health(base)["calls"]
+def _health(base: str, settings: Settings) -> dict[str, Any]:
+    calls: dict[str, Any] = health(base, settings)["calls"]
     return calls
 
 
@@ -54,7 +54,7 @@ def test_twenty_joins_and_leaves_leave_nothing_behind(
     with serve(call_env, tmp_path) as server:
         base = server.base_url
         url = base.replace("http", "ws") + f"/ws/sessions/{session_id}"
-        baseline = _health(base)["tasks"]
+        baseline = _health(base, settings)["tasks"]
 
         async def run() -> list[dict[str, Any]]:
             host = ScriptedParticipant(url, cookies["mentor"], _tone(2.0), loop_audio=True)
@@ -68,7 +68,7 @@ def test_twenty_joins_and_leaves_leave_nothing_behind(
                 # Half leave politely, half vanish (socket and connections just drop).
                 await guest.close(leave=k % 2 == 0)
                 await asyncio.sleep(0.3)
-                seen.append(_health(base))
+                seen.append(_health(base, settings))
                 host.messages.clear()
             await host.close()
             return seen
@@ -81,7 +81,7 @@ def test_twenty_joins_and_leaves_leave_nothing_behind(
             loop.run_until_complete(asyncio.sleep(2.0))  # the empty room's grace period
         finally:
             loop.close()
-        after = _health(base)
+        after = _health(base, settings)
         assert after["rooms"] == 0 and after["peer_connections"] == 0, after
         assert after["tasks"] <= baseline + 1, (baseline, after)
 
@@ -122,7 +122,7 @@ def test_outsiders_are_refused_during_the_handshake(
         assert asyncio.run(attempt(cookies["outsider"])) == 403
         assert asyncio.run(attempt(cookies["mentee"], origin="https://evil.example")) == 403
         assert asyncio.run(attempt(cookies["mentee"])) == 101
-        assert _health(server.base_url)["peer_connections"] == 0
+        assert _health(server.base_url, settings)["peer_connections"] == 0
 
 
 @pytest.mark.slow
@@ -140,7 +140,7 @@ def test_server_shutdown_ends_calls_and_closes_connections(
             await a.start()
             await b.start()
             await asyncio.sleep(1.0)
-            assert _health(server.base_url)["peer_connections"] == 4
+            assert _health(server.base_url, settings)["peer_connections"] == 4
             server.process.send_signal(signal.SIGTERM)
             # The server closes both signaling connections as it goes down.
             await asyncio.wait_for(asyncio.gather(a.closed.wait(), b.closed.wait()), 15)

@@ -83,7 +83,7 @@ def test_captions_meter_cues_and_refinement(
             assert not settings.spool_dir(session_id).exists()  # deleted after refinement
         finally:
             database.close()
-        assert health(server.base_url)["live"]["finals_done"] >= 4
+        assert health(server.base_url, settings)["live"]["finals_done"] >= 4
 
     for listener, other in (("mentor", "mentee"), ("mentee", "mentor")):
         finals = [m for m in messages[listener] if m["type"] == "caption" and m["final"]]
@@ -282,7 +282,7 @@ def test_a_client_flooding_audio_is_held_to_real_time(env: dict[str, str], tmp_p
     noise = (rng.standard_normal(16000 * 600) * 0.05).astype(np.float32)  # 10 minutes
     with serve(call_env, tmp_path) as server:
         url = server.base_url.replace("http", "ws") + f"/ws/sessions/{session_id}"
-        before = health(server.base_url)["rss_mb"]
+        before = health(server.base_url, settings)["rss_mb"]
 
         async def call() -> float:
             flood = ScriptedParticipant(url, cookies["mentor"], noise, paced=False)
@@ -293,7 +293,7 @@ def test_a_client_flooding_audio_is_held_to_real_time(env: dict[str, str], tmp_p
             return time.monotonic() - started
 
         in_call = asyncio.run(call())
-        after = health(server.base_url)["rss_mb"]
+        after = health(server.base_url, settings)["rss_mb"]
     database = _db(settings)
     try:
         with database.sessions() as db:

@@ -97,6 +97,19 @@ def _wait_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the server did not start")
 
 
+def read_health(base: str, data_dir: Path) -> dict[str, Any]:
+    """The server's /healthz in detail, with the monitor token of its data directory."""
+    from server.auth import load_secret_key, monitor_token
+
+    key = load_secret_key(data_dir, os.environ.get("TANDEM_SECRET_KEY") or None)
+    request = urllib.request.Request(
+        f"{base}/healthz", headers={"Authorization": f"Bearer {monitor_token(key)}"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        document: dict[str, Any] = json.load(response)
+        return document
+
+
 def _free_port() -> int:
     import socket
 
@@ -138,8 +151,7 @@ def measure(mode: str, args: argparse.Namespace) -> dict[str, Any]:
             before, started = process_usage(server.pid), time.monotonic()
             time.sleep(args.seconds)
             after, ended = process_usage(server.pid), time.monotonic()
-            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
-                calls = json.load(response)["calls"]
+            calls = read_health(base, data)["calls"]
             clients.wait(timeout=60)
         finally:
             server.terminate()

@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ import numpy as np
 from media.audio import SAMPLE_RATE_HZ, FloatAudio, decode_file
 from media.vad import detect_speech
 from server.bench import percentiles
-from server.bench.call import _free_port, _prepare, _wait_healthy, process_usage
+from server.bench.call import _free_port, _prepare, _wait_healthy, process_usage, read_health
 from server.bench.wer import ErrorCounts, word_errors
 from server.settings import PROJECT_DIR, Settings
 
@@ -152,8 +151,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             after, ended = process_usage(server.pid), time.monotonic()
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
             client_cpu_s = children.ru_utime + children.ru_stime
-            with urllib.request.urlopen(f"{base}/healthz") as response:
-                health = json.load(response)
+            health = read_health(base, data)
             refined = _wait_refined(data, [p["session_id"] for p in plan], within_s=seconds * 2)
         finally:
             server.terminate()
