@@ -10,7 +10,6 @@ may see it but not do this). State-changing methods also need the CSRF token.
 from __future__ import annotations
 
 import hmac
-import json
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from server import strict_json
 from server.auth import SESSION_COOKIE, Viewer, resolve_session, unsign
 from server.security import csrf_matches, session_csrf
 from server.services import in_db, services
@@ -193,33 +193,6 @@ def openapi_document() -> dict[str, object]:
 MAX_JSON_BYTES = 64 * 1024
 
 
-def _no_constant(name: str) -> object:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-#: No request Tandem takes nests deeper than a few levels.
-MAX_JSON_DEPTH = 32
-
-
-def _check_json(data: object, depth: int = 0) -> None:
-    """400 for a body nested too deeply or holding text that is not valid Unicode (JSON's
-    escapes allow lone surrogates, which no database or page can store)."""
-    if depth > MAX_JSON_DEPTH:
-        raise HTTPException(400, f"the body nests deeper than {MAX_JSON_DEPTH} levels")
-    if isinstance(data, str):
-        try:
-            data.encode("utf-8")
-        except UnicodeEncodeError:
-            raise HTTPException(400, "the body holds text that is not valid Unicode") from None
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            _check_json(key, depth + 1)
-            _check_json(value, depth + 1)
-    elif isinstance(data, list):
-        for value in data:
-            _check_json(value, depth + 1)
-
-
 async def json_body(request: Request) -> dict[str, object]:
     """The request's JSON object, or a clear 4xx: wrong type, too large, malformed."""
     if not request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
@@ -233,12 +206,9 @@ async def json_body(request: Request) -> dict[str, object]:
         if len(body) > MAX_JSON_BYTES:
             raise HTTPException(413, f"the request body is over {MAX_JSON_BYTES // 1024} KB")
     try:
-        data = json.loads(body, parse_constant=_no_constant)
-    except RecursionError:
-        raise HTTPException(400, "the body nests too deeply") from None
+        data = strict_json.loads(body)  # nesting, Infinity/NaN, lone surrogates: 400
     except ValueError as exc:
-        raise HTTPException(400, f"the body is not valid JSON ({exc})") from None
-    _check_json(data)
+        raise HTTPException(400, f"the body is refused: {exc}") from None
     if not isinstance(data, dict):
         raise HTTPException(400, "the body must be a JSON object")
     return data

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from server.calls.protocol import MAX_MESSAGE_BYTES, ProtocolError, parse
+from server.calls.protocol import MAX_MESSAGE_BYTES, MAX_P2P_BYTES, ProtocolError, parse
 
 
 @pytest.mark.parametrize(
@@ -29,6 +29,21 @@ from server.calls.protocol import MAX_MESSAGE_BYTES, ProtocolError, parse
         (json.dumps({"type": "chat", "text": "x" * 2001}), "bad-message"),
         ("x" * (MAX_MESSAGE_BYTES + 1), "too-large"),
         (b"\x00\x01", "bad-message"),
+        # Counted in bytes: 100k three-byte characters are 300 KB.
+        (json.dumps({"type": "chat", "text": "€" * 100_000}, ensure_ascii=False), "too-large"),
+        # Python's json takes these; no browser (or later json.dumps) does.
+        ("[" * 100_000 + "]" * 100_000, "bad-json"),
+        ('{"type": "ping", "x": ' + "[" * 40 + "]" * 40 + "}", "bad-json"),
+        ('{"type": "chat", "text": "hi", "n": NaN}', "bad-json"),
+        ('{"type": "chat", "text": "hi", "n": -Infinity}', "bad-json"),
+        ('{"type": "chat", "text": "hi", "n": 1e999}', "bad-json"),
+        ('{"type": "chat", "text": "a \\ud800 b"}', "bad-json"),
+        ('{"type": "p2p", "data": {"\\udfff": 1}}', "bad-json"),
+        ('{"type": "join", "v": 1' + "0" * 5000 + "}", "bad-json"),
+        # What is passed on to the other person is bounded.
+        (json.dumps({"type": "p2p", "data": {"a": [[[[1]]]]}}), "bad-message"),
+        (json.dumps({"type": "p2p", "data": {"a": "x" * (MAX_P2P_BYTES + 1)}}), "too-large"),
+        (json.dumps({"type": "dismiss-cue", "id": 2**63}), "bad-message"),
     ],
 )
 def test_malformed_messages_get_specific_errors(raw: str | bytes, code: str) -> None:
@@ -45,6 +60,11 @@ def test_good_messages_pass() -> None:
     assert offer.type == "offer"
     chat = parse(json.dumps({"type": "chat", "text": "  see https://example.org  "}))
     assert chat.body["text"] == "see https://example.org"
+    candidate = {"candidate": "candidate:1 1 udp 2122260223 10.0.0.2 54321 typ host",
+                 "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": "abcd"}  # fmt: skip
+    p2p = parse(json.dumps({"type": "p2p", "data": {"candidate": candidate}}))
+    assert p2p.body["data"]["candidate"] == candidate
+    assert parse('{"type": "chat", "text": "caf\\u00e9 \\ud83d\\ude00"}').body["text"] == "café 😀"
 
 
 def test_uplink_answers_ask_for_60_ms_opus_packets() -> None:

@@ -11,8 +11,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from server import strict_json
+
 VERSION = 1
 MAX_MESSAGE_BYTES = 256 * 1024
+#: What one ``p2p`` message may carry to the other person: a description (an SDP of a few
+#: KB) or one ICE candidate, nested two or three levels deep.
+MAX_P2P_BYTES = 64 * 1024
+MAX_P2P_DEPTH = 4
 MAX_SDP_CHARS = 100_000
 MAX_CHAT_CHARS = 2000
 
@@ -52,16 +58,23 @@ class Message:
     body: dict[str, Any]
 
 
+def _utf8_bytes(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
 def parse(raw: str | bytes) -> Message:
     """Check one incoming message against the protocol; raise ProtocolError otherwise."""
     if isinstance(raw, bytes):
         raise ProtocolError("bad-message", "send text messages holding JSON, not binary")
-    if len(raw) > MAX_MESSAGE_BYTES:
+    # (Counted in characters first: a huge message is refused before it is encoded.)
+    if len(raw) > MAX_MESSAGE_BYTES or _utf8_bytes(raw) > MAX_MESSAGE_BYTES:
         raise ProtocolError("too-large", f"messages are limited to {MAX_MESSAGE_BYTES} bytes")
     try:
-        data = json.loads(raw)
+        # Strict: nothing nested past 32 levels, no Infinity/NaN, no lone surrogates, so
+        # whatever is passed on to the other person can be encoded for their socket.
+        data = strict_json.loads(raw)
     except ValueError as exc:
-        raise ProtocolError("bad-json", f"the message is not valid JSON ({exc})") from None
+        raise ProtocolError("bad-json", f"the message is refused: {exc}") from None
     if not isinstance(data, dict):
         raise ProtocolError("bad-message", "a message must be a JSON object with a type")
     kind = data.get("type")
@@ -77,6 +90,9 @@ def parse(raw: str | bytes) -> Message:
         # bool is an int in Python; a protocol int must not accept true/false.
         if (expected is int and isinstance(value, bool)) or not isinstance(value, expected):
             raise ProtocolError("bad-message", f"{kind}: {field!r} has the wrong type", kind)
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            # (the database takes 64-bit integers; a cue id of 4000 digits is no cue)
+            raise ProtocolError("bad-message", f"{kind}: {field!r} is out of range", kind)
     if kind == "join" and data["v"] != VERSION:
         raise ProtocolError(
             "bad-version", f"this server speaks protocol version {VERSION}, not {data['v']}", kind
@@ -92,6 +108,15 @@ def parse(raw: str | bytes) -> Message:
             raise ProtocolError("bad-message", f"offer: leg must be one of {LEGS}", kind)
         if len(data["sdp"]) > MAX_SDP_CHARS or "v=0" not in data["sdp"][:20]:
             raise ProtocolError("bad-sdp", "offer: that is not an SDP offer", kind)
+    if kind == "p2p":
+        try:
+            strict_json.check(data["data"], MAX_P2P_DEPTH)
+        except ValueError:
+            raise ProtocolError(
+                "bad-message", f"p2p: data nests deeper than {MAX_P2P_DEPTH} levels", kind
+            ) from None
+        if _utf8_bytes(json.dumps(data["data"], ensure_ascii=False)) > MAX_P2P_BYTES:
+            raise ProtocolError("too-large", f"p2p: data is limited to {MAX_P2P_BYTES} bytes", kind)
     if kind == "p2p-state" and data["state"] not in P2P_STATES:
         raise ProtocolError("bad-message", f"p2p-state: state must be one of {P2P_STATES}", kind)
     if kind == "chat":
