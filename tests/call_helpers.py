@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.request
 from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
 
 from server.auth import add_person, load_secret_key, monitor_token, sign, start_session
 from server.db.calls import start_session as start_call
@@ -47,3 +50,47 @@ def health(base: str, settings: Settings | None = None) -> dict[str, Any]:
     with urllib.request.urlopen(request, timeout=5) as response:
         document: dict[str, Any] = json.load(response)
         return document
+
+
+class SignalingClient:
+    """A raw signaling socket, for tests that send what no browser would."""
+
+    def __init__(self, socket: ClientConnection) -> None:
+        self.socket = socket
+        #: Every message received, in order.
+        self.received: list[dict[str, Any]] = []
+        self._read = 0
+
+    @classmethod
+    async def open(cls, url: str, cookie: str) -> SignalingClient:
+        return cls(await connect(url, additional_headers={"Cookie": cookie}, max_size=2**22))
+
+    async def send(self, message: dict[str, Any] | str | bytes) -> None:
+        await self.socket.send(json.dumps(message) if isinstance(message, dict) else message)
+
+    async def next(self, *kinds: str) -> dict[str, Any]:
+        """The next message of one of these types (the others are kept in ``received``).
+        Raises ConnectionClosed if the server closes the socket first."""
+        while True:
+            while self._read < len(self.received):
+                message = self.received[self._read]
+                self._read += 1
+                if message["type"] in kinds:
+                    return message
+            # A hang guard only (a broken server would otherwise hang the test run).
+            raw = await asyncio.wait_for(self.socket.recv(), 60)
+            self.received.append(json.loads(raw))
+
+    async def ping(self) -> list[dict[str, Any]]:
+        """Send ping and wait for pong; the messages that came before it, since the last."""
+        start = self._read
+        await self.send({"type": "ping"})
+        await self.next("pong")
+        return self.received[start : self._read - 1]
+
+    async def join(self) -> dict[str, Any]:
+        await self.send({"type": "join", "v": 1})
+        return await self.next("welcome", "error")
+
+    async def close(self) -> None:
+        await self.socket.close()

@@ -19,7 +19,7 @@ from server.db.engine import Database
 from server.db.tables import Participant, Session
 from server.settings import Settings
 from tests.browser import serve
-from tests.call_helpers import health, prepare_call
+from tests.call_helpers import SignalingClient, health, prepare_call
 
 
 @dataclass(frozen=True)
@@ -189,3 +189,95 @@ def test_the_chat_limit_holds_across_leaving_and_joining(
     # join again; the rest are refused with a reason.
     assert len(delivered) == CHAT_PER_10_S, delivered
     assert len(errors) == 2 * CHAT_PER_10_S and all("too fast" in e for e in errors), errors
+
+
+def _session_row(settings: Settings, session_id: int) -> tuple[str, object]:
+    database = Database.open(settings.database_url)
+    try:
+        with database.sessions() as db:
+            session = db.get(Session, session_id)
+            assert session is not None
+            return session.status, session.started_at
+    finally:
+        database.close()
+
+
+def test_a_socket_that_never_joins_leaves_no_room_and_no_live_session(
+    call_env: dict[str, str], tmp_path: Path
+) -> None:
+    settings = Settings.from_env(call_env)
+    session_id, cookies = prepare_call(settings)
+    before = _session_row(settings, session_id)
+    assert before == ("scheduled", None)
+    with serve(call_env, tmp_path) as server:
+        url = server.base_url.replace("http", "ws") + f"/ws/sessions/{session_id}"
+
+        async def visit() -> None:
+            # A page opened and closed before joining, and a client that only talks.
+            for cookie in (cookies["mentee"], cookies["mentor"]):
+                client = await SignalingClient.open(url, cookie)
+                await client.send({"type": "chat", "text": "hello?"})
+                assert (await client.next("error"))["code"] == "out-of-order"
+                await client.ping()
+                assert _health(server.base_url)["rooms"] == 0
+                await client.close()
+
+        asyncio.run(visit())
+        assert _health(server.base_url)["rooms"] == 0
+        assert _session_row(settings, session_id) == before  # not live, no clock started
+
+        async def call() -> None:
+            mentor = ScriptedParticipant(url, cookies["mentor"], _tone(1.0))
+            mentee = ScriptedParticipant(url, cookies["mentee"], _tone(1.0))
+            await mentor.start()
+            await mentee.start()
+            await mentor.wait_for("peer-joined")
+            assert _health(server.base_url)["participants"] == 2
+            await mentee.close(leave=True)
+            await mentor.close(leave=True)
+
+        asyncio.run(call())
+    status, started_at = _session_row(settings, session_id)
+    assert status in ("live", "ended") and started_at is not None
+
+
+def test_a_message_that_fails_unexpectedly_is_answered_and_the_call_goes_on(
+    call_env: dict[str, str], tmp_path: Path
+) -> None:
+    settings = Settings.from_env(call_env)
+    session_id, cookies = prepare_call(settings)
+    database = Database.open(settings.database_url)
+    with serve(call_env, tmp_path) as server:
+        url = server.base_url.replace("http", "ws") + f"/ws/sessions/{session_id}"
+
+        async def run() -> None:
+            mentor = await SignalingClient.open(url, cookies["mentor"])
+            mentee = await SignalingClient.open(url, cookies["mentee"])
+            assert (await mentor.join())["type"] == "welcome"
+            assert (await mentee.join())["type"] == "welcome"
+            # A real fault, not a stand-in: the database refuses chat for a while.
+            with database.engine.begin() as db:
+                db.exec_driver_sql(
+                    "CREATE TRIGGER refuse_chat BEFORE INSERT ON chat_messages "
+                    "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+                )
+            await mentor.send({"type": "chat", "text": "this one fails"})
+            failed = await mentor.next("error")
+            assert failed["code"] == "internal" and failed["in_reply_to"] == "chat", failed
+            await mentor.ping()
+            with database.engine.begin() as db:
+                db.exec_driver_sql("DROP TRIGGER refuse_chat")
+            await mentor.send({"type": "chat", "text": "this one gets through"})
+            for client in (mentor, mentee):
+                assert (await client.next("chat"))["message"]["text"] == "this one gets through"
+            await mentor.send({"type": "p2p", "data": {"candidate": None}})
+            assert (await mentee.next("p2p"))["data"] == {"candidate": None}
+            await mentee.close()
+            assert (await mentor.next("peer-left"))["peer"]["role"] == "mentee"
+            await mentor.close()
+
+        try:
+            asyncio.run(run())
+        finally:
+            database.close()
+        assert "handling chat from person" in server.log()

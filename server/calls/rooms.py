@@ -40,6 +40,7 @@ from server.calls.sdp import (
 )
 from server.db.calls import (
     CallInfo,
+    CallOver,
     add_chat,
     add_recording,
     chat_history,
@@ -180,6 +181,10 @@ class Room:
 
         return await asyncio.to_thread(run)
 
+    def peer_on(self, socket: WebSocket) -> Peer | None:
+        """The person in the call through this socket, if any."""
+        return next((p for p in self.peers.values() if p.socket is socket), None)
+
     def other(self, peer: Peer) -> Peer | None:
         return next((p for p in self.peers.values() if p is not peer), None)
 
@@ -224,39 +229,56 @@ class Room:
                 await self._teardown(old)
             peer = Peer(person_id, name, role, socket, consent_record)
             self.peers[person_id] = peer
-            await self._db(
-                participant_joined, self.info.session_id, person_id, role, consent_record
-            )
-            other = self.other(peer)
-            history = await self._db(chat_history, self.info.session_id)
-            initiator = self.initiator()
-            await self.send(peer, {
-                "type": "welcome",
-                "v": 1,
-                "you": peer.public(),
-                "peer": other.public() if other else None,
-                "initiator": initiator is peer,
-                "mode": self.mode,
-                "ice_servers": list(self.settings.ice_servers),
-                "session": {"id": self.info.session_id, "title": self.info.title},
-                "clock_s": round(self.clock.now(), 3),
-                "transcription": self.transcribing,
-                "chat": history,
-            })  # fmt: skip
-            if other is not None:
-                await self.send(other, {
-                    "type": "peer-joined", "peer": peer.public(), "initiator": initiator is other,
-                })  # fmt: skip
-                self._start_p2p_timer()
-            await self._update_recording()
+            try:
+                await self._welcome(peer)
+            except Exception:
+                # Half a join is no join: the person is out again (the other is told), and
+                # an empty room still ends after its grace period.
+                with contextlib.suppress(Exception):
+                    await self._remove(peer)
+                raise
             return peer
+
+    async def _welcome(self, peer: Peer) -> None:
+        await self._db(
+            participant_joined, self.info.session_id, peer.person_id, peer.role, peer.consent_record
+        )
+        other = self.other(peer)
+        history = await self._db(chat_history, self.info.session_id)
+        initiator = self.initiator()
+        await self.send(peer, {
+            "type": "welcome",
+            "v": 1,
+            "you": peer.public(),
+            "peer": other.public() if other else None,
+            "initiator": initiator is peer,
+            "mode": self.mode,
+            "ice_servers": list(self.settings.ice_servers),
+            "session": {"id": self.info.session_id, "title": self.info.title},
+            "clock_s": round(self.clock.now(), 3),
+            "transcription": self.transcribing,
+            "chat": history,
+        })  # fmt: skip
+        if other is not None:
+            await self.send(other, {
+                "type": "peer-joined", "peer": peer.public(), "initiator": initiator is other,
+            })  # fmt: skip
+            self._start_p2p_timer()
+        await self._update_recording()
 
     async def leave(self, peer: Peer) -> None:
         async with self.lock:
             if self.peers.get(peer.person_id) is not peer:
                 return  # already replaced by a newer tab, or the room ended
-            del self.peers[peer.person_id]
+            await self._remove(peer)
+
+    async def _remove(self, peer: Peer) -> None:
+        """Take the person out of the call (the lock is held). Whatever goes wrong tearing
+        down their connections, the other person is told and an empty room still ends."""
+        del self.peers[peer.person_id]
+        try:
             await self._teardown(peer)
+        finally:
             other = next(iter(self.peers.values()), None)
             if other is not None:
                 await self.send(other, {"type": "peer-left", "peer": peer.public()})
@@ -307,14 +329,21 @@ class Room:
                 if timer is not None and timer is not asyncio.current_task():
                     timer.cancel()
             message = {"type": "ended", "by": by.name if by else None}
-            for peer in list(self.peers.values()):
-                await self.send(peer, message)
-                with contextlib.suppress(Exception):
-                    await peer.socket.close(code=CLOSE_ENDED)
-                await self._teardown(peer)
-            self.peers.clear()
-            await self._db(end_call, self.info.session_id, self.clock.now())
-        self._on_closed(self)
+            try:
+                for peer in list(self.peers.values()):
+                    await self.send(peer, message)
+                    with contextlib.suppress(Exception):
+                        await peer.socket.close(code=CLOSE_ENDED)
+                    try:
+                        await self._teardown(peer)
+                    except Exception:
+                        log.exception(
+                            "session %s: closing a connection failed", self.info.session_id
+                        )
+                self.peers.clear()
+                await self._db(end_call, self.info.session_id, self.clock.now())
+            finally:
+                self._on_closed(self)  # a closed room leaves the registry, whatever happened
 
     # -- media ---------------------------------------------------------------------------------
     async def answer(self, peer: Peer, leg: str, sdp: str) -> str:
@@ -486,7 +515,11 @@ class Room:
 
 
 class CallRegistry:
-    """The live rooms of this server process."""
+    """The live rooms of this server process.
+
+    A room exists only once someone joined (``room_for`` at a join marks the session live):
+    a socket opened and closed without joining leaves nothing behind.
+    """
 
     def __init__(
         self,
@@ -502,9 +535,15 @@ class CallRegistry:
         self._background: set[asyncio.Task[None]] = set()
 
     async def room_for(self, session_id: int) -> Room:
+        """The session's room, made (and the session marked live) at the first join. Raises
+        NotFound or CallOver (server.db) when the session cannot be joined."""
         async with self._lock:
             room = self.rooms.get(session_id)
-            if room is None or room.closed:
+            if room is not None and room.closed:
+                # Still ending (it leaves the registry once the end is written): no new room
+                # may start while the session is being marked ended.
+                raise CallOver(f"session {session_id} is ending")
+            if room is None:
 
                 def work() -> CallInfo:
                     with self.database.sessions() as db:

@@ -2,13 +2,16 @@
 
 Only the two members of the session's mentorship get in; anyone else is refused during the
 handshake, before any media can flow. A bad message gets an ``error`` reply and the loop goes
-on: one broken client never takes the room down.
+on, and so does a message whose handling fails unexpectedly (``internal``, logged): one broken
+client never takes the room down. The room is made, and the session marked live, at the first
+``join``: a socket that never joins leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session as OrmSession
@@ -17,7 +20,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from server.access import is_member
 from server.auth import Viewer
 from server.calls.protocol import Message, ProtocolError, parse
-from server.calls.rooms import Peer, Room
+from server.calls.rooms import CallRegistry, Peer, Room
+from server.db.calls import CallOver
+from server.db.store import NotFound
 from server.db.tables import Session
 from server.services import in_db, services
 from server.web import current_viewer
@@ -77,86 +82,162 @@ async def call_socket(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_GONE)
         return
     registry = services(websocket).calls
-    room = await registry.room_for(session_id)
-    peer: Peer | None = None
+    call = _CallSocket(websocket, viewer, session_id, registry)
     try:
-        while True:
-            event = await websocket.receive()
-            if event["type"] == "websocket.disconnect":
-                break
-            raw = event.get("text")
-            if raw is None:
-                raw = event.get("bytes") or b""
-            try:
-                message = parse(raw)
-                peer = await _handle(room, viewer, websocket, peer, message)
-            except ProtocolError as exc:
-                await websocket.send_json(exc.to_json())
-            if room.closed:
-                break
-    except WebSocketDisconnect:
-        pass
+        await call.run()
     finally:
-        if peer is not None:
-            await room.leave(peer)
+        await call.leave()
         if websocket.application_state == WebSocketState.CONNECTED:
             with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-                await websocket.close()
+                await websocket.close(code=call.close_code or 1000)
 
 
-async def _handle(
-    room: Room, viewer: Viewer, websocket: WebSocket, peer: Peer | None, message: Message
-) -> Peer | None:
-    body = message.body
-    if message.type == "ping":
-        await websocket.send_json({"type": "pong"})
-        return peer
-    if message.type == "join":
-        if peer is not None:
+class _CallSocket:
+    """One person's socket: the room they joined (None before ``join``) and their place in it."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        viewer: Viewer,
+        session_id: int,
+        registry: CallRegistry,
+    ) -> None:
+        self.websocket = websocket
+        self.viewer = viewer
+        self.session_id = session_id
+        self.registry = registry
+        self.room: Room | None = None
+        self.peer: Peer | None = None
+        #: Set when the socket is to close after the current message (the session is over).
+        self.close_code: int | None = None
+
+    async def run(self) -> None:
+        with contextlib.suppress(WebSocketDisconnect):
+            while self.close_code is None:
+                event = await self.websocket.receive()
+                if event["type"] == "websocket.disconnect":
+                    return
+                raw = event.get("text")
+                if raw is None:
+                    raw = event.get("bytes") or b""
+                await self.one(raw)
+                if self.room is not None and self.room.closed:
+                    return  # the session ended (code 4002 was sent with "ended")
+
+    async def one(self, raw: str | bytes) -> None:
+        """Handle one message; whatever happens, the loop goes on."""
+        kind: str | None = None
+        try:
+            message = parse(raw)
+            kind = message.type
+            await self._handle(message)
+        except ProtocolError as exc:
+            await self.reply(exc.to_json())
+        except WebSocketDisconnect:
+            raise
+        except Exception:
+            log.exception(
+                "session %s: handling %s from person %s failed",
+                self.session_id,
+                kind or "a message",
+                self.viewer.person_id,
+            )
+            self._resync()
+            reply: dict[str, object] = {
+                "type": "error",
+                "code": "internal",
+                "message": "The server could not handle that message; try again.",
+            }
+            if kind is not None:
+                reply["in_reply_to"] = kind
+            await self.reply(reply)
+
+    def _resync(self) -> None:
+        """After a failure part-way, believe the room about whether this socket is in it."""
+        if self.room is None or self.room.closed:
+            self.room = self.peer = None
+            return
+        self.peer = self.room.peer_on(self.websocket)
+
+    async def reply(self, message: dict[str, object]) -> None:
+        if self.websocket.application_state != WebSocketState.CONNECTED:
+            return  # closed by the server meanwhile (ended, replaced)
+        await self.websocket.send_json(message)
+
+    async def leave(self) -> None:
+        """The socket is gone: whoever was in the call through it leaves."""
+        if self.room is None:
+            return
+        peer = self.peer or self.room.peer_on(self.websocket)
+        if peer is None:
+            return
+        try:
+            await self.room.leave(peer)
+        except Exception:
+            log.exception("session %s: leaving failed", self.session_id)
+
+    async def _join(self, body: dict[str, Any]) -> None:
+        if self.peer is not None:
             raise ProtocolError("out-of-order", "already joined", "join")
-        if room.closed:
-            raise ProtocolError("ended", "This session has ended.", "join")
-        peer = await room.join(viewer.person_id, websocket, bool(body.get("record", False)))
-        if isinstance(body.get("language"), str):
-            peer.language = body["language"].lower()
-        return peer
-    if peer is None:
-        raise ProtocolError("out-of-order", f"send join before {message.type}", message.type)
-    if message.type == "offer":
         try:
-            sdp = await room.answer(peer, body["leg"], body["sdp"])
-        except ValueError as exc:
-            raise ProtocolError("bad-offer", f"the offer cannot be used: {exc}", "offer") from None
-        except RuntimeError as exc:
-            raise ProtocolError("out-of-order", str(exc), "offer") from None
-        await websocket.send_json({"type": "answer", "leg": body["leg"], "sdp": sdp})
-    elif message.type == "p2p":
-        other = room.other(peer)
-        if other is None:
-            raise ProtocolError("no-peer", "the other person is not in the call yet", "p2p")
-        await room.send(other, {"type": "p2p", "data": body["data"]})
-    elif message.type == "p2p-state":
-        await room.p2p_state(peer, body["state"])
-        await room.broadcast(
-            {"type": "peer-connection", "state": body["state"], "peer": peer.public()},
-            exclude=peer,
+            room = await self.registry.room_for(self.session_id)
+        except (CallOver, NotFound):
+            self.close_code = CLOSE_GONE
+            raise ProtocolError("ended", "This session has ended.", "join") from None
+        self.room = room
+        self.peer = await room.join(
+            self.viewer.person_id, self.websocket, bool(body.get("record", False))
         )
-    elif message.type == "media":
-        peer.audio_on, peer.video_on = body["audio"], body["video"]
-        await room.broadcast({"type": "peer-media", "peer": peer.public()}, exclude=peer)
-    elif message.type == "chat":
-        try:
-            await room.chat(peer, body["text"])
-        except ValueError as exc:
-            raise ProtocolError("slow-down", str(exc), "chat") from None
-    elif message.type == "dismiss-cue":
-        live = services(websocket).live
-        if not await live.dismiss(room, peer, body["id"]):
-            raise ProtocolError("bad-message", "no such cue for you", "dismiss-cue")
-    elif message.type == "leave":
-        await room.leave(peer)
-        return None
-    elif message.type == "end":
-        await room.end(peer)
-        return None
-    return peer
+        if isinstance(body.get("language"), str):
+            self.peer.language = body["language"].lower()
+
+    async def _handle(self, message: Message) -> None:
+        body = message.body
+        if message.type == "ping":
+            await self.reply({"type": "pong"})
+            return
+        if message.type == "join":
+            await self._join(body)
+            return
+        room, peer = self.room, self.peer
+        if room is None or peer is None:
+            raise ProtocolError("out-of-order", f"send join before {message.type}", message.type)
+        if message.type == "offer":
+            try:
+                sdp = await room.answer(peer, body["leg"], body["sdp"])
+            except ValueError as exc:
+                raise ProtocolError(
+                    "bad-offer", f"the offer cannot be used: {exc}", "offer"
+                ) from None
+            except RuntimeError as exc:
+                raise ProtocolError("out-of-order", str(exc), "offer") from None
+            await self.reply({"type": "answer", "leg": body["leg"], "sdp": sdp})
+        elif message.type == "p2p":
+            other = room.other(peer)
+            if other is None:
+                raise ProtocolError("no-peer", "the other person is not in the call yet", "p2p")
+            await room.send(other, {"type": "p2p", "data": body["data"]})
+        elif message.type == "p2p-state":
+            await room.p2p_state(peer, body["state"])
+            await room.broadcast(
+                {"type": "peer-connection", "state": body["state"], "peer": peer.public()},
+                exclude=peer,
+            )
+        elif message.type == "media":
+            peer.audio_on, peer.video_on = body["audio"], body["video"]
+            await room.broadcast({"type": "peer-media", "peer": peer.public()}, exclude=peer)
+        elif message.type == "chat":
+            try:
+                await room.chat(peer, body["text"])
+            except ValueError as exc:
+                raise ProtocolError("slow-down", str(exc), "chat") from None
+        elif message.type == "dismiss-cue":
+            live = services(self.websocket).live
+            if not await live.dismiss(room, peer, body["id"]):
+                raise ProtocolError("bad-message", "no such cue for you", "dismiss-cue")
+        elif message.type == "leave":
+            self.peer = self.room = None
+            await room.leave(peer)
+        elif message.type == "end":
+            self.peer = None
+            await room.end(peer)

@@ -89,11 +89,18 @@ def start_session(db: OrmSession, mentorship: Mentorship, title: str | None = No
     return session
 
 
+class CallOver(LookupError):
+    """The session can no longer be joined (it ended, or was imported)."""
+
+
 def open_call(db: OrmSession, session_id: int) -> CallInfo:
-    """The call's facts; the first join starts its clock and marks it live."""
+    """The call's facts, at someone's join: the first starts its clock and marks it live.
+    NotFound when there is no such call session, CallOver when it can no longer be joined."""
     session = db.get(Session, session_id)
     if session is None or session.mentorship is None:
         raise NotFound(f"no call session {session_id}")
+    if session.status not in OPEN_STATUSES:
+        raise CallOver(f"session {session_id} is over")
     if session.started_at is None:
         session.started_at = datetime.now(UTC)
         session.held_at = session.started_at
