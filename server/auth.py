@@ -396,7 +396,13 @@ def take_reset_notice(db: OrmSession, person: Person) -> datetime | None:
     return None if at is None else (at if at.tzinfo else at.replace(tzinfo=UTC))
 
 
+#: What a deactivated person's open call is told as it closes.
+DEACTIVATED = "Your account was deactivated."
+
+
 def deactivate(db: OrmSession, person_id: int) -> Person:
+    """Deactivate the person and end their logins (the web process also closes their open
+    call sockets: CallRegistry.end_person)."""
     person = db.get(Person, person_id)
     if person is None:
         raise LookupError(f"no person {person_id}")

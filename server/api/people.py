@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.auth import AuthError, Viewer, add_person, create_link, deactivate
+from server.auth import DEACTIVATED, AuthError, Viewer, add_person, create_link, deactivate
 from server.db.directory import describe_person
 from server.db.tables import Person
 from server.services import in_db, services
@@ -68,6 +68,7 @@ async def deactivate_endpoint(request: Request, viewer: Viewer | None) -> Respon
         person = await in_db(request, lambda db: describe_person(deactivate(db, person_id)))
     except LookupError:
         raise HTTPException(404, f"no person {person_id}") from None
+    await services(request).calls.end_person(person_id, DEACTIVATED)
     return JSONResponse(person)
 
 

@@ -56,6 +56,7 @@ log = logging.getLogger("tandem.rooms")
 
 CLOSE_REPLACED = 4001  # the same person opened the call in another tab
 CLOSE_ENDED = 4002  # the session ended
+CLOSE_LOGGED_OUT = 4401  # the login behind the socket ended (logout, deactivation)
 CHAT_PER_10_S = 20
 
 
@@ -514,8 +515,20 @@ class Room:
         await self.broadcast({"type": "chat", "message": message})
 
 
+@dataclass(eq=False)
+class Connection:
+    """One open call socket, joined or not: whose it is, and through which login."""
+
+    socket: WebSocket
+    person_id: int
+    #: The login (auth session) it was opened with: its token's hash.
+    login: str
+    #: Why the server ended it (logout, deactivation): nothing more it sends is handled.
+    ended: str | None = None
+
+
 class CallRegistry:
-    """The live rooms of this server process.
+    """The live rooms of this server process, and every open call socket.
 
     A room exists only once someone joined (``room_for`` at a join marks the session live):
     a socket opened and closed without joining leaves nothing behind.
@@ -533,6 +546,47 @@ class CallRegistry:
         self._lock = asyncio.Lock()
         self.observer = observer
         self._background: set[asyncio.Task[None]] = set()
+        self.connections: set[Connection] = set()
+
+    def connect(self, socket: WebSocket, person_id: int, login: str) -> Connection:
+        connection = Connection(socket, person_id, login)
+        self.connections.add(connection)
+        return connection
+
+    def disconnect(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+
+    async def end_login(self, login: str, message: str) -> int:
+        """Close every call socket opened with this login (it was logged out); how many."""
+        return await self._end_connections(lambda c: c.login == login, message)
+
+    async def end_person(self, person_id: int, message: str) -> int:
+        """Close every call socket of this person (deactivated); how many."""
+        return await self._end_connections(lambda c: c.person_id == person_id, message)
+
+    async def _end_connections(self, which: Callable[[Connection], bool], message: str) -> int:
+        ending = [c for c in self.connections if c.ended is None and which(c)]
+        for connection in ending:
+            connection.ended = message
+        await asyncio.gather(*(self._end_connection(c, message) for c in ending))
+        return len(ending)
+
+    async def _end_connection(self, connection: Connection, message: str) -> None:
+        """The browser is told why, the socket closes (4401), and its person leaves the call
+        as if they had left: the other person gets peer-left."""
+        socket = connection.socket
+        # (A socket still opening is told once it is accepted, by its own loop.)
+        if socket.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):  # the browser may be gone already
+                await socket.send_json({"type": "error", "code": "logged-out", "message": message})
+            with contextlib.suppress(Exception):
+                await socket.close(code=CLOSE_LOGGED_OUT)
+        for room in list(self.rooms.values()):
+            peer = room.peer_on(socket)
+            if peer is not None:
+                await room.leave(peer)
+        if socket.application_state != WebSocketState.CONNECTING:
+            self.disconnect(connection)  # (its loop does it too, when it sees the close)
 
     async def room_for(self, session_id: int) -> Room:
         """The session's room, made (and the session marked live) at the first join. Raises
@@ -574,6 +628,7 @@ class CallRegistry:
     def stats(self) -> dict[str, int]:
         return {
             "rooms": len(self.rooms),
+            "sockets": len(self.connections),
             "participants": sum(len(r.peers) for r in self.rooms.values()),
             "peer_connections": sum(r.peer_connections for r in self.rooms.values()),
         }

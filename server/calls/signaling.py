@@ -4,7 +4,8 @@ Only the two members of the session's mentorship get in; anyone else is refused 
 handshake, before any media can flow. A bad message gets an ``error`` reply and the loop goes
 on, and so does a message whose handling fails unexpectedly (``internal``, logged): one broken
 client never takes the room down. The room is made, and the session marked live, at the first
-``join``: a socket that never joins leaves nothing behind.
+``join``: a socket that never joins leaves nothing behind. Logging out or being deactivated
+closes the person's sockets (``logged-out``, then close code 4401; registry.end_login/_person).
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from server.access import is_member
-from server.auth import Viewer
+from server.auth import SESSION_COOKIE, Viewer, token_hash, unsign
 from server.calls.protocol import Message, ProtocolError, parse
-from server.calls.rooms import CallRegistry, Peer, Room
+from server.calls.rooms import CLOSE_LOGGED_OUT, CallRegistry, Connection, Peer, Room
 from server.db.calls import CallOver
 from server.db.store import NotFound
-from server.db.tables import Session
+from server.db.tables import AuthSession, Session
 from server.services import in_db, services
 from server.web import current_viewer
 
@@ -44,10 +46,15 @@ def _same_origin(websocket: WebSocket) -> bool:
     return urlsplit(origin).netloc == host
 
 
-async def _check(websocket: WebSocket, viewer: Viewer, session_id: int) -> str | None:
+async def _check(websocket: WebSocket, viewer: Viewer, session_id: int, login: str) -> str | None:
     """None when the viewer may join this session, else why not."""
 
     def work(db: OrmSession) -> str | None:
+        # Read after the socket is registered: a logout or deactivation either shows here or
+        # finds the socket in the registry and closes it.
+        row = db.scalars(select(AuthSession).where(AuthSession.token_hash == login)).first()
+        if row is None or row.revoked or not row.person.active:
+            return "logged-out"
         session = db.get(Session, session_id)
         if session is None or session.mentorship is None:
             return "forbidden"
@@ -60,6 +67,12 @@ async def _check(websocket: WebSocket, viewer: Viewer, session_id: int) -> str |
     return await in_db(websocket, work)
 
 
+def _login_of(websocket: WebSocket) -> str:
+    """The login (auth session) behind the socket, as logout names it: its token's hash."""
+    token = unsign(services(websocket).secret_key, websocket.cookies.get(SESSION_COOKIE))
+    return token_hash(token) if token is not None else ""
+
+
 async def call_socket(websocket: WebSocket) -> None:
     raw_id = websocket.path_params["session_id"]
     session_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 18 else 0
@@ -70,9 +83,25 @@ async def call_socket(websocket: WebSocket) -> None:
     if not _same_origin(websocket) or session_id == 0:
         await websocket.close(code=CLOSE_FORBIDDEN)
         return
-    problem = await _check(websocket, viewer, session_id)
-    if problem == "forbidden":
-        await websocket.close(code=CLOSE_FORBIDDEN)
+    registry = services(websocket).calls
+    connection = registry.connect(websocket, viewer.person_id, _login_of(websocket))
+    try:
+        await _serve(websocket, viewer, session_id, registry, connection)
+    finally:
+        registry.disconnect(connection)
+
+
+async def _serve(
+    websocket: WebSocket,
+    viewer: Viewer,
+    session_id: int,
+    registry: CallRegistry,
+    connection: Connection,
+) -> None:
+    problem = await _check(websocket, viewer, session_id, connection.login)
+    if problem in ("forbidden", "logged-out"):
+        code = CLOSE_FORBIDDEN if problem == "forbidden" else CLOSE_UNAUTHORISED
+        await websocket.close(code=code)
         return
     await websocket.accept()
     if problem == "ended":
@@ -81,15 +110,21 @@ async def call_socket(websocket: WebSocket) -> None:
         )
         await websocket.close(code=CLOSE_GONE)
         return
-    registry = services(websocket).calls
-    call = _CallSocket(websocket, viewer, session_id, registry)
+    call = _CallSocket(websocket, viewer, session_id, registry, connection)
     try:
         await call.run()
     finally:
         await call.leave()
         if websocket.application_state == WebSocketState.CONNECTED:
             with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-                await websocket.close(code=call.close_code or 1000)
+                if connection.ended is not None:
+                    # Logged out while the socket was opening: told now, as an open one is.
+                    await websocket.send_json(
+                        {"type": "error", "code": "logged-out", "message": connection.ended}
+                    )
+                    await websocket.close(code=CLOSE_LOGGED_OUT)
+                else:
+                    await websocket.close(code=call.close_code or 1000)
 
 
 class _CallSocket:
@@ -101,11 +136,13 @@ class _CallSocket:
         viewer: Viewer,
         session_id: int,
         registry: CallRegistry,
+        connection: Connection,
     ) -> None:
         self.websocket = websocket
         self.viewer = viewer
         self.session_id = session_id
         self.registry = registry
+        self.connection = connection
         self.room: Room | None = None
         self.peer: Peer | None = None
         #: Set when the socket is to close after the current message (the session is over).
@@ -113,9 +150,9 @@ class _CallSocket:
 
     async def run(self) -> None:
         with contextlib.suppress(WebSocketDisconnect):
-            while self.close_code is None:
+            while self.close_code is None and self.connection.ended is None:
                 event = await self.websocket.receive()
-                if event["type"] == "websocket.disconnect":
+                if event["type"] == "websocket.disconnect" or self.connection.ended is not None:
                     return
                 raw = event.get("text")
                 if raw is None:
@@ -161,7 +198,7 @@ class _CallSocket:
 
     async def reply(self, message: dict[str, object]) -> None:
         if self.websocket.application_state != WebSocketState.CONNECTED:
-            return  # closed by the server meanwhile (ended, replaced)
+            return  # closed by the server meanwhile (ended, replaced, logged out)
         await self.websocket.send_json(message)
 
     async def leave(self) -> None:

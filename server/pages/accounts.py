@@ -24,6 +24,7 @@ from server.auth import (
     sign,
     start_session,
     take_reset_notice,
+    token_hash,
     unsign,
     use_invite_link,
     use_setup_link,
@@ -132,6 +133,8 @@ async def logout(request: Request, viewer: Viewer | None) -> Response:
     token = unsign(shared.secret_key, request.cookies.get(SESSION_COOKIE))
     if token is not None:
         await in_db(request, lambda db: end_session(db, token))
+        # A call open with this login ends too (the other person sees them leave).
+        await shared.calls.end_login(token_hash(token), "You logged out.")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -12,7 +12,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.api.program import summary_for
-from server.auth import AuthError, HasPassword, Viewer, add_person, create_link, deactivate
+from server.auth import (
+    DEACTIVATED,
+    AuthError,
+    HasPassword,
+    Viewer,
+    add_person,
+    create_link,
+    deactivate,
+)
 from server.db.directory import create_mentorship, program_targets, save_targets
 from server.db.sessions import file_session
 from server.db.store import NotFound
@@ -90,6 +98,7 @@ async def deactivate_person(request: Request, viewer: Viewer | None) -> Response
     if person_id != require(viewer).person_id:
         with contextlib.suppress(LookupError):
             await in_db(request, lambda db: deactivate(db, person_id))
+            await services(request).calls.end_person(person_id, DEACTIVATED)
     return RedirectResponse("/admin/people", status_code=303)
 
 
