@@ -8,6 +8,7 @@ an ``error`` reply and the connection stays open. See docs/signaling.md for the 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,8 @@ SCHEMAS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     "ping": {},
 }
 LEGS = ("uplink", "relay")
+#: One line of an SDP: a letter, "=", then text with no control characters (tabs allowed).
+SDP_LINE = re.compile(r"[a-z]=[^\x00-\x08\x0a-\x1f\x7f]*")
 P2P_STATES = ("new", "connecting", "connected", "disconnected", "failed", "closed")
 
 
@@ -108,6 +111,10 @@ def parse(raw: str | bytes) -> Message:
             raise ProtocolError("bad-message", f"offer: leg must be one of {LEGS}", kind)
         if len(data["sdp"]) > MAX_SDP_CHARS or "v=0" not in data["sdp"][:20]:
             raise ProtocolError("bad-sdp", "offer: that is not an SDP offer", kind)
+        lines = (line.removesuffix("\r") for line in data["sdp"].split("\n"))
+        if not all(SDP_LINE.fullmatch(line) for line in lines if line):
+            # (aiortc skips lines it cannot read: garbage after v=0 was an offer of nothing)
+            raise ProtocolError("bad-sdp", "offer: every SDP line is x=value, as text", kind)
     if kind == "p2p":
         try:
             strict_json.check(data["data"], MAX_P2P_DEPTH)
