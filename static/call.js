@@ -24,6 +24,7 @@ const state = {
   leaving: false,
   retries: 0,
   iceServers: [],
+  loggedOut: null, // why the server ended this login's call (logout, deactivation)
 };
 window.tandemCall = state; // for the end-to-end tests: connection states, nothing secret
 
@@ -100,6 +101,7 @@ function connect() {
     closeConnections();
     if (event.code === 4001) return finish("Opened in another tab", "This call continues in your other tab or window.");
     if (event.code === 4002 || event.code === 4410) return finish("The session has ended", "");
+    if (event.code === 4401 && state.loggedOut) return finish("You are no longer logged in", state.loggedOut);
     if (event.code === 4401 || event.code === 4403) return finish("You cannot join this call", "Log in as the mentor or the mentee of this mentorship.");
     if (state.leaving) return;
     status("Connection to the server lost. Reconnecting…");
@@ -181,6 +183,7 @@ async function handle(message) {
     case "error":
       console.warn("server:", message.code, message.message);
       if (message.code === "ended") finish("The session has ended", "");
+      if (message.code === "logged-out") state.loggedOut = message.message; // 4401 follows
       break;
     default:
       break; // captions, meters and cues are handled by later modules
