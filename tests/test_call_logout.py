@@ -107,7 +107,7 @@ def test_logging_out_ends_that_logins_call_sockets(
             assert (await mentee.join())["type"] == "welcome"
             await mentor.next("peer-joined")
             await elsewhere.ping()
-            assert health(server.base_url)["calls"]["sockets"] == 4
+            assert health(server.base_url, settings)["calls"]["sockets"] == 4
 
             status = await asyncio.to_thread(
                 _post, server.base_url, "/logout", cookies["mentee"], settings
@@ -122,7 +122,7 @@ def test_logging_out_ends_that_logins_call_sockets(
             # The other person and the same person's other login carry on.
             await mentor.ping()
             await elsewhere.ping()
-            calls = health(server.base_url)["calls"]
+            calls = health(server.base_url, settings)["calls"]
             assert calls["participants"] == 1 and calls["sockets"] == 2, calls
             assert await _refused(url, cookies["mentee"]) == 403
             # The other login can still join the call.
@@ -163,7 +163,7 @@ def test_deactivating_someone_ends_their_call_sockets(
                 assert await _closed_code(client) == 4401
             assert (await mentor.next("peer-left"))["peer"]["role"] == "mentee"
             await mentor.ping()
-            calls = health(server.base_url)["calls"]
+            calls = health(server.base_url, settings)["calls"]
             assert calls["participants"] == 1 and calls["sockets"] == 1, calls
             assert await _refused(url, other_browser) == 403
             await mentor.close()

@@ -219,11 +219,11 @@ def test_a_socket_that_never_joins_leaves_no_room_and_no_live_session(
                 await client.send({"type": "chat", "text": "hello?"})
                 assert (await client.next("error"))["code"] == "out-of-order"
                 await client.ping()
-                assert _health(server.base_url)["rooms"] == 0
+                assert _health(server.base_url, settings)["rooms"] == 0
                 await client.close()
 
         asyncio.run(visit())
-        assert _health(server.base_url)["rooms"] == 0
+        assert _health(server.base_url, settings)["rooms"] == 0
         assert _session_row(settings, session_id) == before  # not live, no clock started
 
         async def call() -> None:
@@ -232,7 +232,7 @@ def test_a_socket_that_never_joins_leaves_no_room_and_no_live_session(
             await mentor.start()
             await mentee.start()
             await mentor.wait_for("peer-joined")
-            assert _health(server.base_url)["participants"] == 2
+            assert _health(server.base_url, settings)["participants"] == 2
             await mentee.close(leave=True)
             await mentor.close(leave=True)
 

@@ -281,7 +281,7 @@ def test_hostile_messages_get_errors_and_the_call_carries_on(
             mentor = await SignalingClient.open(url, cookies["mentor"])
             for what, raw, code in BEFORE_JOIN:
                 await _expect_error(mentor, raw, code, what)
-            assert health(server.base_url)["calls"]["rooms"] == 0  # nobody joined yet
+            assert health(server.base_url, settings)["calls"]["rooms"] == 0  # nobody joined yet
 
             assert (await mentor.join())["type"] == "welcome"
             for what, raw, code in _after_join(real_offer):
@@ -325,7 +325,7 @@ def test_hostile_messages_get_errors_and_the_call_carries_on(
             assert (await mentee.next("p2p"))["data"] == {"candidate": "\u2028\u0000🙂"}
             assert not [m for m in await mentee.ping() if m["type"] == "p2p"]
 
-            calls = health(server.base_url)["calls"]
+            calls = health(server.base_url, settings)["calls"]
             assert calls["rooms"] == 1 and calls["participants"] == 2, calls
             await mentee.close()
             await mentor.close()
@@ -350,12 +350,12 @@ def test_floods_of_oversized_messages_leave_memory_bounded(
             assert (await client.join())["type"] == "welcome"
             for raw in (big, deep):  # warm up: the first of each may grow buffers once
                 await _expect_error(client, raw, "too-large" if raw is big else "bad-json", "warm")
-            before = float(health(server.base_url)["rss_mb"])
+            before = float(health(server.base_url, settings)["rss_mb"])
             for k in range(flood):
                 await client.send(big if k % 2 == 0 else deep)
             codes = [(await client.next("error"))["code"] for _ in range(flood)]
             await client.ping()
-            after = float(health(server.base_url)["rss_mb"])
+            after = float(health(server.base_url, settings)["rss_mb"])
             assert codes == ["too-large", "bad-json"] * (flood // 2)
             await client.close()
             return before, after
