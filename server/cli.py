@@ -21,7 +21,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 from media.audio import AudioError
-from media.models import ModelError, ModelInfo, ModelStore
+from media.models import ModelError, ModelFileError, ModelInfo, ModelStore
 from media.transcript_import import TranscriptError
 from server.auth import AuthError
 from server.bench import BenchInputError
@@ -82,10 +82,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
                   file=sys.stderr)  # fmt: skip
         ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
         settings = settings.over_https()
-    try:
-        model_store(settings).resolve(settings.model)
-    except ModelError as exc:
-        print(f"tandem: warning: {exc}", file=sys.stderr)
+    _check_models(settings)
     print(f"Tandem serving on {settings.base_url} (data in {settings.data_dir})", file=sys.stderr)
     setup_link = _setup_link_if_needed(settings)
     if setup_link:
@@ -107,6 +104,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         **ssl,  # type: ignore[arg-type]
     )
     return 0
+
+
+def _check_models(settings: Settings) -> None:
+    """Before serving: the live model and the refinement model are whole. A model that is
+    not there only warns (the server runs without live captions); a damaged one stops the
+    start (ModelFileError: exit 2), before anything loads it."""
+    store = model_store(settings)
+    for name in dict.fromkeys((settings.model, settings.refine_model or settings.model)):
+        try:
+            info = store.resolve(name)
+        except ModelFileError:
+            raise
+        except ModelError as exc:
+            print(f"tandem: warning: {exc}", file=sys.stderr)
+            continue
+        store.check(info)
 
 
 def _setup_link_if_needed(settings: Settings) -> str | None:
@@ -447,7 +460,9 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         sources = _sources(args)
-        info = model_store(settings).resolve(args.model or settings.model)
+        store = model_store(settings)
+        info = store.resolve(args.model or settings.model)
+        store.check(info)
         language = _language(info, args.language)
         progress = ProgressBar("transcribing")
         progress.status(f"decoding {len({s.path for s in sources})} file(s)…")
@@ -882,6 +897,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except UsageError as exc:
         parser.error(str(exc))
+    except ModelFileError as exc:
+        # A damaged model file is a set-up problem, like bad arguments: exit 2.
+        print(f"tandem: error: {exc}", file=sys.stderr)
+        return 2
     except EXPECTED_ERRORS as exc:
         print(f"tandem: error: {exc}", file=sys.stderr)
         return 1

@@ -6,6 +6,7 @@ import json
 import os
 import pty
 import re
+import shutil
 import subprocess
 import sys
 import wave
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 
 from media.audio import decode_file
+from media.models import ModelStore
 from server.auth import needs_setup
 from server.bench.speech import Dialogue, write_wav
 from server.db.engine import Database
@@ -252,6 +254,50 @@ def test_models_lists_and_checks(env: dict[str, str]) -> None:
     assert rows["tiny.en (default)"]["integrity"] == "ok"
     assert rows["tiny.en (default)"]["languages"] == "English"
     assert "base" in rows
+
+
+def _damaged_tiny(tmp_path: Path, name: str) -> Path:
+    """A copy of the bundled tiny.en folder, to be damaged by the test."""
+    source = ModelStore(tmp_path / "unused").resolve("tiny.en").path
+    assert source is not None
+    target = tmp_path / "models" / name
+    shutil.copytree(source, target)
+    return target
+
+
+def _exit_2_naming(done: subprocess.CompletedProcess[str], path: Path, *needles: str) -> None:
+    assert done.returncode == 2, done
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("tandem: error: model file ")
+    for needle in (str(path), *needles):
+        assert needle in lines[0], lines[0]
+
+
+def test_a_damaged_model_stops_serve_and_analyze_at_start(
+    tmp_path: Path, env: dict[str, str], dialogue_files: DialogueFiles
+) -> None:
+    cut = _damaged_tiny(tmp_path, "cut-tiny")
+    with (cut / "model.bin").open("r+b") as handle:
+        handle.truncate((cut / "model.bin").stat().st_size // 3)
+    serve_env = {**env, "TANDEM_MODEL_DIRS": str(tmp_path / "models"), "TANDEM_MODEL": "cut-tiny"}
+    served = run_tandem(["serve", "--port", "0"], serve_env, timeout=60)
+    _exit_2_naming(served, cut / "model.bin", "cut short", "copy the model folder again")
+    analyzed = run_tandem(["analyze", str(dialogue_files.mentor), "--model", str(cut)], env)
+    _exit_2_naming(analyzed, cut / "model.bin", "cut short")
+
+    garbled = _damaged_tiny(tmp_path, "garbled-tiny")
+    (garbled / "config.json").write_text("{this is not json", encoding="utf-8")
+    analyzed = run_tandem(["analyze", str(dialogue_files.mentor), "--model", str(garbled)], env)
+    _exit_2_naming(analyzed, garbled / "config.json", "not readable JSON")
+    served = run_tandem(["serve", "--port", "0"], {**env, "TANDEM_MODEL": str(garbled)}, 60)
+    _exit_2_naming(served, garbled / "config.json", "not readable JSON")
+    # The refinement model is checked too: a good live model does not let a bad one through.
+    served = run_tandem(
+        ["serve", "--port", "0"], {**env, "TANDEM_REFINE_MODEL": str(garbled)}, timeout=60
+    )
+    _exit_2_naming(served, garbled / "config.json")
 
 
 def test_people_and_mentorships_from_the_command_line(

