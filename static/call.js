@@ -123,6 +123,7 @@ async function handle(message) {
       $("after").hidden = true;
       $("call").hidden = false;
       $("messages").replaceChildren();
+      $("notices").replaceChildren(); // the server sends those still in force after this
       message.chat.forEach(showChat);
       showMode();
       await startUplink();
@@ -186,7 +187,7 @@ async function handle(message) {
       if (message.code === "logged-out") state.loggedOut = message.message; // 4401 follows
       break;
     default:
-      break; // captions, meters and cues are handled by later modules
+      break; // captions, meters, cues and notices are handled by listeners of "tandem-message"
   }
   document.dispatchEvent(new CustomEvent("tandem-message", { detail: message }));
 }
@@ -326,6 +327,28 @@ function showChat(message) {
   $("messages").append(item);
   item.scrollIntoView({ block: "nearest" });
 }
+
+// -- notices: faults on the server people should know of -------------------------------------
+// One line per topic ("saving": the database is away; "disk": audio can no longer be written),
+// replaced by the next notice of its topic; an "ok" one says the fault is over and goes.
+function showNotice(message) {
+  const box = $("notices");
+  let item = [...box.children].find((el) => el.dataset.topic === message.topic);
+  if (!item) {
+    item = document.createElement("p");
+    item.dataset.topic = message.topic;
+    box.append(item);
+  }
+  clearTimeout(Number(item.dataset.timer || 0));
+  item.className = `notice ${message.level}`;
+  item.setAttribute("role", message.level === "ok" ? "status" : "alert");
+  item.textContent = message.message;
+  if (message.level === "ok") item.dataset.timer = String(setTimeout(() => item.remove(), 20000));
+}
+
+document.addEventListener("tandem-message", (event) => {
+  if (event.detail.type === "notice") showNotice(event.detail);
+});
 
 function setTrackEnabled(kind, button, onText, offText) {
   const tracks = kind === "audio" ? state.stream.getAudioTracks() : state.stream.getVideoTracks();

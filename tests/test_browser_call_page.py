@@ -166,6 +166,31 @@ def test_every_final_sentence_stays_in_speaking_order(call_page: tuple[Page, int
     assert panel["y"] <= box["y"] and box["y"] + box["height"] <= panel["y"] + panel["height"] + 1
 
 
+def test_notices_from_the_server_show_one_line_per_topic(
+    call_page: tuple[Page, int, str],
+) -> None:
+    """The messages the server sends when saving is held up, when it is done, and when the
+    disk is full, as the person sees them."""
+    page, _, _ = call_page
+    page.click("#join")
+    page.wait_for_selector("#call:not([hidden])")
+    assert page.is_hidden("#notices")  # nothing to say: no empty box either
+    held = "Saving is held up: the server's database is not answering."
+    _send(page, {"type": "notice", "topic": "saving", "level": "warning", "message": held})
+    disk = "The server cannot write audio (the disk is full). Captions go on."
+    _send(page, {"type": "notice", "topic": "disk", "level": "error", "message": disk})
+    notices = page.locator("#notices .notice")
+    assert notices.all_inner_texts() == [held, disk]
+    assert page.is_visible("#notices .notice.warning[role=alert]")
+    assert page.is_visible("#notices .notice.error[role=alert]")
+    page.screenshot(path=screenshot_path("call-notices"), full_page=True)
+    # The saving notice is replaced in its place when everything is saved.
+    saved = "Saved: everything from while the database was away is kept."
+    _send(page, {"type": "notice", "topic": "saving", "level": "ok", "message": saved})
+    assert notices.all_inner_texts() == [saved, disk]
+    assert page.is_visible("#notices .notice.ok[role=status]")
+
+
 def test_ending_the_session_releases_camera_and_microphone(
     call_page: tuple[Page, int, str],
 ) -> None:

@@ -2,8 +2,10 @@
 
 Per person: the audio tap feeds an utterance segmenter (voice activity → partials and finals);
 jobs go to the one shared :class:`AsrScheduler`; results come back to the event loop, where a
-final caption is sent to both people and written to the database at once (a crash loses
-nothing already final). Once a second, each room gets its meter (share of talk in the last 5
+final caption is written to the database at once (a crash loses nothing already final) and
+sent to both people. Writes go through the room's outbox (server/calls/outbox.py): in order,
+retried and held while the database is away, when the caption is sent without waiting for
+its row. Once a second, each room gets its meter (share of talk in the last 5
 minutes and overall) and any cue the targets call for, sent only to the person concerned.
 Everything each person says is also spooled to disk for the refinement pass after the call.
 """
@@ -22,7 +24,7 @@ import numpy as np
 
 from media.audio import SAMPLE_RATE_HZ, FloatAudio
 from media.insight.balance import talk_time, window_shares
-from media.insight.cues import CueEngine, Targets
+from media.insight.cues import Cue, CueEngine, Targets
 from media.live.scheduler import AsrScheduler, Job, Result
 from media.live.segmenter import Final, Partial, Pause, UtteranceSegmenter
 from media.live.spool import SpoolWriter
@@ -83,6 +85,9 @@ class RoomLive:
         #: Caption ids with a partial on screen and no final yet.
         self._shown: set[str] = set()
         self._counter = 0
+        #: Finals are saved and sent one at a time: the people get them in the order the
+        #: database holds them.
+        self._finals = asyncio.Lock()
         names = {role: name for name, role in room.info.members.values()}
         self.cues = CueEngine(speakers=["mentor", "mentee"], names=names, targets=targets)
         self._ticker = asyncio.create_task(self._tick(), name=f"live {self.session_id} meter")
@@ -91,9 +96,11 @@ class RoomLive:
     def add(self, peer: Peer, tap: AudioTap) -> None:
         self._counter += 1
         key = f"{self.session_id}/{peer.role}/{self._counter}"
+        role, room = peer.role, self.room
         spool = SpoolWriter(
             self.owner.settings.spool_dir(self.session_id) / f"{peer.role}-{self._counter}",
             peer.role,
+            on_failure=lambda error: room.writer_failed("audio spool", role, error),
         )
         stream = LiveStream(key, peer, tap, UtteranceSegmenter(), spool)
         self.streams[key] = stream
@@ -214,10 +221,21 @@ class RoomLive:
             return
         if job.speech_end_s is not None and timing.isEnabledFor(logging.INFO):
             self._log_timing(result, caption_id)
-        ids = await self.room._db(save_live_utterances, self.session_id, utterances)
+        async with self._finals:
+            await self._save_and_send(caption_id, utterances, names)
+
+    async def _save_and_send(
+        self, caption_id: str, utterances: list[Utterance], names: dict[str, str]
+    ) -> None:
+        # While the database answers, each part is sent with its row id; while it is away,
+        # at once without one (saved later, in order, by the outbox).
+        saved, ids = await self.room.outbox.save(
+            "final", save_live_utterances, self.session_id, utterances
+        )
+        row_ids: list[int | None] = list(ids) if saved else [None] * len(utterances)
         self.utterances.extend(utterances)
         self._shown.discard(caption_id)
-        for part, (row_id, utterance) in enumerate(zip(ids, utterances, strict=True)):
+        for part, (row_id, utterance) in enumerate(zip(row_ids, utterances, strict=True)):
             # One message per sentence, all with the caption id of the utterance: the page
             # keeps every part (``part`` of ``parts``), in order, in the speaker's line.
             await self.room.broadcast({
@@ -319,20 +337,32 @@ class RoomLive:
                 self._collect_speech(stream)
         await self.room.broadcast(self.meter(now))
         for cue in self.cues.update(now, self.speech_so_far(now), self.utterances):
-            cue_id = await self.room._db(save_cue, self.session_id, cue)
-            for peer in list(self.room.peers.values()):
-                if peer.role == cue.speaker:
-                    await self.room.send(peer, {"type": "cue", "id": cue_id, **cue.to_json()})
-        await self._save_speech()
+            saved = self.room.outbox.put("cue", save_cue, self.session_id, cue)
+            if saved is not None:
+                self.owner.spawn(self._send_cue(cue, saved), f"cue {self.session_id}")
+        self._save_speech()
 
-    async def _save_speech(self) -> None:
+    async def _send_cue(self, cue: Cue, saved: asyncio.Future[Any]) -> None:
+        """A cue goes to its person once saved (dismissing it needs its id)."""
+        try:
+            cue_id = await saved
+        except (Exception, asyncio.CancelledError):
+            return  # never saved; the outbox logged why
+        for peer in list(self.room.peers.values()):
+            if peer.role == cue.speaker:
+                await self.room.send(peer, {"type": "cue", "id": cue_id, **cue.to_json()})
+
+    def _save_speech(self) -> None:
         if self._unsaved_speech:
             batch, self._unsaved_speech = self._unsaved_speech, []
-            await self.room._db(save_speech, self.session_id, batch)
+            self.room.outbox.put("speech", save_speech, self.session_id, batch)
 
     async def dismiss(self, peer: Peer, cue_id: int) -> bool:
-        done: bool = await self.room._db(dismiss_cue, self.session_id, cue_id, peer.role)
-        return done
+        saved, found = await self.room.outbox.save(
+            "dismiss", dismiss_cue, self.session_id, cue_id, peer.role
+        )
+        # Not saved yet (the database is away): it is applied in its turn.
+        return bool(found) if saved else True
 
     async def close(self) -> None:
         self._ticker.cancel()
@@ -340,7 +370,7 @@ class RoomLive:
             await self._ticker
         for stream in list(self.streams.values()):
             self.stream_ended(stream.peer)
-        await self._save_speech()
+        self._save_speech()
 
 
 class LiveTranscription:
@@ -438,6 +468,8 @@ class LiveTranscription:
         if live is not None:
             await live.close()
             await self._drain(live)
+            # Everything live is in the database before the refinement pass reads it.
+            await room.outbox.flush(within_s=60.0)
             for callback in self.on_room_done:
                 await asyncio.to_thread(callback, room.info.session_id)
 

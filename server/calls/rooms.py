@@ -8,7 +8,10 @@ connection is negotiated once (the browser offers, the server answers); relay tr
 forwarding tracks that pick up the other person's media whenever it exists.
 
 A room serialises joins, leaves and offers with one lock. Closing a room closes every peer
-connection, stops every task, and records the end in the database.
+connection, stops every task, and records the end in the database. What the call produces
+(chat here, captions and the rest from the live pipeline) is saved through the room's
+:class:`~server.calls.outbox.Outbox`: in order, and kept while the database is away. Faults
+people should know of (saving held up, the disk full) reach them as ``notice`` messages.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ from starlette.websockets import WebSocket, WebSocketState
 from media.live.clock import SessionClock
 from media.live.recorder import OpusRecorder
 from media.live.relay import ForwardingTrack, TrackFanout
+from media.live.spool import describe
 from media.live.tap import RECEIVE_DELAY_PACKETS, AudioTap
 from server.calls.jitter import shorten_audio_buffers
+from server.calls.outbox import Outbox
 from server.calls.sdp import (
     UPLINK_OPUS_BITRATE,
     UPLINK_PTIME_MS,
@@ -163,6 +168,14 @@ class Room:
         #: not reset the rate limit.
         self.chat_times: dict[int, deque[float]] = {}
         self.transcribing = bool(observer is not None and getattr(observer, "scheduler", None))
+        self.outbox = Outbox(database, f"session {info.session_id}", self.notice)
+        #: Notices in force, by topic (someone joining meanwhile gets them too).
+        self.notices: dict[str, dict[str, Any]] = {}
+        self._writers_failed: set[str] = set()
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
 
     def _spawn(self, work: Awaitable[None], name: str) -> None:
         """Run ``work`` in the background, keeping a reference until it is done."""
@@ -206,6 +219,42 @@ class Room:
             *(self.send(p, message) for p in list(self.peers.values()) if p is not exclude)
         )
 
+    async def notice(self, message: dict[str, Any]) -> None:
+        """Tell both people of a fault (or that it is over: level "ok")."""
+        if message.get("level") == "ok":
+            self.notices.pop(message["topic"], None)
+        else:
+            self.notices[message["topic"]] = message
+        await self.broadcast(message)
+
+    def writer_failed(self, what: str, role: str, error: OSError) -> None:
+        """A spool or recording stopped on a failed write (called from its writer thread).
+        The people are told once per call, whichever writer fails first."""
+        if self._loop is None or self._loop.is_closed():
+            return
+        self._loop.call_soon_threadsafe(self._writer_failed, what, role, error)
+
+    def _writer_failed(self, what: str, role: str, error: OSError) -> None:
+        first = not self._writers_failed
+        self._writers_failed.add(f"{what} {role}")
+        if not first:
+            return
+        reason = describe(error)
+        log.error(
+            "session %s: %s: the %s of the %s stopped; captions go on",
+            self.info.session_id, reason, what, role,
+        )  # fmt: skip
+        message = (
+            f"The server cannot write audio ({reason}). Captions go on, but audio from now on "
+            "is not kept for the transcript made after the call"
+            + (" nor recorded" if self.recording else "")
+            + ". Tell whoever runs Tandem."
+        )
+        self._spawn(
+            self.notice({"type": "notice", "topic": "disk", "level": "error", "message": message}),
+            f"session {self.info.session_id}: disk notice",
+        )
+
     @property
     def peer_connections(self) -> int:
         return sum(
@@ -246,6 +295,7 @@ class Room:
         )
         other = self.other(peer)
         history = await self._db(chat_history, self.info.session_id)
+        history += self.outbox.previews("chat")  # typed while the database was away
         initiator = self.initiator()
         await self.send(peer, {
             "type": "welcome",
@@ -260,6 +310,8 @@ class Room:
             "transcription": self.transcribing,
             "chat": history,
         })  # fmt: skip
+        for notice in self.notices.values():
+            await self.send(peer, notice)
         if other is not None:
             await self.send(other, {
                 "type": "peer-joined", "peer": peer.public(), "initiator": initiator is other,
@@ -497,7 +549,10 @@ class Room:
             / f"session-{self.info.session_id}"
             / f"{peer.role}-{stamp}.ogg"
         )
-        peer.recorder = OpusRecorder(path)
+        role = peer.role
+        peer.recorder = OpusRecorder(
+            path, on_failure=lambda error: self.writer_failed("recording", role, error)
+        )
         peer.recording_start_s = peer.tap.position_s
         peer.tap.listen(peer.recorder.write)
 
@@ -508,10 +563,16 @@ class Room:
         if len(sent) == CHAT_PER_10_S and now - sent[0] < 10:
             raise ValueError("you are sending messages too fast; wait a moment")
         sent.append(now)
-        message = await self._db(
-            add_chat, self.info.session_id, peer.person_id, peer.role, text, self.clock.now()
-        )
-        message["name"] = peer.name
+        at_s = self.clock.now()
+        # Shown at once even while the database is away (then without its id): the outbox
+        # saves it in its turn.
+        unsaved = {"id": None, "from": peer.role, "person_id": peer.person_id, "text": text,
+                   "at": round(at_s, 2)}  # fmt: skip
+        saved, message = await self.outbox.save(
+            "chat", add_chat, self.info.session_id, peer.person_id, peer.role, text, at_s,
+            preview=unsaved,
+        )  # fmt: skip
+        message = dict(message if saved else unsaved, name=peer.name)
         await self.broadcast({"type": "chat", "message": message})
 
 
@@ -611,12 +672,16 @@ class CallRegistry:
     def _closed(self, room: Room) -> None:
         if self.rooms.get(room.info.session_id) is room:
             del self.rooms[room.info.session_id]
-        if self.observer is not None:
-            task = asyncio.create_task(
-                self.observer.room_closed(room), name=f"after room {room.info.session_id}"
-            )
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+        task = asyncio.create_task(self._after(room), name=f"after room {room.info.session_id}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _after(self, room: Room) -> None:
+        try:
+            if self.observer is not None:
+                await self.observer.room_closed(room)  # its last captions go to the outbox
+        finally:
+            await room.outbox.close()
 
     async def close_all(self) -> None:
         """Server shutdown: every call ends, every connection closes."""
@@ -631,4 +696,6 @@ class CallRegistry:
             "sockets": len(self.connections),
             "participants": sum(len(r.peers) for r in self.rooms.values()),
             "peer_connections": sum(r.peer_connections for r in self.rooms.values()),
+            #: Writes of live rooms waiting for the database (see Outbox).
+            "unsaved": sum(r.outbox.pending for r in self.rooms.values()),
         }
