@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import av
+import numpy as np
 import pytest
 from sqlalchemy import select, text
 
 from server.bench.call_client import ScriptedParticipant
-from server.bench.speech import Dialogue, render_dialogue
+from server.bench.speech import Dialogue, Line, render_dialogue
 from server.db.engine import Database
-from server.db.tables import ChatMessage, Recording, Session, UtteranceRow
+from server.db.tables import ChatMessage, Participant, Recording, Session, UtteranceRow
 from server.settings import Settings
 from tests.browser import serve
 from tests.call_helpers import prepare_call
@@ -258,3 +259,57 @@ def test_a_full_disk_keeps_captions_going_and_what_was_written_whole(
     full_lines = [line for line in log.splitlines() if "the disk is full" in line]
     # One line per writer that stopped (two spools, two recordings) and one for the call.
     assert 1 <= len(full_lines) <= 5, full_lines
+
+
+def test_joining_and_leaving_while_the_database_is_locked(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A reload or a late arrival during the outage: the person gets in, is transcribed, and
+    their joining and leaving are saved once the database is back."""
+    call_env = _env(env)
+    settings = Settings.from_env(call_env)
+    session_id, cookies = prepare_call(settings)
+    sentence = render_dialogue(
+        [Line("mentor", "Sorry I am late, the train was stuck outside the station.", at_s=0.5)],
+        VOICES,
+        tail_s=2.0,
+    ).tracks["mentor"]
+    with serve(call_env, tmp_path) as server:
+        url = server.base_url.replace("http", "ws") + f"/ws/sessions/{session_id}"
+
+        async def call() -> Messages:
+            mentee = ScriptedParticipant(url, cookies["mentee"], np.zeros(16000, np.float32))
+            await mentee.start()
+            lock = sqlite3.connect(settings.data_dir / "tandem.db", isolation_level=None)
+            lock.execute("BEGIN EXCLUSIVE")
+            locked = time.monotonic()
+            try:
+                mentor = ScriptedParticipant(url, cookies["mentor"], sentence)
+                await mentor.start()
+                await _until(lambda: _finals(mentee.messages), 60, "the mentor's final")
+                await mentor.close()
+                await asyncio.sleep(max(0.0, locked + 12.0 - time.monotonic()))
+            finally:
+                lock.execute("ROLLBACK")
+                lock.close()
+            await _until(partial(_last_saving_notice_is, mentee, ("ok",)), 90, "everything saved")
+            await mentee.close()
+            return mentee.messages
+
+        messages = asyncio.run(call())
+        database = Database.open(settings.database_url)
+        try:
+            _wait(lambda: _ended(database, session_id), 60, "the end of the call")
+            with database.sessions() as db:
+                mentor_row = db.scalars(
+                    select(Participant).where(
+                        Participant.session_id == session_id, Participant.speaker == "mentor"
+                    )
+                ).one()
+                assert mentor_row.joined_at is not None and mentor_row.left_at is not None
+                assert mentor_row.audio_received_s > 3.0
+            rows = _live_rows(database, session_id)
+        finally:
+            database.close()
+    assert [(s, t) for s, t, _ in rows] == [(m["speaker"], m["text"]) for m in _finals(messages)]
+    assert "train" in " ".join(t for _, t, _ in rows).lower()

@@ -1,12 +1,13 @@
 """What a call saves, saved in order and never dropped while the database is away.
 
-Final captions, chat messages, speech intervals, cues and their dismissals go to the database
-the moment they exist. When the database does not answer (another process holds a lock on the
-SQLite file, its disk is full, the file cannot be reached), a write is not lost: each room has
-one outbox that writes in the order things happened, one write at a time on a worker thread,
-retries a failed write until it goes through, and holds what comes meanwhile in memory (a
-bounded number of writes; past that, new ones are refused with one clear log line). Callers
-that want the result (a caption's row id) wait a moment for it and go on without it when the
+Final captions, chat messages, speech intervals, cues and their dismissals, who joined and
+left, recordings and the end of the call go to the database the moment they exist. When the
+database does not answer (another process holds a lock on the SQLite file, its disk is full,
+the file cannot be reached), a write is not lost: each room has one outbox that writes in the
+order things happened, one write at a time on a worker thread, retries a failed write until
+it goes through, and holds what comes meanwhile in memory (a bounded number of writes; past
+that, new ones are refused with one clear log line). Callers that want the result (a
+caption's row id) wait a moment for it and go on without it when the
 database is slow: captions and chat reach the people in the call either way.
 
 When the oldest waiting write has waited ``notice_after_s``, the people in the call are told
@@ -46,6 +47,10 @@ WHAT = {
     "speech": "batch of speech times",
     "cue": "cue",
     "dismiss": "cue dismissal",
+    "join": "join",
+    "leave": "leave",
+    "recording": "recording",
+    "end": "end of the call",
 }
 
 

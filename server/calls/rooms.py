@@ -290,8 +290,15 @@ class Room:
             return peer
 
     async def _welcome(self, peer: Peer) -> None:
-        await self._db(
-            participant_joined, self.info.session_id, peer.person_id, peer.role, peer.consent_record
+        # Through the outbox (as every write of a call): before this person's captions, and a
+        # join while the database is away still works.
+        self.outbox.put(
+            "join",
+            participant_joined,
+            self.info.session_id,
+            peer.person_id,
+            peer.role,
+            peer.consent_record,
         )
         other = self.other(peer)
         history = await self._db(chat_history, self.info.session_id)
@@ -363,7 +370,8 @@ class Room:
         )
         peer.uplink = peer.relay_pc = peer.audio = peer.video = None
         recording = await self._finish_recording(peer)
-        await self._db(
+        self.outbox.put(
+            "leave",
             participant_left,
             self.info.session_id,
             peer.person_id,
@@ -394,7 +402,7 @@ class Room:
                             "session %s: closing a connection failed", self.info.session_id
                         )
                 self.peers.clear()
-                await self._db(end_call, self.info.session_id, self.clock.now())
+                self.outbox.put("end", end_call, self.info.session_id, self.clock.now())
             finally:
                 self._on_closed(self)  # a closed room leaves the registry, whatever happened
 
@@ -530,7 +538,8 @@ class Room:
         await asyncio.to_thread(recorder.close)
         if not recorder.path.exists():
             return None  # nothing was written (the encoder failed and logged why)
-        await self._db(
+        self.outbox.put(
+            "recording",
             add_recording,
             self.info.session_id,
             peer.role,
