@@ -309,3 +309,35 @@ def test_what_i_would_like_you_to_do_is_the_task_itself() -> None:
         ("mentee", "Okay, will do."),
     )
     assert item.owner == "mentee" and item.action == "Pull the ticket data for the bulk edit"
+
+
+def test_make_sure_with_a_clause_keeps_its_verb() -> None:
+    [item] = _items(
+        ("mentor", "Can you make sure the Baxter notes are fully up to date by Friday?"),
+        ("mentee", "Yes, I will."),
+    )
+    assert item.action == "Make sure the Baxter notes are fully up to date"
+
+
+def test_days_names_called_out_and_predicates_are_not_what_a_pronoun_means() -> None:
+    # "her" is no weekday; "that one" is the ticket brought in, not the predicate "low risk";
+    # a name called out at the start is the addressee, not the referent.
+    [_outline, write] = _items(
+        ("mentor", "You write the outline of the case study until Friday next week."),
+        ("mentee", "Okay."),
+        ("mentor", "Can you write to her this week?"),
+        ("mentee", "Sure."),
+    )
+    assert "Friday" not in write.action
+    [take] = _items(
+        ("mentor", "There's the ticket to migrate the staging load balancers. It's low risk. "
+                   "Why don't you take that one this sprint?"),
+        ("mentee", "Yes, happy to."),
+    )  # fmt: skip
+    assert take.action.startswith("Take the ticket")
+    items = _items(
+        ("mentee", "I present the results to the board on Friday."),
+        ("mentor", "Arre, you will be fine. Let's do one dry run before that."),
+        ("mentee", "Thank you."),
+    )
+    assert [i.action for i in items if "dry run" in i.action] == ["Do one dry run"]

@@ -46,6 +46,9 @@ _VAGUE = frozenset(
         "yeah yes okay ok um uh"
     )
 )
+_MONTHS = frozenset(
+    _words("january february march april may june july august september october november december")
+)
 #: Words that end a noun phrase ("the design doc yesterday").
 _TIMES = frozenset(
     _words(
@@ -70,12 +73,14 @@ _DROPPED_DEPS = frozenset(
 _ASIDES = frozenset(["intj", "discourse", "meta"])
 _OBJECT_DEPS = frozenset(["dobj", "pobj", "dative", "attr", "oprd", "nsubjpass"])
 _LEADS = re.compile(
-    r"^(?:(?:make sure|be sure|remember)\s+(?:that\s+|to\s+)?|"
+    # "make sure to call" is "call"; "make sure the notes are done" keeps its "make sure".
+    r"^(?:(?:make sure|be sure|remember)\s+to\s+|"
     r"(?:try|manage|plan|need|want|have|got|be able)\s+to\s+|mind\s+(?=\w+ing\b)|"
     r"(?:to\s+)?do\s+is\s+)+",
     re.IGNORECASE,
 )
 _SINGULAR = frozenset(["it", "this", "that"])
+_WHEN_PREPOSITIONS = frozenset(["before", "after", "until", "till", "since"])
 _PLURAL = frozenset(["them", "those", "these"])
 
 
@@ -220,10 +225,45 @@ class _Phrase:
         return iter(self.span)
 
 
+def _not_a_referent(chunk: _Phrase) -> bool:
+    """Noun phrases that name no thing a pronoun could stand for: a name called out at the
+    start ("Arre, you'll be fine", "Sam, can you"), a day or month, and a bare predicate
+    ("it's low risk")."""
+    span = chunk.span
+    doc = span.doc
+    first, after = span[0], span.end
+    if chunk.root.lower_ in _MONTHS or chunk.root.lower_ in _TIMES:
+        return True
+    at_start = first.i == 0 or doc[first.i - 1].text in (".", "?", "!", ":", ";")
+    if at_start and chunk.root.pos_ == "PROPN" and after < len(doc) and doc[after].text == ",":
+        return True
+    before = doc[first.i - 1] if first.i > 0 else None
+    return bool(
+        before is not None
+        and before.lemma_ == "be"
+        and first.pos_ not in ("DET", "PROPN")
+        and first.tag_ != "PRP$"
+    )
+
+
+def _introduced(chunk: _Phrase) -> bool:
+    """Brought in by "there's" / "here's" (sorted last, so found first)."""
+    doc, start = chunk.span.doc, chunk.span.start
+    words = [t.lower_ for t in doc[max(0, start - 3) : start]]
+    return bool(
+        words
+        and any(w in ("there", "here") for w in words[-2:])
+        and any(w in ("is", "'s", "are", "was") for w in words[-2:])
+    )
+
+
 def _antecedent(pronoun: str, context: Sequence[Any], people: set[str]) -> Any | None:
     plural = pronoun in _PLURAL
     for doc in reversed(context):
-        for chunk in reversed(_noun_phrases(doc)):
+        chunks = [c for c in _noun_phrases(doc) if not _not_a_referent(c)]
+        # "there's the ticket to migrate…": what a sentence brings in is what it is about.
+        chunks.sort(key=_introduced)
+        for chunk in reversed(chunks):
             if chunk.root.lower_ in people:
                 continue
             is_plural = chunk.root.tag_ in ("NNS", "NNPS")
@@ -242,6 +282,8 @@ def _person(context: Sequence[Any], people: set[str]) -> str | None:
             token = tokens[k]
             if token.pos_ != "PROPN" or token.lower_ in people or token.lower_ in _FILLER:
                 continue
+            if token.lower_ in _TIMES or token.lower_ in _MONTHS:
+                continue  # "until Friday": a day, not who "her" is
             if k == 0 or tokens[k - 1].text in (".", "?", "!", ":"):
                 continue  # a capital at a sentence's start says nothing ("Email's better")
             start = k
@@ -388,6 +430,16 @@ def task_text(
         text = token.text
         if token.i == root.i and token.tag_ in ("VBG", "VBD", "VBZ", "VBN"):
             text = token.lemma_  # "reviewing my PR", "if I sent you" → the imperative
+        elif (
+            word in _SINGULAR
+            and token.dep_ == "pobj"
+            and token.head.lower_ in _WHEN_PREPOSITIONS
+            and not list(token.children)
+        ):
+            # "a dry run before that": an event, not a thing; the task stands without it.
+            if out and out[-1].strip().lower() == token.head.lower_:
+                out = out[:-1]
+            continue
         elif word in _SINGULAR | _PLURAL and token.dep_ in _OBJECT_DEPS:
             found = topic if topic is not None else _antecedent(word, list(docs), names)
             if found is not None:
