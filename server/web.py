@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 from urllib.parse import quote
 
 from starlette.datastructures import FormData
@@ -33,12 +33,72 @@ Handler = Callable[[Request, Viewer | None], Awaitable[Response]]
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+#: A JSON Schema (the dialect of OpenAPI 3.1).
+Schema = dict[str, Any]
+
+#: An object's id in a path or a query: what ``path_id`` accepts (SQLite's integers).
+ID: Schema = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+
+#: Every error Tandem answers on /api is this object.
+ERROR: Schema = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}},
+}
+
+
+#: A calendar day as the API writes it.
+DATE: Schema = {"type": "string", "format": "date"}
+
+
+def text(most: int) -> Schema:
+    """One line a person typed: not blank, at most ``most`` characters (``clean_text``)."""
+    return {"type": "string", "minLength": 1, "maxLength": most, "pattern": r"\S"}
+
+
+def nullable(schema: Schema) -> Schema:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def json_object(
+    properties: Mapping[str, Schema],
+    required: tuple[str, ...] = (),
+    *,
+    closed: bool = True,
+    at_least: int = 0,
+) -> Schema:
+    """An object body; ``closed``: fields not listed are refused (the handler says so, 400);
+    ``at_least``: how many of the fields it needs (a change sends one or more)."""
+    schema: Schema = {"type": "object", "properties": dict(properties)}
+    if required:
+        schema["required"] = list(required)
+    if closed:
+        schema["additionalProperties"] = False
+    if at_least:
+        schema["minProperties"] = at_least
+    return schema
+
+
 @dataclass(frozen=True)
 class Operation:
     path: str
     method: str
     access: Access
     summary: str
+    #: The JSON body it takes (JSON Schema), or None when it reads no body.
+    body: Schema | None = None
+    #: The multipart/form-data body it takes (files: ``{"format": "binary"}``).
+    form: Schema | None = None
+    #: Its query parameters by name, and those of them it cannot do without.
+    query: Mapping[str, Schema] = field(default_factory=dict)
+    required_query: tuple[str, ...] = ()
+    #: Path parameters that are not ids (ids, ``*_id``, are declared as ``ID``).
+    params: Mapping[str, Schema] = field(default_factory=dict)
+    #: The status and media types of its success answer.
+    status: int = 200
+    produces: tuple[str, ...] = ("application/json",)
+    #: Error statuses it answers besides those every operation of its kind may, and why.
+    errors: Mapping[int, str] = field(default_factory=dict)
 
 
 #: Every JSON API operation, for /api/openapi.json.
@@ -117,11 +177,43 @@ def _guard(
     return endpoint
 
 
-def api(path: str, method: str, access: Access, summary: str) -> Callable[[Handler], Route]:
-    """A JSON API route, recorded for the OpenAPI document."""
+def api(
+    path: str,
+    method: str,
+    access: Access,
+    summary: str,
+    *,
+    body: Schema | None = None,
+    form: Schema | None = None,
+    query: Mapping[str, Schema] | None = None,
+    required_query: tuple[str, ...] = (),
+    params: Mapping[str, Schema] | None = None,
+    status: int = 200,
+    produces: tuple[str, ...] = ("application/json",),
+    errors: Mapping[int, str] | None = None,
+) -> Callable[[Handler], Route]:
+    """A JSON API route, recorded for the OpenAPI document with what it takes and answers:
+    ``body`` is the JSON Schema of its JSON body (``form`` of a multipart one), ``query`` and
+    ``params`` of its query and non-id path parameters; ``status`` and ``produces`` describe
+    its success, ``errors`` the error statuses peculiar to it."""
 
     def register(handler: Handler) -> Route:
-        OPERATIONS.append(Operation(path, method, access, summary))
+        OPERATIONS.append(
+            Operation(
+                path,
+                method,
+                access,
+                summary,
+                body=body,
+                form=form,
+                query=query or {},
+                required_query=required_query,
+                params=params or {},
+                status=status,
+                produces=produces,
+                errors=errors or {},
+            )
+        )
         return Route(path, _guard(access, handler, page=False), methods=[method])
 
     return register
@@ -154,29 +246,60 @@ def require(viewer: Viewer | None) -> Viewer:
     return viewer
 
 
+def _path_parameters(op: Operation) -> list[dict[str, object]]:
+    parameters: list[dict[str, object]] = []
+    for name in re.findall(r"\{(\w+)\}", op.path):
+        schema = op.params.get(name) or (ID if name.endswith("_id") else {"type": "string"})
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return parameters
+
+
+def _responses(op: Operation) -> dict[str, object]:
+    def error(description: str) -> dict[str, object]:
+        return {"description": description, "content": {"application/json": {"schema": ERROR}}}
+
+    success: dict[str, object] = {"description": "OK"}
+    if op.status != 204:
+        success["content"] = {media: {} for media in op.produces}
+    responses: dict[str, object] = {str(op.status): success}
+    if op.body is not None or op.form is not None or op.query:
+        responses["400"] = error("the request is not what this operation takes")
+    if op.access != "public":
+        responses["401"] = error("not logged in")
+        responses["403"] = error("not allowed (or no CSRF token on a change)")
+    if "{" in op.path:
+        responses["404"] = error("no such object, or not yours to see")
+    if op.body is not None or op.form is not None:
+        responses["413"] = error("the body is too large")
+        responses["415"] = error("the body is not of the declared content type")
+    for code, description in op.errors.items():
+        responses[str(code)] = error(description)
+    return dict(sorted(responses.items()))
+
+
 def openapi_document() -> dict[str, object]:
     paths: dict[str, dict[str, object]] = {}
     for op in OPERATIONS:
-        parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in re.findall(r"\{(\w+)\}", op.path)
+        query = [
+            {"name": name, "in": "query", "required": name in op.required_query, "schema": schema}
+            for name, schema in op.query.items()
         ]
         entry: dict[str, object] = {
             "summary": op.summary,
             "operationId": f"{op.method.lower()}_{op.path.strip('/').replace('/', '_')}",
             "x-public": op.access == "public",
             "x-access": op.access,
-            "parameters": parameters,
-            "responses": {"200": {"description": "OK"}},
+            "parameters": _path_parameters(op) + query,
+            "responses": _responses(op),
         }
+        if op.body is not None:
+            content = {"application/json": {"schema": op.body}}
+            entry["requestBody"] = {"required": True, "content": content}
+        if op.form is not None:
+            content = {"multipart/form-data": {"schema": op.form}}
+            entry["requestBody"] = {"required": True, "content": content}
         if op.access != "public":
             entry["security"] = [{"session": []}]
-            entry["responses"] = {
-                "200": {"description": "OK"},
-                "401": {"description": "not logged in"},
-                "403": {"description": "not allowed"},
-                "404": {"description": "no such object, or not yours to see"},
-            }
         paths.setdefault(op.path, {})[op.method.lower()] = entry
     return {
         "openapi": "3.1.0",
@@ -224,3 +347,13 @@ def path_id(request: Request, name: str) -> int:
     if not 1 <= value < 2**63:
         raise HTTPException(404, f"no such {name.removesuffix('_id')} {raw!r}")
     return value
+
+
+def query_id(request: Request, name: str) -> int | None:
+    """An optional id in the query (None when absent or empty); anything else is a 400."""
+    raw = request.query_params.get(name, "")
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) < 2**63:
+        raise HTTPException(400, f"{name} must be an id (a whole number from 1)")
+    return int(raw)

@@ -18,6 +18,9 @@ from server.access import Level
 from server.api.sessions import check_manage, check_session
 from server.auth import Viewer
 from server.db.action_items import (
+    MAX_ACTION,
+    MAX_DUE_PHRASE,
+    OWNERS,
     add_item,
     delete_item,
     item_json,
@@ -27,7 +30,33 @@ from server.db.action_items import (
     update_item,
 )
 from server.services import in_db
-from server.web import api, json_body, path_id, reached_through, require
+from server.web import (
+    DATE,
+    ID,
+    Schema,
+    api,
+    json_body,
+    json_object,
+    nullable,
+    path_id,
+    reached_through,
+    require,
+    text,
+)
+
+ITEM_FIELDS: dict[str, Schema] = {
+    "action": text(MAX_ACTION),
+    "owner": {"type": "string", "enum": list(OWNERS)},
+    # "" or null: no date.
+    "due_date": nullable({"anyOf": [DATE, {"const": ""}]}),
+    # The phrase said in the call ("by Friday"); blank or null: none.
+    "due": nullable({"type": "string", "maxLength": MAX_DUE_PHRASE}),
+    "done": {"type": "boolean"},
+    # Seconds into the session where it was said.
+    "start": {"type": "number", "minimum": 0, "exclusiveMaximum": 10**7},
+    # A goal of the same mentorship, or null to unlink.
+    "goal_id": nullable(ID),
+}
 
 
 def _checked_item(db: OrmSession, who: Viewer, item_id: int) -> int:
@@ -53,7 +82,8 @@ async def list_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return JSONResponse({"action_items": await in_db(request, work)})
 
 
-@api("/api/sessions/{session_id}/action-items", "POST", "object", "Add an action item")
+@api("/api/sessions/{session_id}/action-items", "POST", "object", "Add an action item",
+     body=json_object(ITEM_FIELDS, ("action",)), status=201)  # fmt: skip
 async def add_endpoint(request: Request, viewer: Viewer | None) -> Response:
     session_id = path_id(request, "session_id")
     who = require(viewer)
@@ -75,7 +105,8 @@ async def add_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return JSONResponse(created, status_code=201)
 
 
-@api("/api/action-items/{action_item_id}", "PATCH", "object", "Change an action item")
+@api("/api/action-items/{action_item_id}", "PATCH", "object", "Change an action item",
+     body=json_object(ITEM_FIELDS, at_least=1))  # fmt: skip
 async def patch_endpoint(request: Request, viewer: Viewer | None) -> Response:
     item_id = path_id(request, "action_item_id")
     who = require(viewer)
@@ -95,7 +126,8 @@ async def patch_endpoint(request: Request, viewer: Viewer | None) -> Response:
         raise HTTPException(400, str(exc)) from None
 
 
-@api("/api/action-items/{action_item_id}", "DELETE", "object", "Delete an action item")
+@api("/api/action-items/{action_item_id}", "DELETE", "object", "Delete an action item",
+     status=204)  # fmt: skip
 async def delete_endpoint(request: Request, viewer: Viewer | None) -> Response:
     item_id = path_id(request, "action_item_id")
     who = require(viewer)

@@ -40,7 +40,8 @@ async def ensure_mix(request: Request, session_id: int, plan: AudioPlan) -> Path
     return out
 
 
-@api("/api/sessions/{session_id}/audio", "GET", "object", "The call's audio (Ogg/Opus, ranges)")
+@api("/api/sessions/{session_id}/audio", "GET", "object", "The call's audio (Ogg/Opus, ranges)",
+     produces=("audio/ogg",))  # fmt: skip
 async def audio_endpoint(request: Request, viewer: Viewer | None) -> Response:
     session_id = path_id(request, "session_id")
     who = require(viewer)

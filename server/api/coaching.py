@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from server.auth import Viewer
 from server.db.coaching import (
     CSV_COLUMNS,
+    MAX_NOTE,
     MentorView,
     add_note,
     csv_rows,
@@ -24,11 +25,12 @@ from server.db.coaching import (
 from server.db.directory import program_targets
 from server.db.tables import Person, Session
 from server.services import in_db, services
-from server.web import api, json_body, path_id, require
+from server.web import ID, api, json_body, json_object, nullable, path_id, require
 
 
 @api("/api/coach/mentors/{person_id}/figures.csv", "GET", "object",
-     "A mentor's figures per session as CSV (their trainer, or the mentor)")  # fmt: skip
+     "A mentor's figures per session as CSV (their trainer, or the mentor)",
+     produces=("text/csv",))  # fmt: skip
 async def figures_csv(request: Request, viewer: Viewer | None) -> Response:
     mentor_id = path_id(request, "person_id")
     who = require(viewer)
@@ -78,8 +80,22 @@ async def notes_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return JSONResponse({"notes": await in_db(request, work)})
 
 
+NOTE = json_object(
+    {
+        # Several lines (newlines and tabs are kept), not blank.
+        "text": {"type": "string", "minLength": 1, "maxLength": MAX_NOTE, "pattern": r"\S"},
+        # Seconds into the session (at most its length).
+        "at": nullable({"type": "number", "minimum": 0}),
+        # The trainer's note a mentor replies to (the trainer sends none).
+        "reply_to": nullable(ID),
+    },
+    ("text",),
+)
+
+
 @api("/api/sessions/{session_id}/notes", "POST", "object",
-     'Write a note (trainer: {"text", "at"?}) or reply (mentor: {"text", "reply_to"})')  # fmt: skip
+     'Write a note (trainer: {"text", "at"?}) or reply (mentor: {"text", "reply_to"})',
+     body=NOTE, status=201)  # fmt: skip
 async def add_note_endpoint(request: Request, viewer: Viewer | None) -> Response:
     session_id = path_id(request, "session_id")
     who = require(viewer)

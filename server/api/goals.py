@@ -14,6 +14,7 @@ from server.access import Level
 from server.api.mentorships import check_level, check_member
 from server.auth import Viewer
 from server.db.goals import (
+    MAX_TITLE,
     add_goal,
     delete_goal,
     list_goals,
@@ -21,8 +22,27 @@ from server.db.goals import (
     parse_goal,
     update_goal,
 )
+from server.db.tables import GOAL_STATUSES
 from server.services import in_db
-from server.web import api, json_body, path_id, reached_through, require
+from server.web import (
+    DATE,
+    Schema,
+    api,
+    json_body,
+    json_object,
+    nullable,
+    path_id,
+    reached_through,
+    require,
+    text,
+)
+
+GOAL_FIELDS: dict[str, Schema] = {
+    "title": text(MAX_TITLE),
+    "status": {"type": "string", "enum": list(GOAL_STATUSES)},
+    # "" or null: no date.
+    "due_date": nullable({"anyOf": [DATE, {"const": ""}]}),
+}
 
 
 def _checked_goal(db: OrmSession, who: Viewer, goal_id: int) -> int:
@@ -50,7 +70,8 @@ async def list_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return JSONResponse({"goals": await in_db(request, work)})
 
 
-@api("/api/mentorships/{mentorship_id}/goals", "POST", "object", 'Add a goal: {"title": ...}')
+@api("/api/mentorships/{mentorship_id}/goals", "POST", "object", 'Add a goal: {"title": ...}',
+     body=json_object(GOAL_FIELDS, ("title",)), status=201)  # fmt: skip
 async def add_endpoint(request: Request, viewer: Viewer | None) -> Response:
     mentorship_id = path_id(request, "mentorship_id")
     who = require(viewer)
@@ -68,7 +89,8 @@ async def add_endpoint(request: Request, viewer: Viewer | None) -> Response:
         raise HTTPException(400, str(exc)) from None
 
 
-@api("/api/goals/{goal_id}", "PATCH", "object", "Change, complete (done) or drop a goal")
+@api("/api/goals/{goal_id}", "PATCH", "object", "Change, complete (done) or drop a goal",
+     body=json_object(GOAL_FIELDS, at_least=1))  # fmt: skip
 async def patch_endpoint(request: Request, viewer: Viewer | None) -> Response:
     goal_id = path_id(request, "goal_id")
     who = require(viewer)
@@ -86,7 +108,8 @@ async def patch_endpoint(request: Request, viewer: Viewer | None) -> Response:
         raise HTTPException(400, str(exc)) from None
 
 
-@api("/api/goals/{goal_id}", "DELETE", "object", "Delete a goal (its items stay, unlinked)")
+@api("/api/goals/{goal_id}", "DELETE", "object", "Delete a goal (its items stay, unlinked)",
+     status=204)  # fmt: skip
 async def delete_endpoint(request: Request, viewer: Viewer | None) -> Response:
     goal_id = path_id(request, "goal_id")
     who = require(viewer)

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from server.access import Level, is_member, mentorship_level, visible_mentorships
 from server.auth import AuthError, Viewer
 from server.db.directory import (
+    TARGET_RANGES,
     create_mentorship,
     describe_mentorship,
     mentorship_targets,
@@ -29,7 +30,34 @@ from server.db.progress import (
 )
 from server.db.tables import Mentorship
 from server.services import in_db, services
-from server.web import api, json_body, path_id, require
+from server.web import (
+    ID,
+    Schema,
+    api,
+    json_body,
+    json_object,
+    nullable,
+    path_id,
+    query_id,
+    require,
+)
+
+#: A person's email (their account's: normalised, so case and spaces around do not matter).
+EMAIL: Schema = {
+    "type": "string",
+    "maxLength": 320,
+    "pattern": r"^\s*[^@\s][\s\S]*@[\s\S]*[^@\s]\s*$",
+}
+
+
+def target_fields(clearable: bool) -> dict[str, Schema]:
+    """The targets one may set, each in its range (null: back to the program's)."""
+    fields: dict[str, Schema] = {}
+    for key, (kind, low, high) in TARGET_RANGES.items():
+        number = "integer" if kind is int else "number"
+        schema: Schema = {"type": number, "minimum": low, "maximum": high}
+        fields[key] = nullable(schema) if clearable else schema
+    return fields
 
 
 def check_mentorship(db: OrmSession, viewer: Viewer, mentorship_id: int) -> Mentorship:
@@ -52,7 +80,10 @@ async def list_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return JSONResponse({"mentorships": await in_db(request, work)})
 
 
-@api("/api/mentorships", "POST", "admin", "Create a mentorship from people's emails")
+@api("/api/mentorships", "POST", "admin", "Create a mentorship from people's emails",
+     body=json_object({"mentor": EMAIL, "mentee": EMAIL, "trainer": nullable(EMAIL)},
+                      ("mentor", "mentee"), closed=False),
+     status=201)  # fmt: skip
 async def create_endpoint(request: Request, viewer: Viewer | None) -> Response:
     data = await json_body(request)
     mentor, mentee, trainer = data.get("mentor"), data.get("mentee"), data.get("trainer")
@@ -86,6 +117,7 @@ async def get_endpoint(request: Request, viewer: Viewer | None) -> Response:
     "PUT",
     "object",
     'Your agreement that the trainer may read transcripts ({"share": true|false})',
+    body=json_object({"share": {"type": "boolean"}}, ("share",), closed=False),
 )
 async def sharing_endpoint(request: Request, viewer: Viewer | None) -> Response:
     mentorship_id = path_id(request, "mentorship_id")
@@ -130,6 +162,7 @@ def check_level(db: OrmSession, viewer: Viewer, mentorship_id: int, needed: Leve
     "GET",
     "object",
     "Action items of the mentorship's sessions (?open=true: not done; ?except_session=ID)",
+    query={"open": {"type": "string", "enum": ["true", "false"]}, "except_session": ID},
 )
 async def items_endpoint(request: Request, viewer: Viewer | None) -> Response:
     mentorship_id = path_id(request, "mentorship_id")
@@ -137,13 +170,11 @@ async def items_endpoint(request: Request, viewer: Viewer | None) -> Response:
     only_open = request.query_params.get("open", "true")
     if only_open not in ("true", "false"):
         raise HTTPException(400, "open must be true or false")
-    raw_except = request.query_params.get("except_session", "")
-    if raw_except and not raw_except.isdigit():
-        raise HTTPException(400, "except_session must be a session id")
+    except_session = query_id(request, "except_session")
 
     def work(db: OrmSession) -> list[dict[str, Any]]:
         check_level(db, who, mentorship_id, Level.FULL)
-        items = open_items(db, mentorship_id, int(raw_except) if raw_except else None)
+        items = open_items(db, mentorship_id, except_session)
         return items if only_open == "true" else items + done_items(db, mentorship_id)
 
     return JSONResponse({"action_items": await in_db(request, work)})
@@ -210,6 +241,7 @@ async def get_targets_endpoint(request: Request, viewer: Viewer | None) -> Respo
     "object",
     "Set targets for this pair (its trainer or an admin): {key: number, or null for the "
     "program's}; the next call's cues use them",
+    body=json_object(target_fields(clearable=True)),
 )
 async def set_targets_endpoint(request: Request, viewer: Viewer | None) -> Response:
     mentorship_id = path_id(request, "mentorship_id")

@@ -10,11 +10,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.api.mentorships import EMAIL
 from server.auth import DEACTIVATED, AuthError, Viewer, add_person, create_link, deactivate
 from server.db.directory import describe_person
-from server.db.tables import Person
+from server.db.tables import ROLES, Person
 from server.services import in_db, services
-from server.web import api, json_body, path_id, require
+from server.web import api, json_body, json_object, path_id, require
 
 
 @api("/api/me", "GET", "member", "The person logged in")
@@ -40,7 +41,19 @@ def _text(data: dict[str, object], key: str) -> str:
     return value
 
 
-@api("/api/people", "POST", "admin", "Add a person; returns their one-time invite link")
+PERSON = json_object(
+    {
+        "email": EMAIL,
+        "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+        "role": {"type": "string", "enum": list(ROLES)},
+    },
+    ("email", "name", "role"),
+    closed=False,
+)
+
+
+@api("/api/people", "POST", "admin", "Add a person; returns their one-time invite link",
+     body=PERSON, status=201)  # fmt: skip
 async def add_person_endpoint(request: Request, viewer: Viewer | None) -> Response:
     data = await json_body(request)
     email, name, role = _text(data, "email"), _text(data, "name"), _text(data, "role")
@@ -59,7 +72,8 @@ async def add_person_endpoint(request: Request, viewer: Viewer | None) -> Respon
     return JSONResponse(person, status_code=201)
 
 
-@api("/api/people/{person_id}/deactivate", "POST", "admin", "Deactivate a person (logs them out)")
+@api("/api/people/{person_id}/deactivate", "POST", "admin", "Deactivate a person (logs them out)",
+     errors={400: "you cannot deactivate yourself"})  # fmt: skip
 async def deactivate_endpoint(request: Request, viewer: Viewer | None) -> Response:
     person_id = path_id(request, "person_id")
     if person_id == require(viewer).person_id:

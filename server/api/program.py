@@ -10,11 +10,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from media.insight.cues import Targets
+from server.api.mentorships import target_fields
 from server.auth import Viewer
 from server.db.directory import program_targets, save_targets
 from server.db.program import ProgramFigures, program_figures
 from server.services import in_db, services
-from server.web import api, json_body, openapi_document
+from server.web import Schema, api, json_body, json_object, openapi_document
 
 
 @api("/api/targets", "GET", "member", "The program's balance targets")
@@ -24,7 +25,8 @@ async def targets_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return JSONResponse(targets.to_json())
 
 
-@api("/api/targets", "PUT", "admin", "Change the program's balance targets")
+@api("/api/targets", "PUT", "admin", "Change the program's balance targets",
+     body=json_object(target_fields(clearable=False)))  # fmt: skip
 async def set_targets_endpoint(request: Request, viewer: Viewer | None) -> Response:
     data = await json_body(request)
     defaults = services(request).settings.targets
@@ -48,7 +50,7 @@ def weeks_param(request: Request, name: str, default: int) -> int:
     raw = request.query_params.get(name, "")
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 104:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 104:
         raise HTTPException(400, f"{name} must be a whole number of weeks, 1-104")
     return int(raw)
 
@@ -65,7 +67,11 @@ async def summary_for(request: Request) -> ProgramFigures:
     return await in_db(request, work)
 
 
-@api("/api/program/summary", "GET", "admin", "Sessions per week, targets met, quiet mentorships")
+WEEKS: Schema = {"type": "integer", "minimum": 1, "maximum": 104}
+
+
+@api("/api/program/summary", "GET", "admin", "Sessions per week, targets met, quiet mentorships",
+     query={"weeks": WEEKS, "quiet_weeks": WEEKS})  # fmt: skip
 async def summary_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return JSONResponse((await summary_for(request)).to_json())
 

@@ -14,10 +14,32 @@ from server.access import Level
 from server.api.mentorships import check_level, check_member
 from server.auth import Viewer
 from server.db.action_items import clean_text
-from server.db.progress import add_resource, clean_url, list_resources, resource_json
+from server.db.progress import LINK, MAX_URL, add_resource, clean_url, list_resources, resource_json
 from server.db.tables import Resource
 from server.services import in_db
-from server.web import api, json_body, path_id, reached_through, require
+from server.web import (
+    api,
+    json_body,
+    json_object,
+    nullable,
+    path_id,
+    reached_through,
+    require,
+    text,
+)
+
+MAX_RESOURCE_TITLE = 300
+RESOURCE = json_object(
+    {
+        # An http(s) address.
+        "url": {"type": "string", "maxLength": MAX_URL, "pattern": f"^{LINK.pattern}$"},
+        # Blank or null: the address is the title.
+        "title": nullable(
+            {"anyOf": [text(MAX_RESOURCE_TITLE), {"type": "string", "maxLength": 0}]}
+        ),
+    },
+    ("url",),
+)
 
 
 @api("/api/mentorships/{mentorship_id}/resources", "GET", "object", "Links the pair keeps")
@@ -33,7 +55,7 @@ async def list_endpoint(request: Request, viewer: Viewer | None) -> Response:
 
 
 @api("/api/mentorships/{mentorship_id}/resources", "POST", "object",
-     'Keep a link: {"url": ..., "title": ...}')  # fmt: skip
+     'Keep a link: {"url": ..., "title": ...}', body=RESOURCE, status=201)  # fmt: skip
 async def add_endpoint(request: Request, viewer: Viewer | None) -> Response:
     mentorship_id = path_id(request, "mentorship_id")
     who = require(viewer)
@@ -46,7 +68,7 @@ async def add_endpoint(request: Request, viewer: Viewer | None) -> Response:
     def work(db: OrmSession) -> dict[str, Any]:
         check_member(db, who, mentorship_id)
         url = clean_url(body.get("url"))
-        title = clean_text(body.get("title") or url, "title", 300)
+        title = clean_text(body.get("title") or url, "title", MAX_RESOURCE_TITLE)
         return resource_json(add_resource(db, mentorship_id, who.person_id, url, title))
 
     try:
@@ -55,7 +77,7 @@ async def add_endpoint(request: Request, viewer: Viewer | None) -> Response:
         raise HTTPException(400, str(exc)) from None
 
 
-@api("/api/resources/{resource_id}", "DELETE", "object", "Remove a kept link")
+@api("/api/resources/{resource_id}", "DELETE", "object", "Remove a kept link", status=204)
 async def delete_endpoint(request: Request, viewer: Viewer | None) -> Response:
     resource_id = path_id(request, "resource_id")
     who = require(viewer)

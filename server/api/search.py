@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from server.access import Level, readable_session_ids
 from server.auth import Viewer
-from server.db.search import QueryError, SearchHit
+from server.db.search import MAX_QUERY_CHARS, QueryError, SearchHit
 from server.db.tables import Session
 from server.services import in_db, services
 from server.web import api, require
@@ -70,7 +70,15 @@ async def search_for(
     return await in_db(request, work)
 
 
-@api("/api/search", "GET", "member", "Search what you may read (?q=, &mentorship=ID)")
+@api("/api/search", "GET", "member", "Search what you may read (?q=, &mentorship=ID)",
+     query={
+         # Words, "quoted phrases" and prefix* (required: an empty query is refused).
+         "q": {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_CHARS},
+         "limit": {"type": "integer", "minimum": 1, "maximum": 200},
+         "offset": {"type": "integer", "minimum": 0, "maximum": 100_000},
+         "mentorship": {"type": "integer", "minimum": 1, "maximum": 2**62},
+     },
+     required_query=("q",))  # fmt: skip
 async def search_endpoint(request: Request, viewer: Viewer | None) -> Response:
     query = request.query_params.get("q", "")
     try:

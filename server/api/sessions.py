@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from server.access import Level, may_manage_session, readable_session_ids, session_level
 from server.auth import Viewer
 from server.db.deletion import Deleted, delete_session
-from server.db.sessions import rename_session
+from server.db.sessions import MAX_TITLE, rename_session
 from server.db.store import (
     SavedTranscript,
     SessionReport,
@@ -25,7 +25,7 @@ from server.db.store import (
 from server.db.tables import Session
 from server.exports import FORMATS, MEDIA_TYPES, Extras, export, load_extras
 from server.services import in_db, services
-from server.web import api, json_body, path_id, require
+from server.web import api, json_body, json_object, path_id, require, text
 
 
 def summary_json(summary: SessionSummary, level: Level | None = None) -> dict[str, Any]:
@@ -120,7 +120,8 @@ async def transcript_endpoint(request: Request, viewer: Viewer | None) -> Respon
     return JSONResponse(document)
 
 
-@api("/api/sessions/{session_id}", "PATCH", "object", 'Rename a session: {"title": ...}')
+@api("/api/sessions/{session_id}", "PATCH", "object", 'Rename a session: {"title": ...}',
+     body=json_object({"title": text(MAX_TITLE)}, ("title",)))  # fmt: skip
 async def patch_endpoint(request: Request, viewer: Viewer | None) -> Response:
     who = require(viewer)
     session_id = path_id(request, "session_id")
@@ -155,13 +156,16 @@ async def remove(request: Request, viewer: Viewer | None) -> Deleted:
     return deleted
 
 
-@api("/api/sessions/{session_id}", "DELETE", "object", "Delete a session and all of it")
+@api("/api/sessions/{session_id}", "DELETE", "object", "Delete a session and all of it",
+     status=204, errors={409: "the call is open, or the transcript is being refined"})  # fmt: skip
 async def delete_endpoint(request: Request, viewer: Viewer | None) -> Response:
     await remove(request, viewer)
     return Response(status_code=204)
 
 
-@api("/api/sessions/{session_id}/export.{fmt}", "GET", "object", "Export (vtt, srt, md, json)")
+@api("/api/sessions/{session_id}/export.{fmt}", "GET", "object", "Export (vtt, srt, md, json)",
+     params={"fmt": {"type": "string", "enum": list(FORMATS)}},
+     produces=tuple(dict.fromkeys(t.split(";")[0] for t in MEDIA_TYPES.values())))  # fmt: skip
 async def export_endpoint(request: Request, viewer: Viewer | None) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in FORMATS:

@@ -20,12 +20,12 @@ from starlette.responses import JSONResponse, Response
 from media.transcript_import import TranscriptError, read_transcript
 from server.api.mentorships import check_member
 from server.auth import Viewer
-from server.db.sessions import clean_title
+from server.db.sessions import MAX_TITLE, clean_title
 from server.db.tables import Upload
 from server.services import in_db, services
 from server.uploads.receive import one_of, receive_upload
 from server.uploads.worker import KINDS, upload_folder
-from server.web import api, path_id, reached_through, require
+from server.web import DATE, Schema, api, json_object, path_id, reached_through, require
 
 ROLES = ("mentor", "mentee")
 NEEDED = {
@@ -55,8 +55,32 @@ def _probe_audio(path: Any) -> str | None:
         return "is not a recording Tandem can read (wav, mp3, m4a, ogg/opus, webm, flac…)"
 
 
+FILE: Schema = {"type": "string", "format": "binary"}
+CHOICE: Schema = {"type": "string", "enum": list(ROLES)}
+UPLOAD = json_object(
+    {
+        # tracks: the files mentor and mentee; stereo and single: recording; transcript: a
+        # WebVTT, SRT or Tandem JSON transcript.
+        "kind": {"type": "string", "enum": list(KINDS)},
+        "mentor": FILE,
+        "mentee": FILE,
+        "recording": FILE,
+        "transcript": FILE,
+        # The session's title (the pair's names and the date if not given).
+        "title": {"type": "string", "maxLength": MAX_TITLE},
+        "date": {"anyOf": [DATE, {"const": ""}]},
+        # stereo: whose voice is on the left channel; single: who speaks in the recording.
+        "left": CHOICE,
+        "speaker": CHOICE,
+    },
+    ("kind",),
+    closed=False,
+)
+
+
 @api("/api/mentorships/{mentorship_id}/uploads", "POST", "object",
-     "Upload recordings or a transcript (multipart: kind, files, title, date)")  # fmt: skip
+     "Upload recordings or a transcript (multipart: kind, files, title, date)",
+     form=UPLOAD, status=202)  # fmt: skip
 async def upload_endpoint(request: Request, viewer: Viewer | None) -> Response:
     mentorship_id = path_id(request, "mentorship_id")
     who = require(viewer)

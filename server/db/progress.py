@@ -21,6 +21,7 @@ from server.db.tables import ActionItemRow, ChatMessage, Resource, Session
 
 #: A link in chat: http(s), up to whitespace, not counting punctuation that ends a sentence.
 LINK = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+MAX_URL = 2000
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def clean_url(raw: object) -> str:
     if not isinstance(raw, str) or not raw.strip():
         raise ValueError("url must be a web address like https://example.org/page")
     url = raw.strip()
-    if not LINK.fullmatch(url) or len(url) > 2000:
+    if not LINK.fullmatch(url) or len(url) > MAX_URL:
         raise ValueError("url must be a web address like https://example.org/page")
     return url
 
