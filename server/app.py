@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Match, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from server.api import action_items as action_items_api
@@ -116,16 +116,35 @@ TITLES = {
 }
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (one path may have a route per method, and
+    Starlette's 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:  # PARTIAL: the path matches, the method does not
+                methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = dict(exc.headers or {})
+    detail = exc.detail
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+        detail = f"{request.method} is not allowed here: {headers['Allow']}"
     if _wants_json(request):
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=headers)
     context = {
         "status_code": exc.status_code,
         "title": TITLES.get(exc.status_code, "Something went wrong"),
-        "detail": exc.detail,
+        "detail": detail,
     }
-    return render(request, "error.html", context, status_code=exc.status_code)
+    response = render(request, "error.html", context, status_code=exc.status_code)
+    response.headers.update(headers)
+    return response
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

@@ -99,3 +99,23 @@ def test_forwarded_for_is_believed_only_from_configured_proxies(
                 )  # fmt: skip
                 codes.append(answer.status_code)
     assert codes[:20] == [400] * 20 and codes[20] == 429, codes
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed", "kind"),
+    [
+        # Two routes share the path (GET and PUT): the answer names both.
+        ("DELETE", "/api/targets", "GET, HEAD, PUT", "application/json"),
+        ("POST", "/api/sessions/1", "DELETE, GET, HEAD, PATCH", "application/json"),
+        ("PUT", "/login", "GET, HEAD, POST", "text/html"),
+    ],
+)
+def test_a_method_not_allowed_is_answered_405_with_the_methods_that_are(
+    server: Server, method: str, path: str, allowed: str, kind: str
+) -> None:
+    anonymous = server.browser()
+    answer = anonymous.request(method, path, headers=csrf_headers(anonymous))
+    assert answer.status_code == 405, answer.text
+    assert answer.headers["allow"] == allowed
+    assert answer.headers["content-type"].startswith(kind)
+    assert method in answer.text and allowed in answer.text
