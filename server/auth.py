@@ -16,6 +16,7 @@ import hmac
 import secrets
 import threading
 import time
+import unicodedata
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -76,9 +77,21 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+MAX_EMAIL = 320
+
+
 def normalise_email(email: str) -> str:
+    """The address as accounts keep it (spaces around it dropped, lower case); AuthError for
+    anything that is not one: no @ inside, spaces or control characters in it, too long."""
+    if len(email) > MAX_EMAIL:  # before stripping, as the API's schema counts
+        raise AuthError("an email address has at most 320 characters")
     email = email.strip().lower()
-    if "@" not in email or len(email) > 320 or email.startswith("@") or email.endswith("@"):
+    if (
+        "@" not in email
+        or email.startswith("@")
+        or email.endswith("@")
+        or any(c.isspace() or unicodedata.category(c) == "Cc" for c in email)
+    ):
         raise AuthError(f"{email!r} is not an email address")
     return email
 

@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from server import strict_json
 from server.auth import SESSION_COOKIE, Viewer, resolve_session, unsign
+from server.db.tables import MAX_ROW_ID
 from server.security import csrf_matches, session_csrf
 from server.services import in_db, services
 
@@ -37,7 +38,7 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 Schema = dict[str, Any]
 
 #: An object's id in a path or a query: what ``path_id`` accepts (SQLite's integers).
-ID: Schema = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+ID: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID}
 
 #: Every error Tandem answers on /api is this object.
 ERROR: Schema = {
@@ -344,7 +345,7 @@ def path_id(request: Request, name: str) -> int:
     if not (raw.isascii() and raw.isdigit()):
         raise HTTPException(404, f"no such {name.removesuffix('_id')} {raw!r}")
     value = int(raw)
-    if not 1 <= value < 2**63:
+    if not 1 <= value <= MAX_ROW_ID:
         raise HTTPException(404, f"no such {name.removesuffix('_id')} {raw!r}")
     return value
 
@@ -354,6 +355,6 @@ def query_id(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name, "")
     if not raw:
         return None
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) < 2**63:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_ROW_ID:
         raise HTTPException(400, f"{name} must be an id (a whole number from 1)")
     return int(raw)

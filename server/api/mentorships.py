@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.access import Level, is_member, mentorship_level, visible_mentorships
-from server.auth import AuthError, Viewer
+from server.auth import MAX_EMAIL, AuthError, Viewer
 from server.db.directory import (
     TARGET_RANGES,
     create_mentorship,
@@ -42,11 +42,12 @@ from server.web import (
     require,
 )
 
-#: A person's email (their account's: normalised, so case and spaces around do not matter).
+#: A person's email (normalised: case and spaces around it do not matter; none inside it).
 EMAIL: Schema = {
     "type": "string",
-    "maxLength": 320,
-    "pattern": r"^\s*[^@\s][\s\S]*@[\s\S]*[^@\s]\s*$",
+    "maxLength": MAX_EMAIL,
+    "pattern": r"^\s*[^@\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*@[^\s\x00-\x1f\x7f-\x9f]*"
+    r"[^@\s\x00-\x1f\x7f-\x9f]\s*$",
 }
 
 

@@ -68,7 +68,8 @@ async def add_endpoint(request: Request, viewer: Viewer | None) -> Response:
     def work(db: OrmSession) -> dict[str, Any]:
         check_member(db, who, mentorship_id)
         url = clean_url(body.get("url"))
-        title = clean_text(body.get("title") or url, "title", MAX_RESOURCE_TITLE)
+        given = body.get("title")
+        title = clean_text(url if given in (None, "") else given, "title", MAX_RESOURCE_TITLE)
         return resource_json(add_resource(db, mentorship_id, who.person_id, url, title))
 
     try:

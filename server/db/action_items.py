@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from server.db.store import ITEM_ORDER, NotFound
-from server.db.tables import ActionItemRow, Goal, Session, utcnow
+from server.db.tables import ActionItemRow, Goal, Session, is_row_id, utcnow
 
 OWNERS = ("mentor", "mentee", "both")
 MAX_ACTION = 500
@@ -97,7 +97,7 @@ def parse_change(body: dict[str, object], creating: bool) -> ItemChange:
         values["start_s"] = float(start)
     if "goal_id" in body:
         goal = body["goal_id"]
-        if goal is not None and (isinstance(goal, bool) or not isinstance(goal, int)):
+        if goal is not None and not is_row_id(goal):
             raise ValueError("goal_id must be a goal's id, or null")
         values["goal_id"] = goal
     return ItemChange(values)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from media.insight.trends import SessionFigures, Trends, session_figures, trends
 from server.db.store import as_utc
-from server.db.tables import CoachingNote, CueRow, Mentorship, Person, Session
+from server.db.tables import CoachingNote, CueRow, Mentorship, Person, Session, is_row_id
 
 
 @dataclass(frozen=True)
@@ -173,14 +173,14 @@ def add_note(
         if reply_to is not None:
             raise ValueError("the trainer writes notes; the mentor replies")
     elif author.id == mentorship.mentor_id:
-        parent = db.get(CoachingNote, reply_to) if isinstance(reply_to, int) else None
+        parent = db.get(CoachingNote, reply_to) if is_row_id(reply_to) else None
         if parent is None or parent.session_id != session.id or parent.reply_to is not None:
             raise ValueError("a mentor replies to one of the trainer's notes (reply_to)")
     else:
         raise PermissionError("only the trainer writes coaching notes")
     note = CoachingNote(session_id=session.id, author_id=author.id,
                         at_s=None if at is None else float(at), text=text,
-                        reply_to=reply_to if isinstance(reply_to, int) else None)  # fmt: skip
+                        reply_to=reply_to if is_row_id(reply_to) else None)  # fmt: skip
     db.add(note)
     db.commit()
     return note

@@ -104,6 +104,8 @@ def _clean_targets(values: dict[str, Any], clearable: bool = False) -> dict[str,
             number = kind(float(value))
         except (TypeError, ValueError, OverflowError):
             raise ValueError(f"{key} must be a number") from None
+        if kind is int and number != float(value):  # 2.5 interruptions are no target
+            raise ValueError(f"{key} must be a whole number")
         if not low <= number <= high:  # NaN fails this too
             raise ValueError(f"{key} must be between {low:g} and {high:g}")
         cleaned[key] = number

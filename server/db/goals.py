@@ -52,7 +52,8 @@ def parse_goal(body: dict[str, object], creating: bool) -> GoalChange:
 
 
 def add_goal(db: OrmSession, mentorship_id: int, person_id: int, change: GoalChange) -> Goal:
-    goal = Goal(mentorship_id=mentorship_id, created_by=person_id, status="open", **change.values)
+    values = {"status": "open", **change.values}  # a goal may be made done or dropped at once
+    goal = Goal(mentorship_id=mentorship_id, created_by=person_id, **values)
     if goal.status != "open":
         goal.closed_at = utcnow()
     db.add(goal)

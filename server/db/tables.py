@@ -7,7 +7,7 @@ timezone-aware UTC datetimes.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import (
     JSON,
@@ -34,6 +34,15 @@ class Base(DeclarativeBase):
 
 
 ROLES = ("admin", "trainer", "mentor", "mentee")
+#: The largest id SQLite stores (a larger Python int raises OverflowError when bound).
+MAX_ROW_ID = 2**63 - 1
+
+
+def is_row_id(value: object) -> TypeGuard[int]:
+    """Whether a value from a request can be a row's id (JSON's true is no id)."""
+    return type(value) is int and 1 <= value <= MAX_ROW_ID
+
+
 SESSION_STATUSES = ("scheduled", "live", "ended", "interrupted", "imported")
 CALL_ROLES = ("mentor", "mentee")
 UTTERANCE_SOURCES = ("live", "refined")
