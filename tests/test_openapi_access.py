@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import jsonschema_rs
 import numpy as np
 import pytest
 from starlette.routing import Route
@@ -352,3 +353,85 @@ def test_member_operations_answer_anyone_logged_in(
             assert response.status_code != 401, (str(operation), account.email)
             assert 200 <= response.status_code < 500, (str(operation), response.text)
             assert CSRF_REFUSAL not in response.text, operation
+
+
+# -- what the operations take --------------------------------------------------------------------
+
+
+def _body_schema(operation: Operation, media: str = "application/json") -> dict[str, Any] | None:
+    content = operation.spec.get("requestBody", {}).get("content", {})
+    found: dict[str, Any] | None = content.get(media, {}).get("schema")
+    return found
+
+
+def test_the_walk_sends_bodies_the_schemas_allow(operations: list[Operation]) -> None:
+    """Every operation that reads a body declares it, and the bodies the walk sends (which
+    the people entitled to them get 2xx for) are ones its schema allows."""
+    for operation in operations:
+        key = (operation.method, operation.path)
+        if key in UPLOADS:
+            schema = _body_schema(operation, "multipart/form-data")
+            assert schema is not None, f"{operation} takes files: declare them as multipart"
+            fields, files = UPLOADS[key]
+            assert jsonschema_rs.is_valid(schema, {**fields, **dict.fromkeys(files, "bytes")})
+            continue
+        schema = _body_schema(operation)
+        assert (schema is not None) is (key in BODIES), f"{operation}: declare its body (body=)"
+        if schema is not None:
+            errors = [
+                e.message for e in jsonschema_rs.validator_for(schema).iter_errors(BODIES[key])
+            ]
+            assert not errors, (str(operation), errors)
+
+
+def _minimal(schema: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """The walk's body cut down to the fields its schema requires (and as many more as it
+    asks for at least)."""
+    required = schema.get("required", [])
+    minimal = {name: body[name] for name in required}
+    for name in body:
+        if len(minimal) >= schema.get("minProperties", 0):
+            break
+        minimal.setdefault(name, body[name])
+    return minimal
+
+
+def _send(
+    browser: TestClient, operation: Operation, url: str, token: str, body: dict[str, Any]
+) -> Response:
+    return browser.request(operation.method, url, json=body, headers={"X-CSRF-Token": token})
+
+
+def _entitled(world: World, operation: Operation) -> Account:
+    key = (operation.method, operation.path)
+    if operation.access == "admin":
+        return world.admin
+    names = ANSWERED.get(key) or ENTITLED.get(key, ("mentor_b",))
+    account: Account = getattr(world, names[0])
+    return account
+
+
+def test_operations_take_what_their_schemas_declare(
+    server: Server, world: World, database: Database, operations: list[Operation]
+) -> None:
+    """A body of only the required fields is accepted; without any one of them, or with a
+    field the schema does not list (where it lists them all), the body is refused with 400."""
+    bodies = [(op, schema) for op in operations if (schema := _body_schema(op)) is not None]
+    assert bodies
+    for operation, schema in bodies:
+        browser, token = _as(server, _entitled(world, operation))
+        ids = _fresh_ids_in_mentorship_b(world, database)
+        url = _fill(operation, ids)
+
+        minimal = _minimal(schema, BODIES[(operation.method, operation.path)])
+        assert jsonschema_rs.is_valid(schema, minimal), (str(operation), minimal)
+        for name in schema.get("required", []):
+            without = {k: v for k, v in minimal.items() if k != name}
+            assert not jsonschema_rs.is_valid(schema, without)
+            refused = _send(browser, operation, url, token, without)
+            assert refused.status_code == 400, (str(operation), name, refused.text)
+        if schema.get("additionalProperties") is False:
+            refused = _send(browser, operation, url, token, {**minimal, "not_a_field": 1})
+            assert refused.status_code == 400, (str(operation), refused.text)
+        accepted = _send(browser, operation, url, token, minimal)
+        assert 200 <= accepted.status_code < 300, (str(operation), minimal, accepted.text)
