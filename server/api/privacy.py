@@ -71,14 +71,16 @@ def _deleted_json(deleted: DeletedMany) -> dict[str, object]:
 
 
 @api("/api/people/{person_id}", "DELETE", "admin",
-     "Delete a deactivated person and every session they took part in")  # fmt: skip
+     "Delete a deactivated person and every session they took part in",
+     errors={409: "the person is still active, or a call of theirs is open"})  # fmt: skip
 async def delete_person_endpoint(request: Request, viewer: Viewer | None) -> Response:
     deleted = await remove_person(request, viewer, path_id(request, "person_id"))
     return JSONResponse(_deleted_json(deleted))
 
 
 @api("/api/mentorships/{mentorship_id}", "DELETE", "admin",
-     "Delete a mentorship: its sessions, goals, links and uploads")  # fmt: skip
+     "Delete a mentorship: its sessions, goals, links and uploads",
+     errors={409: "a call of the mentorship is open"})  # fmt: skip
 async def delete_mentorship_endpoint(request: Request, viewer: Viewer | None) -> Response:
     deleted = await remove_mentorship(request, viewer, path_id(request, "mentorship_id"))
     return JSONResponse(_deleted_json(deleted))
@@ -112,7 +114,8 @@ async def export_response(request: Request, viewer: Viewer | None) -> Response:
 
 
 @api("/api/me/export", "GET", "member",
-     "Everything Tandem holds about you: ZIP of JSON and your own audio")  # fmt: skip
+     "Everything Tandem holds about you: ZIP of JSON and your own audio",
+     produces=("application/zip",))  # fmt: skip
 async def export_endpoint(request: Request, viewer: Viewer | None) -> Response:
     return await export_response(request, viewer)
 
