@@ -156,3 +156,44 @@ def test_a_new_source_starts_where_the_old_one_stopped_not_at_its_timestamps() -
         tap.on_frame(_stamped(index))
     assert abs(tap.position_s - (15.0 + 30 * 0.06)) < 0.01
     assert abs(tap.gap_s - (15.0 - 10.0 - 30 * 0.06)) < 0.01
+
+
+def test_holes_of_half_a_second_or_more_are_reported_after_their_silence() -> None:
+    clock = SteppedClock()
+    tap = AudioTap("mentee", clock)
+    holes: list[tuple[int, int]] = []
+    written: list[int] = []
+    tap.listen(lambda start, samples: written.append(start + len(samples)))
+
+    def hole(start: int, end: int) -> None:
+        holes.append((start, end))
+        written.append(-end)
+
+    tap.on_hole(hole)
+    # Packets 10-14 lost (0.3 s: not reported), 30-59 lost (1.8 s: reported).
+    for index in [*range(10), *range(15, 30), *range(60, 70)]:
+        clock.now_s = 10.0 + index * 0.06 + _delay_s()
+        tap.on_frame(_stamped(index))
+    [(start, end)] = holes
+    assert abs(start / SAMPLE_RATE_HZ - (10.0 + 30 * 0.06)) < 0.01
+    assert abs(end / SAMPLE_RATE_HZ - (10.0 + 60 * 0.06)) < 0.01
+    # Told once the silence is written and before the audio after it.
+    told = written.index(-end)
+    assert written[told - 1] == end and written[told + 1] > end
+
+
+def test_a_new_source_after_an_outage_reports_the_stretch_never_heard() -> None:
+    clock = SteppedClock()
+    tap = AudioTap("mentee", clock)
+    holes: list[tuple[int, int]] = []
+    tap.on_hole(lambda start, end: holes.append((start, end)))
+    for index in range(30):
+        clock.now_s = 10.0 + index * 0.06 + _delay_s()
+        tap.on_frame(_stamped(index))
+    tap.new_source()  # the browser's new connection, 8 s later
+    for index in range(10):
+        clock.now_s = 20.0 + index * 0.06 + _delay_s()
+        tap.on_frame(_stamped(index))
+    [(start, end)] = holes
+    assert abs(start / SAMPLE_RATE_HZ - (10.0 + 30 * 0.06)) < 0.01
+    assert abs(end / SAMPLE_RATE_HZ - 20.0) < 0.01

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from media.audio import SAMPLE_RATE_HZ, FloatAudio
+from media.live.recover import keep_words
 from media.transcriber import DecodeOptions, LoadedModel, transcribe_text, transcribe_track
 from media.transcript import Utterance
 from media.vad import Interval
@@ -61,6 +62,9 @@ class Job:
     speculative: bool = False
     #: The first partial of an utterance (kept even under load: it shows someone started).
     first: bool = False
+    #: Audio put back after the network lost it (media/live/recover.py): decoded with word
+    #: timings, and only words whose middle lies in this span (session clock) are kept.
+    keep_s: tuple[float, float] | None = None
 
     @property
     def duration_s(self) -> float:
@@ -254,7 +258,9 @@ class AsrScheduler:
     def _final(self, job: Job) -> list[Utterance]:
         # No word alignment (a fifth of the time): segment times, kept inside the speech the
         # segmenter heard, place a caption well enough; the refinement pass adds the words.
-        options = replace(self.final_options, language=job.language, word_timestamps=False)
+        # Recovered audio needs them: its edges hold words already transcribed live.
+        words = job.keep_s is not None
+        options = replace(self.final_options, language=job.language, word_timestamps=words)
         # Words are kept inside the speech the segmenter heard (the audio has a margin).
         speech = [Interval(0.0, job.duration_s)]
         if job.speech_start_s is not None and job.speech_end_s is not None:
@@ -269,7 +275,10 @@ class AsrScheduler:
             # (a full 30 s window), keeping whatever it hears, before giving up on the words.
             again = replace(options, window_tail_s=None, no_speech_threshold=None)
             result = transcribe_track(self.model, job.audio, speech, job.speaker, again)
-        return [_shifted(u, job.start_s) for u in result.utterances]
+        utterances = [_shifted(u, job.start_s) for u in result.utterances]
+        if job.keep_s is not None:
+            utterances = keep_words(utterances, *job.keep_s)
+        return utterances
 
     def _partial(self, job: Job) -> str:
         # Only the latest words: decoding a long turn from its start again and again would

@@ -176,6 +176,12 @@ class UtteranceSegmenter:
             opts = self.options
             current.last_partial_s -= opts.partial_every_s - opts.retry_partial_s
 
+    def reserve(self) -> int:
+        """A new utterance number for speech transcribed outside the segmenter (audio put
+        back after the network lost it): its captions never clash with the segmenter's."""
+        self._count += 1
+        return self._count
+
     def _start(self, start_s: float) -> _Open:
         self._count += 1
         return _Open(number=self._count, start_s=start_s)

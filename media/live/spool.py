@@ -144,9 +144,29 @@ class SpoolWriter:
             raise
 
 
+def write_recovered(path: Path, speaker: str, start_index: int, samples: FloatAudio) -> None:
+    """Spool audio put back after the network lost it (media/live/recover.py): one piece,
+    written whole (blocks; call from a worker thread). Its sidecar says ``recovered``, so
+    :func:`read_spools` lays it over the silence the live spool holds there."""
+    pcm_path = path.with_suffix(".pcm")
+    pcm_path.parent.mkdir(parents=True, exist_ok=True)
+    pcm_path.write_bytes((np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
+    text = json.dumps({"speaker": speaker, "start_index": start_index, "rate_hz": SAMPLE_RATE_HZ,
+                       "recovered": True})  # fmt: skip
+    try:
+        path.with_suffix(".json").write_text(text)  # last: no sidecar, no piece
+    except OSError:
+        with contextlib.suppress(OSError):
+            path.with_suffix(".json").unlink()
+        pcm_path.unlink(missing_ok=True)
+        raise
+
+
 def read_spools(folder: Path) -> dict[str, list[tuple[int, FloatAudio]]]:
-    """Per speaker: (start sample index, float32 samples) of every spooled connection."""
+    """Per speaker: (start sample index, float32 samples) of every spooled connection, and
+    after them the recovered pieces (laid over the silence the connections spooled there)."""
     found: dict[str, list[tuple[int, FloatAudio]]] = {}
+    pieces: list[tuple[bool, str, int, FloatAudio]] = []
     for sidecar in sorted(folder.glob("*.json")):
         pcm_path = sidecar.with_suffix(".pcm")
         if not pcm_path.exists():
@@ -159,12 +179,16 @@ def read_spools(folder: Path) -> dict[str, list[tuple[int, FloatAudio]]]:
         data = pcm_path.read_bytes()
         raw = np.frombuffer(data[: len(data) - len(data) % 2], dtype="<i2")
         samples = raw.astype(np.float32) / 32767.0
-        found.setdefault(meta["speaker"], []).append((int(meta["start_index"]), samples))
+        recovered = bool(meta.get("recovered", False))
+        pieces.append((recovered, meta["speaker"], int(meta["start_index"]), samples))
+    for _, speaker, start, samples in sorted(pieces, key=lambda p: p[0]):  # (stable)
+        found.setdefault(speaker, []).append((start, samples))
     return found
 
 
 def assemble_track(pieces: list[tuple[int, FloatAudio]], total_samples: int) -> FloatAudio:
-    """One track on the session clock from a speaker's pieces (reconnects, reloads)."""
+    """One track on the session clock from a speaker's pieces (reconnects, reloads); a later
+    piece is laid over an earlier one where they meet."""
     end = max((start + len(samples) for start, samples in pieces), default=0)
     track = np.zeros(max(total_samples, end), dtype=np.float32)
     for start, samples in pieces:

@@ -18,6 +18,11 @@ places each frame where it was *spoken*, not where it happened to be processed:
 Frames without timestamps are placed by arrival: back to back, with a gap filled when packets
 stop for longer than ``max_drift_s``. Samples go to a bounded ring buffer and to listeners
 (the live pipeline, the spool, the recorder). Per frame this is microseconds of work.
+
+Every filled gap of at least ``min_hole_s`` is also reported to hole listeners (start and end
+sample index): audio the sender captured but the server never got (the network dropped it,
+or the connection was replaced), which the browser can send again from its own buffer
+(server/calls/gaps.py).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ log = logging.getLogger("tandem.tap")
 
 AudioListener = Callable[[int, FloatAudio], None]
 """Called with (absolute sample index on the session clock, samples)."""
+HoleListener = Callable[[int, int], None]
+"""Called with (first, one past the last) sample index of a stretch filled with silence."""
 
 #: Packets aiortc's audio jitter buffer holds before it releases one (``JitterBuffer(capacity
 #: =16, prefetch=4)`` in aiortc's RTCRtpReceiver): at 60 ms packets, 240 ms of delay that
@@ -55,6 +62,7 @@ class AudioTap:
         max_ahead_s: float = 1.0,
         resync_s: float = 5.0,
         receive_delay_packets: int = RECEIVE_DELAY_PACKETS,
+        min_hole_s: float = 0.5,
     ) -> None:
         self.speaker = speaker
         self.clock = clock
@@ -72,6 +80,8 @@ class AudioTap:
         self.resyncs = 0
         self._resampler = Resampler16k(keep_channels=False)
         self._listeners: list[AudioListener] = []
+        self._hole_listeners: list[HoleListener] = []
+        self.min_hole_s = min_hole_s
         self.first_sample_s: float | None = None
         self.frames = 0
         #: Session time of timestamp zero of the current source; None until its first frame.
@@ -79,6 +89,11 @@ class AudioTap:
 
     def listen(self, listener: AudioListener) -> None:
         self._listeners.append(listener)
+
+    def on_hole(self, listener: HoleListener) -> None:
+        """``listener`` hears of every gap of at least ``min_hole_s`` filled with silence,
+        after the silence and before the audio that follows it."""
+        self._hole_listeners.append(listener)
 
     def new_source(self) -> None:
         """A new track feeds this tap (a reconnect): its timestamps start afresh."""
@@ -172,9 +187,17 @@ class AudioTap:
     def _fill(self, gap: int) -> None:
         if gap <= 0:
             return
-        self._emit(self.ring.end, np.zeros(gap, dtype=np.float32))
+        start = self.ring.end
+        self._emit(start, np.zeros(gap, dtype=np.float32))
         self.ring.write_silence(gap)
         self.gap_s += gap / SAMPLE_RATE_HZ
+        if gap >= self.min_hole_s * SAMPLE_RATE_HZ:
+            for listener in tuple(self._hole_listeners):
+                try:
+                    listener(start, start + gap)
+                except Exception:
+                    log.exception("%s: hole listener failed; removed", self.speaker)
+                    self._hole_listeners.remove(listener)
 
     def _emit(self, start_index: int, samples: FloatAudio) -> None:
         for listener in tuple(self._listeners):
