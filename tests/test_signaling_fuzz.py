@@ -187,6 +187,7 @@ SEEDS: list[dict[str, Any]] = [
     },
     {"type": "p2p", "data": {"description": {"type": "offer", "sdp": "v=0\r\no=- 1 1 IN IP4 x"}}},
     {"type": "dismiss-cue", "id": 3},
+    {"type": "gap-audio", "id": 1, "start_s": 2.5, "pcm": "AAAA", "last": True},
     {"type": "join", "v": 1, "record": False, "language": "en"},
     {"type": "offer", "leg": "uplink", "sdp": "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\n"},
     {"type": "ping"},

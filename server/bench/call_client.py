@@ -3,11 +3,16 @@
 Used by the call tests and by `tandem bench call`. It joins a session over the WebSocket,
 sends a prepared 16 kHz speech signal as its microphone in real time on the uplink, and, in
 relay mode, sends a synthetic camera and counts the audio and video frames it receives.
+
+For the network-fault tests it can also lose its packets for stretches of its audio (an
+outage: nothing is sent, the timestamps go on as a microphone's would) and answer the
+server's ``gap`` requests from its prepared audio, as the call page does from its buffer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import fractions
 import json
@@ -73,9 +78,17 @@ class SpeechTrack(MediaStreamTrack):
 
     kind = "audio"
 
-    def __init__(self, frames: list[Pcm], loop: bool = False, paced: bool = True) -> None:
-        """``frames`` from :func:`to_48k_frames`, prepared before any connection is made."""
+    def __init__(
+        self,
+        frames: list[Pcm],
+        loop: bool = False,
+        paced: bool = True,
+        outages: tuple[tuple[float, float], ...] = (),
+    ) -> None:
+        """``frames`` from :func:`to_48k_frames`, prepared before any connection is made;
+        during ``outages`` (seconds of the track) nothing is sent, as if the network lost it."""
         super().__init__()
+        self._outages = outages
         #: False sends as fast as the connection takes it (a misbehaving client).
         self._paced = paced
         self._frames = frames
@@ -86,6 +99,19 @@ class SpeechTrack(MediaStreamTrack):
         self.sent_s = 0.0
         #: Set once the prepared audio has been sent completely (the first time round).
         self.played = asyncio.Event()
+        #: A continuation (below) starts where the audio is when it first sends.
+        self._resume = False
+        #: Timestamps count from this frame.
+        self._first_frame = 0
+
+    def continuation(self) -> SpeechTrack:
+        """The same microphone on a new connection (a page reconnecting): it plays on from
+        wherever the audio is by then (what fell between is lost on the way), its timestamps
+        starting again from zero, as a new connection's do."""
+        track = SpeechTrack(self._frames, self._repeat, self._paced, self._outages)
+        track._began = self._began
+        track._resume = self._began is not None
+        return track
 
     @property
     def began(self) -> float | None:
@@ -101,7 +127,19 @@ class SpeechTrack(MediaStreamTrack):
                 self._index = 0
         if self._began is None:
             self._began = time.monotonic()
+        if self._resume:
+            self._resume = False
+            self._first_frame = round((time.monotonic() - self._began) / FRAME_S)
+            self.sent_s = self._first_frame * FRAME_S
+            self._index = (
+                self._first_frame % len(self._frames) if self._repeat else self._first_frame
+            )
         sent = round(self.sent_s / FRAME_S)
+        while any(a <= sent * FRAME_S < b for a, b in self._outages):
+            # Captured but lost on the way: the next frame's timestamp jumps past these.
+            self._index += 1
+            self.sent_s += FRAME_S
+            sent += 1
         wait = self._began + sent * FRAME_S - time.monotonic()
         if wait > 0 and self._paced:
             await asyncio.sleep(wait)
@@ -112,7 +150,7 @@ class SpeechTrack(MediaStreamTrack):
         self._index += 1
         frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
         frame.sample_rate = RATE_48K
-        frame.pts = sent * len(pcm)
+        frame.pts = (sent - self._first_frame) * len(pcm)
         frame.time_base = fractions.Fraction(1, RATE_48K)
         self.sent_s += FRAME_S
         return frame
@@ -167,14 +205,25 @@ class ScriptedParticipant:
     messages: list[dict[str, Any]] = field(default_factory=list)
     received: Received = field(default_factory=Received)
     mode: str = "p2p"
+    #: Stretches of the audio (seconds from its start) whose packets never reach the server.
+    outages: tuple[tuple[float, float], ...] = ()
+    #: Answer the server's ``gap`` requests from the prepared audio (as the page does).
+    answer_gaps: bool = False
+    #: How far off this participant's reckoning of the session clock is (a page's is off by
+    #: its latency): its ``gap-audio`` stamps are late by this much.
+    clock_error_s: float = 0.0
     _socket: ClientConnection | None = None
     _pcs: list[RTCPeerConnection] = field(default_factory=list)
+    #: The current connection of each leg.
+    _legs: dict[str, RTCPeerConnection] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _answers: dict[str, asyncio.Future[str]] = field(default_factory=dict)
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     #: Set when the server closed the signaling connection.
     closed: asyncio.Event = field(default_factory=asyncio.Event)
     speech: SpeechTrack | None = None
+    #: (session clock at the welcome, time.monotonic() it arrived)
+    _welcomed: tuple[float, float] | None = None
     _frames: list[Pcm] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -190,7 +239,10 @@ class ScriptedParticipant:
         await self.send({"type": "join", "v": 1, "record": self.record})
         welcome = await self.wait_for("welcome")
         self.mode = welcome["mode"]
-        self.speech = SpeechTrack(self._frames, loop=self.loop_audio, paced=self.paced)
+        self._welcomed = (welcome["clock_s"], welcome["_received"])
+        self.speech = SpeechTrack(
+            self._frames, loop=self.loop_audio, paced=self.paced, outages=self.outages
+        )
         await self._connect("uplink", [self.speech])
         if self.mode == "relay":
             await self._connect("relay", [PatternTrack()])
@@ -218,6 +270,8 @@ class ScriptedParticipant:
                 elif message["type"] == "mode" and message["mode"] == "relay":
                     self.mode = "relay"
                     self._tasks.append(asyncio.create_task(self._relay_later()))
+                elif message["type"] == "gap" and self.answer_gaps:
+                    self._tasks.append(asyncio.create_task(self._answer_gap(message)))
 
     async def _relay_later(self) -> None:
         await self._connect("relay", [PatternTrack()])
@@ -239,6 +293,7 @@ class ScriptedParticipant:
     async def _connect(self, leg: str, tracks: list[MediaStreamTrack]) -> None:
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self._pcs.append(pc)
+        self._legs[leg] = pc
         for track in tracks:
             pc.addTrack(track)
         if leg == "relay":
@@ -255,6 +310,37 @@ class ScriptedParticipant:
         sdp = await asyncio.wait_for(future, 20)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
 
+    def session_now(self) -> float:
+        """This participant's reckoning of the session clock."""
+        assert self._welcomed is not None
+        clock_s, at = self._welcomed
+        return clock_s + time.monotonic() - at
+
+    async def _answer_gap(self, request: dict[str, Any]) -> None:
+        """Send the asked-for stretch of the prepared audio, as the page sends its buffer."""
+        # (The page, too, waits until it has what is asked for.)
+        await asyncio.sleep(max(0.0, request["to_s"] - self.session_now()))
+        assert self.speech is not None and self.speech.began is not None
+        assert self._welcomed is not None
+        clock_s, at = self._welcomed
+        # Session time of the audio's first sample, as this participant reckons it.
+        origin_s = clock_s + (self.speech.began - at) + self.clock_error_s
+        first = max(0, round((request["from_s"] - origin_s) * SAMPLE_RATE_HZ))
+        last = round((request["to_s"] - origin_s) * SAMPLE_RATE_HZ)
+        audio = np.zeros(max(0, last - first), dtype=np.float32)
+        held = self.audio_16k[first:last]
+        audio[: len(held)] = held
+        pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
+        chunk = 2 * SAMPLE_RATE_HZ
+        for at_sample in range(0, max(len(pcm), 1), chunk):
+            part = pcm[at_sample : at_sample + chunk]
+            await self.send({
+                "type": "gap-audio", "id": request["id"],
+                "start_s": round(origin_s + (first + at_sample) / SAMPLE_RATE_HZ, 4),
+                "pcm": base64.b64encode(part.tobytes()).decode(),
+                "last": at_sample + chunk >= len(pcm),
+            })  # fmt: skip
+
     async def _count(self, track: MediaStreamTrack) -> None:
         with contextlib.suppress(MediaStreamError):
             while True:
@@ -263,6 +349,19 @@ class ScriptedParticipant:
                     self.received.audio_frames += 1
                 else:
                     self.received.video_frames += 1
+
+    async def reconnect(self, leg: str = "uplink") -> None:
+        """Replace this leg's connection with a new one and a new offer, as the page does after
+        a network fault; the server takes it in place of the old one."""
+        old = self._legs.pop(leg, None)
+        if old is not None:
+            await old.close()
+        if leg == "uplink":
+            assert self.speech is not None
+            self.speech = self.speech.continuation()
+            await self._connect("uplink", [self.speech])
+        else:
+            await self._connect("relay", [PatternTrack()])
 
     async def wait_sent(self) -> None:
         """Until the prepared audio has been played once."""

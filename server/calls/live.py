@@ -8,6 +8,11 @@ retried and held while the database is away, when the caption is sent without wa
 its row. Once a second, each room gets its meter (share of talk in the last 5
 minutes and overall) and any cue the targets call for, sent only to the person concerned.
 Everything each person says is also spooled to disk for the refinement pass after the call.
+
+Audio the network lost (a hole the tap filled with silence) is asked of the speaker's browser
+(server/calls/gaps.py); what it sends back is aligned on the audio received either side,
+spooled for the refinement pass, and transcribed for that speaker at its place on the session
+clock, keeping only words inside the hole (media/live/recover.py).
 """
 
 from __future__ import annotations
@@ -25,13 +30,16 @@ import numpy as np
 from media.audio import SAMPLE_RATE_HZ, FloatAudio
 from media.insight.balance import talk_time, window_shares
 from media.insight.cues import Cue, CueEngine, Targets
+from media.live.recover import Alignment, align
 from media.live.scheduler import AsrScheduler, Job, Result
 from media.live.segmenter import Final, Partial, Pause, UtteranceSegmenter
-from media.live.spool import SpoolWriter
+from media.live.spool import SpoolWriter, describe, write_recovered
 from media.live.tap import AudioTap
 from media.models import ModelError, ModelStore
 from media.transcriber import DecodeOptions, load_model, transcribe_text
 from media.transcript import SpeechInterval, Utterance
+from media.vad import detect_speech
+from server.calls.gaps import GapError, GapRequest, GapRequests
 from server.calls.rooms import Peer, Room
 from server.db.calls import dismiss_cue, save_cue, save_live_utterances, save_speech
 from server.db.directory import mentorship_targets
@@ -44,6 +52,10 @@ timing = logging.getLogger("tandem.live.timing")
 
 MIN_FINAL_S = 0.2  # shorter "utterances" are clicks and breaths (a short "No." is ~0.25 s)
 IDLE_S = 0.8  # no audio for this long from someone: their open utterance is final
+#: How far the browser's copy of a hole may be moved to lie over the audio received.
+MAX_LAG_S = 0.5
+#: Received audio either side of a hole transcribed with it (words cut by its edges whole).
+HOLE_CONTEXT_S = 1.0
 
 
 @dataclass
@@ -68,6 +80,7 @@ class LiveStream:
     finished: set[int] = field(default_factory=set)
     partials_asked: set[int] = field(default_factory=set)
     spoken: int = 0  # closed speech intervals already handed to the room
+    number: int = 0  # the room's count of streams when this one started (spool file names)
 
 
 class RoomLive:
@@ -78,6 +91,10 @@ class RoomLive:
         self.room = room
         self.session_id = room.info.session_id
         self.streams: dict[str, LiveStream] = {}
+        #: Streams that ended with audio of theirs asked for and not in yet (their taps hold
+        #: the audio around the hole; let go once nothing of theirs is open).
+        self._ended: dict[str, LiveStream] = {}
+        self.gaps = GapRequests()
         self.speech: list[SpeechInterval] = []
         self.utterances: list[Utterance] = []
         self._unsaved_speech: list[SpeechInterval] = []
@@ -102,11 +119,12 @@ class RoomLive:
             peer.role,
             on_failure=lambda error: room.writer_failed("audio spool", role, error),
         )
-        stream = LiveStream(key, peer, tap, UtteranceSegmenter(), spool)
+        stream = LiveStream(key, peer, tap, UtteranceSegmenter(), spool, number=self._counter)
         self.streams[key] = stream
         self.owner.streams[key] = self
         tap.listen(spool.write)
         tap.listen(lambda start, samples: self._audio(stream, start, samples))
+        tap.on_hole(lambda start, end: self._hole(stream, start, end))
 
     def _audio(self, stream: LiveStream, start_index: int, samples: FloatAudio) -> None:
         for event in stream.segmenter.push(start_index, samples):
@@ -182,9 +200,143 @@ class RoomLive:
                 self._submit(stream, event)
             self._collect_speech(stream)
             del self.streams[key]
+            if any(r.stream == key for r in self.gaps.open.values()):
+                self._ended[key] = stream
             if stream.spool is not None:
                 spool, stream.spool = stream.spool, None
                 self.owner.spawn(asyncio.to_thread(spool.close), f"close spool {key}")
+
+    # -- audio the network lost ----------------------------------------------------------------
+    def _hole(self, stream: LiveStream, start: int, end: int) -> None:
+        """The tap filled ``[start, end)`` with silence: ask the speaker's browser for it."""
+        person_id, role = stream.peer.person_id, stream.peer.role
+        request = self.gaps.ask(person_id, stream.key, start, end)
+        if request is None:
+            log.info(
+                "session %s: the %s's audio has a %.1f s hole; not asked for (requests open)",
+                self.session_id, role, (end - start) / SAMPLE_RATE_HZ,
+            )  # fmt: skip
+            return
+        log.info(
+            "session %s: the %s's audio has a %.1f s hole at %.1f s; asking their browser",
+            self.session_id, role, request.hole_s, start / SAMPLE_RATE_HZ,
+        )  # fmt: skip
+        self.owner.gap_stats["asked"] += 1
+        peer = self.room.peers.get(person_id, stream.peer)
+        self.owner.spawn(self.room.send(peer, request.message()), f"gap {request.id}")
+
+    def gap_audio(self, peer: Peer, body: dict[str, Any]) -> None:
+        """One ``gap-audio`` message (raises server.calls.gaps.GapError)."""
+        request = self.gaps.take(peer.person_id, body)
+        if request is not None:
+            self.owner.spawn(self.recover(request), f"recover gap {request.id}")
+
+    async def recover(self, request: GapRequest) -> None:
+        """Place what the browser sent over the hole, spool it, transcribe it."""
+        stream = self.streams.get(request.stream) or self._ended.get(request.stream)
+        self._let_go()
+        if stream is None or request.received == 0:
+            return
+        try:
+            found = await asyncio.to_thread(self._place, stream, request)
+        except Exception:
+            log.exception("session %s: recovering gap %s failed", self.session_id, request.id)
+            return
+        if found is None:
+            return
+        repaired, region_start, speech = found
+        role = stream.peer.role
+        hole_start_s = request.hole_start / SAMPLE_RATE_HZ
+        hole_end_s = request.hole_end / SAMPLE_RATE_HZ
+        self.owner.gap_stats["recovered_s"] += request.hole_s
+        for first, last in speech:  # talk the meter and the saved figures would have missed
+            item = SpeechInterval(role, max(first, hole_start_s), min(last, hole_end_s))
+            self.speech.append(item)
+            self._unsaved_speech.append(item)
+        scheduler = self.owner.scheduler
+        if scheduler is None:
+            return
+        span_start = round((speech[0][0] - 0.1) * SAMPLE_RATE_HZ) - region_start
+        span_end = round((speech[-1][1] + 0.2) * SAMPLE_RATE_HZ) - region_start
+        span_start, span_end = max(span_start, 0), min(span_end, len(repaired))
+        number = stream.segmenter.reserve()
+        stream.finished.add(number)
+        job = Job(
+            kind="final",
+            stream=stream.key,
+            speaker=role,
+            utterance=number,
+            start_s=(region_start + span_start) / SAMPLE_RATE_HZ,
+            audio=repaired[span_start:span_end],
+            language=self.owner.language_for(stream.peer),
+            speech_start_s=speech[0][0],
+            speech_end_s=speech[-1][1],
+            keep_s=(hole_start_s, hole_end_s),
+        )
+        scheduler.submit(job)
+
+    def _let_go(self) -> None:
+        for key in list(self._ended):
+            if not any(r.stream == key for r in self.gaps.open.values()):
+                del self._ended[key]
+
+    def _place(
+        self, stream: LiveStream, request: GapRequest
+    ) -> tuple[FloatAudio, int, list[tuple[float, float]]] | None:
+        """(On a worker thread.) The hole, filled from the browser's copy (aligned), with
+        received audio either side; the sample index it starts at; the speech in the hole
+        (session seconds). None when the hole held no speech. Spools the hole's audio."""
+        ring, rate = stream.tap.ring, SAMPLE_RATE_HZ
+        max_lag = round(MAX_LAG_S * rate)
+        server_start = max(request.first - max_lag, ring.start)
+        server = ring.read(server_start, request.last + max_lag)
+        hole_start, hole_end = request.hole_start, request.hole_end
+        references = [  # received audio just before and just after the hole
+            (max(hole_start - round(1.5 * rate), request.first + max_lag), hole_start),
+            (hole_end, min(hole_end + rate, request.last - max_lag)),
+        ]
+        references = [(a, b) for a, b in references if b - a >= rate // 4]
+        found: Alignment = align(server, server_start, request.audio, request.first,
+                                 references, max_lag)  # fmt: skip
+        lag = found.lag
+        log.info(
+            "session %s: gap %s of the %s (%.1f s): the browser's copy %s",
+            self.session_id, request.id, stream.peer.role, request.hole_s,
+            f"moved {lag * 1000 / rate:+.0f} ms (correlation {found.score:.2f})"
+            if found.measured else "placed by its own stamps (nothing received to align on)",
+        )  # fmt: skip
+        patch = np.zeros(hole_end - hole_start, dtype=np.float32)
+        lo = hole_start - lag - request.first
+        src_lo, src_hi = max(lo, 0), min(lo + len(patch), len(request.audio))
+        if src_hi <= src_lo or not request.covered[src_lo:src_hi].any():
+            return None
+        patch[src_lo - lo : src_hi - lo] = request.audio[src_lo:src_hi]
+        context = round(HOLE_CONTEXT_S * rate)
+        before = ring.read(hole_start - context, hole_start)
+        after = ring.read(hole_end, hole_end + context)
+        repaired = np.concatenate([before, patch, after])
+        region_start = hole_start - len(before)
+        speech = [
+            ((region_start / rate) + i.start_s, (region_start / rate) + i.end_s)
+            for i in detect_speech(repaired)
+        ]
+        speech = [(a, b) for a, b in speech if b > hole_start / rate and a < hole_end / rate]
+        if not speech:
+            log.info("session %s: gap %s held no speech", self.session_id, request.id)
+            return None
+        role = stream.peer.role
+        path = (
+            self.owner.settings.spool_dir(self.session_id)
+            / f"{role}-{stream.number}-gap-{request.id}"
+        )
+        try:
+            write_recovered(path, role, hole_start, patch)
+        except OSError as error:
+            log.error(
+                "session %s: the audio of gap %s cannot be spooled (%s); it is transcribed "
+                "live only", self.session_id, request.id, describe(error),
+            )  # fmt: skip
+        return repaired, region_start, speech
 
     # -- results out ---------------------------------------------------------------------------
     async def deliver(self, result: Result, final: bool = False) -> None:
@@ -329,6 +481,9 @@ class RoomLive:
         if not self.room.peers:
             return
         now = self.room.clock.now()
+        for request in self.gaps.expired():
+            # Unanswered for too long: what did come is used.
+            self.owner.spawn(self.recover(request), f"recover gap {request.id}")
         for stream in list(self.streams.values()):
             # No audio arriving (a stalled sender): finish what was said rather than wait.
             if stream.tap.first_sample_s is not None and now - stream.tap.position_s > IDLE_S:
@@ -388,6 +543,8 @@ class LiveTranscription:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self.latencies_s: list[float] = []
+        #: Holes asked of browsers, and seconds of audio put back (server/calls/gaps.py).
+        self.gap_stats: dict[str, float] = {"asked": 0, "recovered_s": 0.0}
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -489,6 +646,13 @@ class LiveTranscription:
         live = self.rooms.get(room.info.session_id)
         return await live.dismiss(peer, cue_id) if live is not None else False
 
+    def gap_audio(self, room: Room, peer: Peer, body: dict[str, Any]) -> None:
+        """A ``gap-audio`` message (raises server.calls.gaps.GapError)."""
+        live = self.rooms.get(room.info.session_id)
+        if live is None:
+            raise GapError("no audio of this call was asked for")
+        live.gap_audio(peer, body)
+
     async def close(self) -> None:
         for session_id in list(self.rooms):
             live = self.rooms.pop(session_id)
@@ -499,7 +663,12 @@ class LiveTranscription:
             await asyncio.gather(*self._background, return_exceptions=True)
 
     def stats(self) -> dict[str, Any]:
-        figures: dict[str, Any] = {"on": self.scheduler is not None, "model": self.model_name}
+        figures: dict[str, Any] = {
+            "on": self.scheduler is not None,
+            "model": self.model_name,
+            "gaps_asked": int(self.gap_stats["asked"]),
+            "gaps_recovered_s": round(self.gap_stats["recovered_s"], 1),
+        }
         if self.scheduler is not None:
             figures.update(self.scheduler.snapshot())
         return figures

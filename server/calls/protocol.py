@@ -22,6 +22,10 @@ MAX_P2P_BYTES = 64 * 1024
 MAX_P2P_DEPTH = 4
 MAX_SDP_CHARS = 100_000
 MAX_CHAT_CHARS = 2000
+#: One ``gap-audio`` message carries at most 4 s of 16 kHz s16 audio (128,000 bytes), in
+#: base64 (170,668 characters).
+MAX_GAP_AUDIO_SAMPLES = 4 * 16_000
+MAX_GAP_PCM_CHARS = (MAX_GAP_AUDIO_SAMPLES * 2 + 2) // 3 * 4
 
 # type → {field: (python type, required)}
 SCHEMAS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
@@ -32,6 +36,12 @@ SCHEMAS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     "media": {"audio": (bool, True), "video": (bool, True)},
     "chat": {"text": (str, True)},
     "dismiss-cue": {"id": (int, True)},
+    "gap-audio": {
+        "id": (int, True),
+        "start_s": ((int, float), True),
+        "pcm": (str, True),
+        "last": (bool, True),
+    },
     "leave": {},
     "end": {},
     "ping": {},
@@ -90,8 +100,9 @@ def parse(raw: str | bytes) -> Message:
                 raise ProtocolError("bad-message", f"{kind}: missing {field!r}", kind)
             continue
         value = data[field]
-        # bool is an int in Python; a protocol int must not accept true/false.
-        if (expected is int and isinstance(value, bool)) or not isinstance(value, expected):
+        # bool is an int in Python; a protocol number must not accept true/false.
+        numeric = expected is int or (isinstance(expected, tuple) and int in expected)
+        if (numeric and isinstance(value, bool)) or not isinstance(value, expected):
             raise ProtocolError("bad-message", f"{kind}: {field!r} has the wrong type", kind)
         if isinstance(value, int) and not -(2**63) <= value < 2**63:
             # (the database takes 64-bit integers; a cue id of 4000 digits is no cue)
@@ -126,6 +137,15 @@ def parse(raw: str | bytes) -> Message:
             raise ProtocolError("too-large", f"p2p: data is limited to {MAX_P2P_BYTES} bytes", kind)
     if kind == "p2p-state" and data["state"] not in P2P_STATES:
         raise ProtocolError("bad-message", f"p2p-state: state must be one of {P2P_STATES}", kind)
+    if kind == "gap-audio":
+        if not 0 <= data["start_s"] < 2**31:
+            raise ProtocolError("bad-message", "gap-audio: start_s is out of range", kind)
+        if len(data["pcm"]) > MAX_GAP_PCM_CHARS:
+            raise ProtocolError(
+                "too-large",
+                f"gap-audio: at most {MAX_GAP_AUDIO_SAMPLES} samples (4 s) per message",
+                kind,
+            )
     if kind == "chat":
         text = data["text"].strip()
         if not text:

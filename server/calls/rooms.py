@@ -3,9 +3,11 @@
 Topology (see docs/architecture.md): the two browsers exchange audio and video peer to peer;
 each also sends its microphone to the server on an audio-only "uplink" connection, which the
 server taps for transcription. In relay mode each browser opens a "relay" connection too: it
-sends its camera, and receives the other person's audio and video from the server. Every
-connection is negotiated once (the browser offers, the server answers); relay tracks are
-forwarding tracks that pick up the other person's media whenever it exists.
+sends its camera, and receives the other person's audio and video from the server. The
+browser offers, the server answers; a new offer for a leg (the page reconnecting after a
+network fault) replaces that leg's connection, its tracks taking over where the old ones
+stopped (the same audio tap, the relayed copies re-attached). Relay tracks are forwarding
+tracks that pick up the other person's media whenever it exists.
 
 A room serialises joins, leaves and offers with one lock. Closing a room closes every peer
 connection, stops every task, and records the end in the database. What the call produces
@@ -456,6 +458,7 @@ class Room:
         if track.kind == "audio" and leg == "uplink":
             if peer.audio is not None:
                 self._spawn(peer.audio.stop(), f"{label}: stop replaced track")
+                self._detach_forwarding(peer, "audio")  # relayed from the new track below
             peer.audio = fanout
             if peer.tap is None:
                 peer.tap = AudioTap(
@@ -473,10 +476,18 @@ class Room:
         elif track.kind == "video" and leg == "relay":
             if peer.video is not None:
                 self._spawn(peer.video.stop(), f"{label}: stop replaced track")
+                self._detach_forwarding(peer, "video")
             peer.video = fanout
         # Anything else (audio on the relay leg, video on the uplink) is drained and dropped.
         fanout.start()
         self._wire_relay()
+
+    def _detach_forwarding(self, peer: Peer, kind: str) -> None:
+        """The other person's relayed copy of this person's ``kind`` lets go of the track
+        being replaced (a new connection); _wire_relay attaches the new one."""
+        for other in self.peers.values():
+            if other is not peer:
+                (other.to_me_audio if kind == "audio" else other.to_me_video).attach(None)
 
     def _wire_relay(self) -> None:
         if self.mode != "relay":

@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from server.access import is_member
 from server.auth import SESSION_COOKIE, Viewer, token_hash, unsign
+from server.calls.gaps import GapError
 from server.calls.protocol import Message, ProtocolError, parse
 from server.calls.rooms import CLOSE_LOGGED_OUT, CallRegistry, Connection, Peer, Room
 from server.db.calls import CallOver
@@ -268,6 +269,11 @@ class _CallSocket:
                 await room.chat(peer, body["text"])
             except ValueError as exc:
                 raise ProtocolError("slow-down", str(exc), "chat") from None
+        elif message.type == "gap-audio":
+            try:
+                services(self.websocket).live.gap_audio(room, peer, body)
+            except GapError as exc:
+                raise ProtocolError("bad-message", f"gap-audio: {exc}", "gap-audio") from None
         elif message.type == "dismiss-cue":
             live = services(self.websocket).live
             if not await live.dismiss(room, peer, body["id"]):
