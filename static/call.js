@@ -3,12 +3,28 @@
 // Tandem server (for transcription). In relay mode a "relay" connection to the server carries
 // our camera up and the other person's audio and video down. Signaling: one WebSocket,
 // protocol v1 (docs/signaling.md). No inline script: the page's CSP forbids it.
+//
+// Network faults: a connection that fails, or stays disconnected for a few seconds, is made
+// again (uplink and relay: a new connection and offer, which the server takes in place of the
+// old one; peer to peer: an ICE restart by the initiator), tried again until it connects,
+// with "Reconnecting…" shown meanwhile. The server then asks for the audio it lost ("gap"),
+// which this page sends from its own copy of the microphone (mic-buffer.js).
+
+import { MicBuffer, RATE, base64Pcm } from "/static/mic-buffer.js";
 
 const root = document.getElementById("call-root");
 const sessionId = root.dataset.sessionId;
 const otherName = root.dataset.otherName;
 const $ = (id) => document.getElementById(id);
 const joinedKey = `tandem-joined-${sessionId}`;
+// Chromium says "disconnected" some 5 s after packets stop; a few more seconds and the
+// connection is made again (it often comes back by itself after a short drop).
+const DISCONNECTED_GRACE_MS = 3000;
+// A connection made again that has not connected by then is made once more: one made while
+// the network is down connects only when its checks happen to be retried after it is back.
+const RECONNECT_TIMEOUT_MS = 8000;
+const FIRST_CONNECT_TIMEOUT_MS = 20000;
+const GAP_CHUNK_SAMPLES = 2 * RATE; // per gap-audio message (the server takes up to 4 s)
 
 const state = {
   stream: null,
@@ -25,6 +41,12 @@ const state = {
   retries: 0,
   iceServers: [],
   loggedOut: null, // why the server ended this login's call (logout, deactivation)
+  offers: [], // {leg, pc} of offers the server has yet to answer, oldest first
+  down: new Set(), // legs (uplink, relay, p2p) disconnected or failed right now
+  reconnects: { uplink: 0, relay: 0, p2p: 0 },
+  offerErrors: 0, // offers refused in a row (each retry waits longer)
+  gapsAnswered: 0,
+  mic: new MicBuffer(),
 };
 window.tandemCall = state; // for the end-to-end tests: connection states, nothing secret
 
@@ -49,6 +71,7 @@ async function openMedia() {
   }
   $("preview").srcObject = state.stream;
   $("local").srcObject = state.stream;
+  state.mic.start(state.stream);
   $("preview").hidden = false;
   $("preview-off").hidden = true;
   $("devices").hidden = false;
@@ -59,6 +82,7 @@ function releaseMedia() {
   // Camera and microphone are let go the moment the call is over for this person.
   state.stream?.getTracks().forEach((t) => t.stop());
   state.stream = null;
+  state.mic.stop();
   for (const id of ["preview", "local", "remote"]) $(id).srcObject = null;
   $("preview").hidden = true;
   $("preview-off").hidden = false;
@@ -95,7 +119,17 @@ function connect() {
     if ($("language")?.value) join.language = $("language").value;
     send(join);
   });
-  ws.addEventListener("message", (event) => handle(JSON.parse(event.data)));
+  ws.addEventListener("message", (event) => {
+    const message = JSON.parse(event.data);
+    if (message.type === "p2p") {
+      // In order: an ICE restart's offer before the candidates that follow it.
+      state.p2pChain = (state.p2pChain || Promise.resolve())
+        .then(() => handle(message))
+        .catch((error) => console.warn("peer-to-peer negotiation:", error));
+    } else {
+      handle(message);
+    }
+  });
   ws.addEventListener("close", (event) => {
     if (state.ws !== ws) return;
     closeConnections();
@@ -118,6 +152,8 @@ async function handle(message) {
       state.peer = message.peer;
       state.initiator = message.initiator;
       state.iceServers = message.ice_servers || [];
+      state.mic.setClock(message.clock_s);
+      state.mic.resume();
       sessionStorage.setItem(joinedKey, JSON.stringify({ record: $("record").checked }));
       $("consent").hidden = true;
       $("after").hidden = true;
@@ -144,10 +180,16 @@ async function handle(message) {
       status(`${otherName} left the call.`);
       break;
     case "answer": {
-      const pc = message.leg === "uplink" ? state.uplink : state.relay;
-      if (pc) await pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
+      // The server answers offers in order: this one is for the oldest still waiting (a
+      // connection since replaced by a newer one takes no answer).
+      const at = state.offers.findIndex((offer) => offer.leg === message.leg);
+      const pc = at < 0 ? null : state.offers.splice(0, at + 1).pop().pc;
+      if (pc && pc === state[message.leg]) await pc.setRemoteDescription({ type: "answer", sdp: message.sdp });
       break;
     }
+    case "gap":
+      answerGap(message);
+      break;
     case "p2p":
       await onP2P(message.data);
       break;
@@ -183,6 +225,12 @@ async function handle(message) {
       break;
     case "error":
       console.warn("server:", message.code, message.message);
+      if (message.in_reply_to === "offer" && state.offers.length) {
+        // The oldest offer gets no answer: its connection is made again, later each time.
+        const { leg, pc } = state.offers.shift();
+        const wait = 2000 * 2 ** Math.min(state.offerErrors++, 4);
+        if (pc === state[leg]) setTimeout(() => reconnect(leg, pc), wait);
+      }
       if (message.code === "ended") finish("The session has ended", "");
       if (message.code === "logged-out") state.loggedOut = message.message; // 4401 follows
       break;
@@ -205,16 +253,89 @@ function showMode() {
 }
 
 // -- connections ------------------------------------------------------------------------------
-function newConnection(label) {
+function newConnection(leg, timeoutMs) {
   const pc = new RTCPeerConnection({ iceServers: state.iceServers });
+  watch(pc, leg, timeoutMs);
+  return pc;
+}
+
+// -- keeping connections up ----------------------------------------------------------------
+function watch(pc, leg, timeoutMs) {
+  let grace = null;
+  const current = () => state[leg] === pc && !state.leaving;
   pc.addEventListener("connectionstatechange", () => {
-    if (pc.connectionState === "failed" || pc.connectionState === "disconnected") {
-      status(`Connection problems (${label}). Trying to recover…`);
-    } else if (pc.connectionState === "connected") {
-      peerStatus();
+    if (!current()) return;
+    clearTimeout(grace);
+    const now = pc.connectionState;
+    if (now === "connected") {
+      clearTimeout(pc.connectTimer);
+      if (leg !== "p2p") state.offerErrors = 0;
+      legUp(leg);
+    } else if (now === "disconnected") {
+      legDown(leg);
+      grace = setTimeout(() => reconnect(leg, pc), DISCONNECTED_GRACE_MS);
+    } else if (now === "failed") {
+      legDown(leg);
+      reconnect(leg, pc);
     }
   });
-  return pc;
+  armConnectTimer(pc, leg, timeoutMs);
+}
+
+function armConnectTimer(pc, leg, timeoutMs) {
+  clearTimeout(pc.connectTimer);
+  pc.connectTimer = setTimeout(() => {
+    if (state[leg] === pc && pc.connectionState !== "connected") {
+      legDown(leg);
+      reconnect(leg, pc);
+    }
+  }, timeoutMs);
+}
+
+async function reconnect(leg, pc) {
+  if (state.leaving || state[leg] !== pc || pc.connectionState === "connected") return;
+  state.reconnects[leg] += 1;
+  console.info(`reconnecting the ${leg} connection (${pc.connectionState})`);
+  if (leg === "uplink") await startUplink(RECONNECT_TIMEOUT_MS);
+  else if (leg === "relay" && state.mode === "relay") await startRelay(RECONNECT_TIMEOUT_MS);
+  else if (leg === "p2p" && state.mode === "p2p") await restartP2P();
+}
+
+function legDown(leg) {
+  state.down.add(leg);
+  showNotice({ topic: "connection", level: "warning", message: "Connection lost. Reconnecting…" });
+}
+
+function legUp(leg) {
+  if (state.down.delete(leg) && state.down.size === 0) {
+    showNotice({ topic: "connection", level: "ok", message: "Reconnected." }, 4000);
+  }
+}
+
+function forgetLeg(leg) {
+  // A connection closed on purpose (the other person left, the call went to relay).
+  if (state.down.delete(leg) && state.down.size === 0) $("notices").querySelector('[data-topic="connection"]')?.remove();
+}
+
+// -- sending audio the server lost ----------------------------------------------------------
+async function answerGap(message) {
+  // The server asks for a little after the hole too: wait until this page has it.
+  await state.mic.until(message.to_s, 5000);
+  const audio = state.mic.read(message.from_s, message.to_s);
+  if (!audio) {
+    send({ type: "gap-audio", id: message.id, start_s: message.from_s, pcm: "", last: true });
+    return;
+  }
+  for (let i = 0; i < audio.pcm.length; i += GAP_CHUNK_SAMPLES) {
+    send({
+      type: "gap-audio",
+      id: message.id,
+      start_s: Math.round((audio.startS + i / RATE) * 1e5) / 1e5, // (to a sixth of a sample)
+      pcm: base64Pcm(audio.pcm.subarray(i, i + GAP_CHUNK_SAMPLES)),
+      last: i + GAP_CHUNK_SAMPLES >= audio.pcm.length,
+    });
+  }
+  state.gapsAnswered += 1;
 }
 
 async function gatheredOffer(pc) {
@@ -230,17 +351,20 @@ async function gatheredOffer(pc) {
   return pc.localDescription.sdp;
 }
 
-async function startUplink() {
+async function startUplink(timeoutMs = FIRST_CONNECT_TIMEOUT_MS) {
   if (state.uplink) state.uplink.close();
-  const pc = newConnection("server");
+  const pc = newConnection("uplink", timeoutMs);
   state.uplink = pc;
   for (const track of state.stream.getAudioTracks()) pc.addTrack(track, state.stream);
-  send({ type: "offer", leg: "uplink", sdp: await gatheredOffer(pc) });
+  const sdp = await gatheredOffer(pc);
+  if (state.uplink !== pc) return; // replaced while gathering
+  state.offers.push({ leg: "uplink", pc });
+  send({ type: "offer", leg: "uplink", sdp });
 }
 
-async function startRelay() {
+async function startRelay(timeoutMs = FIRST_CONNECT_TIMEOUT_MS) {
   if (state.relay) state.relay.close();
-  const pc = newConnection("relay");
+  const pc = newConnection("relay", timeoutMs);
   state.relay = pc;
   for (const track of state.stream.getVideoTracks()) pc.addTrack(track, state.stream);
   pc.addTransceiver("audio", { direction: "recvonly" });
@@ -249,12 +373,15 @@ async function startRelay() {
     remote.addTrack(event.track);
     $("remote").srcObject = remote;
   });
-  send({ type: "offer", leg: "relay", sdp: await gatheredOffer(pc) });
+  const sdp = await gatheredOffer(pc);
+  if (state.relay !== pc) return;
+  state.offers.push({ leg: "relay", pc });
+  send({ type: "offer", leg: "relay", sdp });
 }
 
 async function startP2P() {
   closeP2P();
-  const pc = newConnection("peer");
+  const pc = newConnection("p2p", FIRST_CONNECT_TIMEOUT_MS);
   state.p2p = pc;
   state.stream.getTracks().forEach((track) => pc.addTrack(track, state.stream));
   pc.addEventListener("track", (event) => {
@@ -273,11 +400,31 @@ async function startP2P() {
   return pc;
 }
 
+async function restartP2P() {
+  // The initiator makes every peer-to-peer offer: the other side asks it to (no glare).
+  const pc = state.p2p;
+  if (!pc) return;
+  armConnectTimer(pc, "p2p", RECONNECT_TIMEOUT_MS);
+  if (!state.initiator) {
+    send({ type: "p2p", data: { restart: true } });
+    return;
+  }
+  if (pc.signalingState !== "stable") await pc.setLocalDescription({ type: "rollback" });
+  await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+  send({ type: "p2p", data: { description: pc.localDescription.toJSON(), restart: true } });
+}
+
 async function onP2P(data) {
   if (state.mode !== "p2p") return;
+  if (data.restart && !data.description) {
+    if (state.initiator && state.p2p) await restartP2P(); // the other side asks for it
+    return;
+  }
   if (data.description) {
     if (data.description.type === "offer") {
-      const pc = state.initiator ? state.p2p : await startP2P();
+      // An ICE restart renegotiates the connection there is; any other offer starts one.
+      const again = data.restart && state.p2p && state.p2p.connectionState !== "closed";
+      const pc = state.initiator || again ? state.p2p : await startP2P();
       await pc.setRemoteDescription(data.description);
       await pc.setLocalDescription(await pc.createAnswer());
       send({ type: "p2p", data: { description: pc.localDescription.toJSON() } });
@@ -292,17 +439,26 @@ async function onP2P(data) {
 }
 
 function closeP2P() {
-  if (state.p2p) state.p2p.close();
+  if (state.p2p) {
+    clearTimeout(state.p2p.connectTimer);
+    state.p2p.close();
+  }
   state.p2p = null;
   state.pendingCandidates = [];
+  forgetLeg("p2p");
 }
 
 function closeConnections() {
   closeP2P();
   for (const key of ["uplink", "relay"]) {
-    if (state[key]) state[key].close();
+    if (state[key]) {
+      clearTimeout(state[key].connectTimer);
+      state[key].close();
+    }
     state[key] = null;
+    forgetLeg(key);
   }
+  state.offers = [];
 }
 
 // -- chat, controls, leaving ----------------------------------------------------------------
@@ -331,7 +487,7 @@ function showChat(message) {
 // -- notices: faults on the server people should know of -------------------------------------
 // One line per topic ("saving": the database is away; "disk": audio can no longer be written),
 // replaced by the next notice of its topic; an "ok" one says the fault is over and goes.
-function showNotice(message) {
+function showNotice(message, okFor = 20000) {
   const box = $("notices");
   let item = [...box.children].find((el) => el.dataset.topic === message.topic);
   if (!item) {
@@ -343,7 +499,7 @@ function showNotice(message) {
   item.className = `notice ${message.level}`;
   item.setAttribute("role", message.level === "ok" ? "status" : "alert");
   item.textContent = message.message;
-  if (message.level === "ok") item.dataset.timer = String(setTimeout(() => item.remove(), 20000));
+  if (message.level === "ok") item.dataset.timer = String(setTimeout(() => item.remove(), okFor));
 }
 
 document.addEventListener("tandem-message", (event) => {
@@ -385,6 +541,7 @@ function leave() {
 
 async function join() {
   $("join").disabled = true;
+  state.mic.resume();
   try {
     if (!state.stream) await openMedia();
   } catch {

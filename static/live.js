@@ -24,10 +24,15 @@ function nearBottom() {
   return panel.scrollHeight - panel.scrollTop - panel.clientHeight < 48;
 }
 
-function lastLineOf(speaker) {
-  const all = panel.querySelectorAll(".caption");
-  const last = all[all.length - 1];
-  return last && last.dataset.speaker === speaker ? last : null;
+function lineBefore(start) {
+  // The line a caption starting at `start` follows: the last one that started no later (a
+  // caption for audio put back after a network fault arrives after later ones).
+  let found = null;
+  for (const line of panel.querySelectorAll(".caption")) {
+    if (num(line.dataset.start) <= start) found = line;
+    else break;
+  }
+  return found;
 }
 
 function newLine(message) {
@@ -52,9 +57,9 @@ function newLine(message) {
 function lineFor(message) {
   let line = lineOf.get(message.id);
   if (line && line.isConnected) return line;
-  const previous = lastLineOf(message.speaker);
   const start = num(message.start ?? 0);
-  if (previous && start >= num(previous.dataset.start) && start - num(previous.dataset.end) < SAME_TURN_S) {
+  const previous = lineBefore(start);
+  if (previous && previous.dataset.speaker === message.speaker && start - num(previous.dataset.end) < SAME_TURN_S) {
     line = previous; // the same person still talking: keep their turn together
   } else {
     line = newLine(message);
