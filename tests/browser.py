@@ -17,6 +17,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, Playwright
 
 from server.bench import CHROMIUM, CHROMIUM_ARGS
+from tests.netns import PrivateNetwork
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -33,6 +34,12 @@ class RunningServer:
     base_url: str
     process: subprocess.Popen[str]
     log_path: Path
+    #: Where the test process itself reaches the server (differs from ``base_url``, the
+    #: browsers', when the server runs in a private network).
+    direct_url: str = ""
+
+    def __post_init__(self) -> None:
+        self.direct_url = self.direct_url or self.base_url
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -45,25 +52,35 @@ class RunningServer:
 
 @contextmanager
 def serve(
-    env: dict[str, str], tmp: Path, extra_args: tuple[str, ...] = ()
+    env: dict[str, str],
+    tmp: Path,
+    extra_args: tuple[str, ...] = (),
+    network: PrivateNetwork | None = None,
 ) -> Iterator[RunningServer]:
+    """A real `tandem serve` on a free port; with ``network``, inside that private network
+    (browsers started there use ``base_url``; this process, ``direct_url``)."""
     port = free_port()
     log_path = tmp / f"serve-{port}.log"
     env = {**env, "TANDEM_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    command = [sys.executable, "-m", "server.cli", "-v", "serve", "--port", str(port)]
+    direct_url = ""
+    if network is not None:
+        command = [*network.prefix, *command, "--host", "0.0.0.0"]
+        direct_url = f"http://{network.address}:{port}"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "-v", "serve", "--port", str(port), *extra_args],
+            [*command, *extra_args],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
         )
-    server = RunningServer(f"http://127.0.0.1:{port}", process, log_path)
+    server = RunningServer(f"http://127.0.0.1:{port}", process, log_path, direct_url)
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"{server.base_url}/healthz", timeout=2):
+                with urllib.request.urlopen(f"{server.direct_url}/healthz", timeout=2):
                     break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
@@ -78,9 +95,12 @@ def serve(
             process.kill()
 
 
-def launch_chromium(playwright: Playwright, extra_args: tuple[str, ...] = ()) -> Browser:
+def launch_chromium(
+    playwright: Playwright, extra_args: tuple[str, ...] = (), executable: str = CHROMIUM
+) -> Browser:
+    """Headless Chromium; ``executable`` may be a wrapper (PrivateNetwork.chromium)."""
     return playwright.chromium.launch(
-        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args], env=dict(os.environ)
+        executable_path=executable, args=[*CHROMIUM_ARGS, *extra_args], env=dict(os.environ)
     )
 
 

@@ -166,6 +166,26 @@ def test_every_final_sentence_stays_in_speaking_order(call_page: tuple[Page, int
     assert panel["y"] <= box["y"] and box["y"] + box["height"] <= panel["y"] + panel["height"] + 1
 
 
+def test_words_put_back_after_a_network_cut_join_the_line_they_continue(
+    call_page: tuple[Page, int, str],
+) -> None:
+    """The caption of audio the network lost comes after later ones (the page sends it once
+    reconnected); it goes where it was said, into the turn it continues."""
+    page, _, _ = call_page
+    page.click("#join")
+    page.wait_for_selector("#call:not([hidden])")
+    _send(page, _final("mentor", "s/mentor/1/1", "I looked at the", 20.0, 21.2, 0, 1, 1))
+    _send(page, _final("mentor", "s/mentor/1/3", "Let us write that down.", 33.0, 35.0, 0, 1, 2))
+    _send(page, _final("mentee", "s/mentee/2/1", "Yes.", 36.0, 36.4, 0, 1, 3))
+    _send(page, _final("mentor", "s/mentor/1/2", "rollout numbers this morning.", 21.3, 29.0,
+                       0, 1, 4))  # fmt: skip
+    assert _lines(page) == [
+        "Mentor: I looked at the rollout numbers this morning.",
+        "Mentor: Let us write that down.",
+        "Mentee: Yes.",
+    ]
+
+
 def test_notices_from_the_server_show_one_line_per_topic(
     call_page: tuple[Page, int, str],
 ) -> None:
