@@ -69,8 +69,10 @@ export class MicBuffer {
   }
 
   stop() {
+    // The person left the call (or it ended): nothing of what they said stays in the page.
     this.source?.disconnect();
     this.source = null;
+    this.blocks = [];
   }
 
   onBlock({ frame, pcm }) {
