@@ -1,4 +1,5 @@
-"""Opening the database: engine, SQLite pragmas, and migrating to the newest schema."""
+"""Opening the database: engine, SQLite pragmas or PostgreSQL session settings, and migrating
+to the newest schema."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: The PostgreSQL advisory lock held while migrating (any fixed number; "tandem" in ASCII).
+MIGRATION_LOCK = 0x74616E64656D
 
 
 class DatabaseError(Exception):
@@ -32,21 +35,43 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def normalize_url(url: str) -> URL:
+    """The URL as SQLAlchemy should read it: ``postgresql://`` (and ``postgres://``) mean
+    psycopg 3, the driver Tandem ships, not SQLAlchemy's default psycopg2."""
+    parsed = make_url("postgresql" + url[len("postgres") :] if url.startswith("postgres:") else url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
 def create_db_engine(url: str) -> Engine:
-    parsed = make_url(url)
+    parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    if parsed.get_backend_name() == "postgresql":
+        # Times come back in UTC whatever the server's TimeZone, as SQLite hands them over
+        # (options given in the URL are kept).
+        given = parsed.query.get("options", ())
+        options = " ".join([*([given] if isinstance(given, str) else given), "-c timezone=UTC"])
+        return create_engine(
+            parsed.difference_update_query(["options"]),
+            pool_pre_ping=True,
+            connect_args={"options": options},
+        )
+    return create_engine(parsed, pool_pre_ping=True)
 
 
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # ConfigParser reads "%" as interpolation: a percent-encoded URL (a socket path, a
+    # password) must be escaped.
+    rendered = engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    config.set_main_option("sqlalchemy.url", rendered)
     return config
 
 
@@ -55,6 +80,8 @@ def migrate(engine: Engine, revision: str = "head", downgrade: bool = False) -> 
 
     On SQLite, foreign keys are off while migrating: a table rebuilt by a migration is
     dropped and re-created, and with them on the drop would cascade-delete dependent rows.
+    On PostgreSQL an advisory lock makes processes that open the database at the same moment
+    (the server, a command) migrate one after the other; the second finds nothing to do.
     """
     config = alembic_config(engine)
     sqlite = engine.dialect.name == "sqlite"
@@ -64,6 +91,8 @@ def migrate(engine: Engine, revision: str = "head", downgrade: bool = False) -> 
             connection.commit()
         try:
             with connection.begin():
+                if engine.dialect.name == "postgresql":
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 config.attributes["connection"] = connection
                 if downgrade:
                     command.downgrade(config, revision)
