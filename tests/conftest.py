@@ -1,5 +1,10 @@
 """Shared fixtures: speech the tests make themselves (espeak-ng), the real tiny.en model,
-and a fresh data directory (SQLite) per test."""
+and a fresh data directory and database per test.
+
+The database is SQLite in the data directory, or, with ``TANDEM_TEST_DATABASE=postgresql``
+(or ``--db=postgresql``), a fresh PostgreSQL database of a throwaway cluster the session
+starts (tests/postgres.py): the same tests run on both backends. ``sqlite_only`` tests are
+skipped on PostgreSQL, ``postgresql_only`` ones on SQLite."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from media.transcript import Transcript
 from server.bench.speech import Dialogue, Line, render_dialogue, write_wav
 from server.db.engine import Database
 from server.settings import Settings
+from tests.postgres import Databases, running_cluster
 
 VOICES = {"mentor": "en-us+m3", "mentee": "en-gb+f2"}
 DIALOGUE = (
@@ -67,8 +73,59 @@ def dialogue_transcript(dialogue: Dialogue, tiny_model: LoadedModel) -> Transcri
     return analyze_tracks(tracks, tiny_model, DecodeOptions())
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=BACKENDS,
+        default=None,
+        help="database the tests use (default: $TANDEM_TEST_DATABASE, else sqlite)",
+    )
+
+
+def database_backend(config: pytest.Config) -> str:
+    chosen = config.getoption("db") or os.environ.get("TANDEM_TEST_DATABASE") or "sqlite"
+    if chosen not in BACKENDS:
+        raise pytest.UsageError(f"TANDEM_TEST_DATABASE must be sqlite or postgresql, not {chosen}")
+    return str(chosen)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"tandem database: {database_backend(config)}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    backend = database_backend(config)
+    other = "postgresql_only" if backend == "sqlite" else "sqlite_only"
+    skip = pytest.mark.skip(reason=f"{other.replace('_', ' ')}: this run is on {backend}")
+    for item in items:
+        if item.get_closest_marker(other) is not None:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Databases]:
+    """The session's throwaway PostgreSQL cluster (started on first use)."""
+    with running_cluster() as databases:
+        yield databases
+
+
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """This test's own PostgreSQL database when the run is on PostgreSQL; None on SQLite
+    (the data directory's tandem.db)."""
+    if database_backend(request.config) != "postgresql":
+        yield None
+        return
+    databases: Databases = request.getfixturevalue("postgres")
+    with databases.fresh(request.node.name) as url:
+        yield url
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str | None) -> dict[str, str]:
     """Environment for a tandem process that uses this test's own data directory."""
     environment = dict(os.environ)
     environment.update(
@@ -78,6 +135,9 @@ def env(tmp_path: Path) -> dict[str, str]:
     )
     environment.pop("TANDEM_DATABASE_URL", None)
     environment.pop("TANDEM_MODEL", None)
+    environment.pop("TANDEM_TEST_DATABASE", None)
+    if database_url is not None:
+        environment["TANDEM_DATABASE_URL"] = database_url
     return environment
 
 

@@ -19,6 +19,7 @@ from server.db.tables import Mentorship
 from server.settings import Settings
 from tests.auth_helpers import PASSWORD, add_account, make_mentorship, save_session
 from tests.browser import launch_chromium, log_in_page, screenshot_path, serve
+from tests.stored import stored_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -153,8 +154,7 @@ def test_the_pair_works_with_their_action_items_and_a_trainer_only_reads(
         assert page.goto(f"{base}/sessions/{session_id}").status == 404  # type: ignore[union-attr]
         trainer_page.reload()
         assert "rollback" not in trainer_page.inner_text("main").lower()
-        raw = b"".join(p.read_bytes() for p in settings.data_dir.glob("tandem.db*"))
-        assert SECRET.encode() not in raw
+        assert SECRET.encode() not in stored_bytes(settings)
         browser.close()
 
 

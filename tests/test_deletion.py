@@ -39,6 +39,7 @@ from tests.auth_helpers import (
     running,
     save_session,
 )
+from tests.stored import stored_bytes
 
 SPOKEN = "quetzalcoatlus"
 CHATTED = "brontotherium"
@@ -53,11 +54,6 @@ TABLES = (
 def server(settings: Settings) -> Iterator[Server]:
     with running(settings) as running_server:
         yield running_server
-
-
-def _file_bytes(settings: Settings) -> bytes:
-    folder = settings.data_dir
-    return b"".join(p.read_bytes() for p in folder.glob("tandem.db*") if p.is_file())
 
 
 @dataclass(frozen=True)
@@ -135,7 +131,7 @@ def test_a_deleted_session_is_gone_from_tables_index_file_and_disk(
     mentee = server.logged_in(world.mentee)
     assert mentee.get("/api/search", params={"q": SPOKEN}).json()["results"]
     assert mentee.get("/api/search", params={"q": CHATTED}).json()["results"]
-    assert SPOKEN.encode() in _file_bytes(settings) and CHATTED.encode() in _file_bytes(settings)
+    assert SPOKEN.encode() in stored_bytes(settings) and CHATTED.encode() in stored_bytes(settings)
     assert all(p.exists() for p in world.files)
     before = _counts(database, doomed)
     assert all(n for table, n in before.items() if table != "cues"), before
@@ -148,8 +144,8 @@ def test_a_deleted_session_is_gone_from_tables_index_file_and_disk(
     assert not (settings.recordings_dir / f"session-{doomed}").exists()
     for word in (SPOKEN, CHATTED):
         assert mentee.get("/api/search", params={"q": word}).json()["results"] == []
-        assert word.encode() not in _file_bytes(settings), f"{word} is still in the file"
-    assert b"Doomed session" not in _file_bytes(settings)  # nor its title, anywhere
+        assert word.encode() not in stored_bytes(settings), f"{word} is still in the file"
+    assert b"Doomed session" not in stored_bytes(settings)  # nor its title, anywhere
     assert mentee.get(f"/sessions/{doomed}").status_code == 404
     # The other session is whole and still found.
     assert mentee.get("/api/search", params={"q": KEPT}).json()["results"]

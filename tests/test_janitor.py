@@ -27,6 +27,7 @@ from tests.auth_helpers import (
     running,
     save_session,
 )
+from tests.stored import stored_bytes
 
 OLD = datetime.now(UTC) - timedelta(days=40)
 SAID = "capybarist"
@@ -197,10 +198,6 @@ def _old_session_with_audio(settings: Settings, database: Database, pair: int, b
     return session_id
 
 
-def _file_bytes(settings: Settings) -> bytes:
-    return b"".join(p.read_bytes() for p in settings.data_dir.glob("tandem.db*") if p.is_file())
-
-
 def test_retention_removes_audio_then_what_was_said_and_keeps_the_figures(
     settings: Settings, database: Database
 ) -> None:
@@ -239,11 +236,11 @@ def test_retention_removes_audio_then_what_was_said_and_keeps_the_figures(
         for table in (UtteranceRow, ChatMessage):
             assert not db.scalars(select(table).where(table.session_id == old)).all()
         assert db.scalars(select(UtteranceRow).where(UtteranceRow.session_id == recent)).all()
-    raw = _file_bytes(settings)
+    raw = stored_bytes(settings)
     assert raw.count(SAID.encode()) >= 1  # the recent session still says it...
     with database.sessions() as db:  # ...and once that one goes too, nowhere does
         sweep(db, dataclasses.replace(policy, keep_transcripts_days=1))
-    raw = _file_bytes(settings)
+    raw = stored_bytes(settings)
     assert SAID.encode() not in raw and CHATTED.encode() not in raw
 
 

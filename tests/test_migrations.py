@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 from media.transcript import Transcript, Utterance
 from server.db.engine import Database, migrate
@@ -19,21 +21,40 @@ FTS_TABLES = {
     for index in ("utterances_fts", "chat_fts")
     for suffix in ("", "_config", "_data", "_docsize", "_idx")
 }
+#: PostgreSQL's search columns and their indexes (migration 0014), kept out of the ORM.
+PG_SEARCH_INDEXES = {"ix_utterances_search", "ix_chat_messages_search"}
+
+
+def _search_index_parts(difference: Any) -> bool:
+    kind = difference[0]
+    if kind == "remove_table":
+        return difference[1].name in FTS_TABLES
+    if kind == "remove_index":
+        return difference[1].name in PG_SEARCH_INDEXES
+    if kind == "remove_column":
+        return bool(difference[3].name == "search_vector")
+    return False
 
 
 def test_migrations_build_the_orm_schema(database: Database) -> None:
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection)
         differences = [
-            d
-            for d in compare_metadata(context, Base.metadata)
-            if not (d[0] == "remove_table" and d[1].name in FTS_TABLES)
+            d for d in compare_metadata(context, Base.metadata) if not _search_index_parts(d)
         ]
         assert differences == []
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        assert version == "0013"
+        assert version == "0014"
 
 
+def _has_search_index(connection: Connection) -> bool:
+    if connection.dialect.name == "sqlite":
+        return "utterances_fts" in inspect(connection).get_table_names()
+    columns = {c["name"] for c in inspect(connection).get_columns("utterances")}
+    return "search_vector" in columns
+
+
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(database: Database) -> None:
     with database.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -41,6 +62,35 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(database: Database) -> None:
         names = set(inspect(connection).get_table_names())
     assert {"people", "mentorships", "sessions", "participants", "utterances"} <= names
     assert "utterances_fts" in names
+
+
+@pytest.mark.postgresql_only
+def test_postgres_search_columns_are_generated_and_gin_indexed(database: Database) -> None:
+    with database.engine.connect() as connection:
+        for table, index in (
+            ("utterances", "ix_utterances_search"),
+            ("chat_messages", "ix_chat_messages_search"),
+        ):
+            generated = connection.execute(
+                text(
+                    "SELECT attgenerated FROM pg_attribute "
+                    "WHERE attrelid = CAST(:table AS regclass) AND attname = 'search_vector'"
+                ),
+                {"table": table},
+            ).scalar()
+            assert generated == "s"  # stored, computed by the database from the text
+            method = connection.execute(
+                text(
+                    "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
+                    "WHERE c.relname = :index"
+                ),
+                {"index": index},
+            ).scalar()
+            assert method == "gin"
+        dictionaries = connection.execute(
+            text("SELECT dictionaries FROM ts_debug('tandem_search', 'Café')")
+        ).scalar()
+    assert [str(d).split(".")[-1] for d in dictionaries or ()] == ["unaccent", "simple"]
 
 
 def test_downgrade_to_base_and_upgrade_again(settings: Settings) -> None:
@@ -66,7 +116,7 @@ def test_downgrade_to_base_and_upgrade_again(settings: Settings) -> None:
     reopened = Database.open(settings.database_url)  # opening migrates to head again
     try:
         with reopened.engine.connect() as connection:
-            assert "utterances_fts" in inspect(connection).get_table_names()
+            assert _has_search_index(connection)
     finally:
         reopened.close()
     assert session_id == 1

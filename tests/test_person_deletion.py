@@ -37,6 +37,7 @@ from tests.auth_helpers import (
     csrf_headers,
     running,
 )
+from tests.stored import stored_bytes
 
 CHATTED = "pangolinade"
 
@@ -45,10 +46,6 @@ CHATTED = "pangolinade"
 def server(settings: Settings) -> Iterator[Server]:
     with running(settings) as running_server:
         yield running_server
-
-
-def _file_bytes(settings: Settings) -> bytes:
-    return b"".join(p.read_bytes() for p in settings.data_dir.glob("tandem.db*") if p.is_file())
 
 
 def _with_audio_and_chat(settings: Settings, database: Database, world: World) -> list[Path]:
@@ -103,7 +100,7 @@ def test_a_deactivated_mentee_is_deleted_with_every_conversation_and_nothing_els
         assert _count(database, kept, kept.mentorship_id == world.mentorship_a) == 0
     assert not any(path.exists() for path in files)
     assert not (settings.recordings_dir / f"session-{world.session_a}").exists()
-    raw = _file_bytes(settings)
+    raw = stored_bytes(settings)
     for gone in (WORD_A, CHATTED, world.mentee_a.email):
         assert gone.encode() not in raw, f"{gone} is still in the database file"
     # The mentor of the deleted pair finds nothing of it any more; the other pair is whole.
@@ -180,13 +177,13 @@ def test_a_mentorship_is_deleted_from_its_page_and_the_api(
     assert done.status_code == 200 and "Mentorship deleted" in done.text
     assert _count(database, Session, Session.id == world.session_a) == 0
     assert not any(p.exists() for p in files)
-    assert WORD_A.encode() not in _file_bytes(settings)
+    assert WORD_A.encode() not in stored_bytes(settings)
     # Both people stay; B's mentorship goes through the API.
     assert _count(database, Person, Person.id.in_([world.mentor_a.id, world.mentee_a.id])) == 2
     api = admin.delete(f"/api/mentorships/{world.mentorship_b}", headers=csrf_headers(admin))
     assert api.status_code == 200 and api.json()["sessions"] == 1
     assert _count(database, Upload, Upload.mentorship_id == world.mentorship_b) == 0
-    assert WORD_B.encode() not in _file_bytes(settings)
+    assert WORD_B.encode() not in stored_bytes(settings)
 
 
 def test_the_operator_deletes_people_and_mentorships_from_the_console(

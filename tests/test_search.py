@@ -1,4 +1,5 @@
-"""The search query language and SQLite FTS5 search over saved transcripts."""
+"""The search query language and full-text search over saved transcripts, on the backend the
+run uses (SQLite FTS5, or PostgreSQL's tsvector with TANDEM_TEST_DATABASE=postgresql)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from sqlalchemy.orm import Session as OrmSession
 
 from media.transcript import Transcript, Utterance
 from server.db.engine import Database
-from server.db.search import MAX_QUERY_CHARS, QueryError, SearchTerm, SqliteSearch, parse_query
+from server.db.search import (
+    MAX_QUERY_CHARS,
+    PostgresSearch,
+    QueryError,
+    SearchTerm,
+    SqliteSearch,
+    TranscriptSearch,
+    parse_query,
+    search_backend,
+)
 from server.db.store import save_transcript
 from server.db.tables import Session, UtteranceRow
 from tests.helpers import run_tandem
@@ -36,6 +46,7 @@ class Corpus:
     db: OrmSession
     sync: int
     career: int
+    search: TranscriptSearch
 
 
 @pytest.fixture
@@ -59,7 +70,7 @@ def corpus(database: Database) -> Iterator[Corpus]:
         sync_id = save_transcript(db, sync, "Weekly sync", SYNC_AT)
         career_id = save_transcript(db, career, "Career chat", CAREER_AT)
     with database.sessions() as db:
-        yield Corpus(db, sync_id, career_id)
+        yield Corpus(db, sync_id, career_id, search_backend(database.dialect))
 
 
 def _texts(
@@ -69,7 +80,7 @@ def _texts(
     offset: int = 0,
     session_ids: Collection[int] | None = None,
 ) -> list[str]:
-    hits = SqliteSearch().search(corpus.db, query, limit, offset, session_ids)
+    hits = corpus.search.search(corpus.db, query, limit, offset, session_ids)
     return [hit.text for hit in hits]
 
 
@@ -88,6 +99,14 @@ def test_parse_words_phrases_and_prefixes() -> None:
 def test_compile_quotes_every_term_so_fts_operators_are_plain_words() -> None:
     terms = parse_query('deploy* "release notes" AND NEAR')
     assert SqliteSearch.compile(terms) == '"deploy"* AND "release notes" AND "AND" AND "NEAR"'
+
+
+def test_compile_to_tsquery_quotes_pieces_phrases_and_prefixes() -> None:
+    terms = parse_query('deploy* "release notes" !NEAR follow-up "ship it"* don\'t')
+    assert PostgresSearch.compile(terms) == (
+        "('deploy':*) & ('release' <-> 'notes') & ('NEAR') & ('follow' <-> 'up') & "
+        "('ship' <-> 'it':*) & ('don' <-> 't')"
+    )
 
 
 @pytest.mark.parametrize(
@@ -139,7 +158,7 @@ def test_single_word_finds_utterances_across_sessions(corpus: Corpus) -> None:
 
 
 def test_hit_carries_session_and_utterance_details(corpus: Corpus) -> None:
-    [hit] = SqliteSearch().search(corpus.db, "staff")
+    [hit] = corpus.search.search(corpus.db, "staff")
     row = corpus.db.get(UtteranceRow, hit.utterance_id)
     assert row is not None and row.text == hit.text
     assert (hit.session_id, hit.session_title, hit.held_at) == (
@@ -190,7 +209,7 @@ def test_ranking_puts_the_better_match_first(corpus: Corpus, database: Database)
         # The strong match is in the older session and later in it: only rank puts it first.
         save_transcript(db, _transcript([("a", "hello"), ("a", strong)]), "Old", SYNC_AT)
         save_transcript(db, _transcript([("b", weak)]), "New", CAREER_AT)
-    hits = SqliteSearch().search(corpus.db, "budget")
+    hits = corpus.search.search(corpus.db, "budget")
     assert [h.text for h in hits] == [strong, weak]
     assert hits[0].score > hits[1].score
 
@@ -202,25 +221,25 @@ def test_limit_and_offset_page_through_ranked_results(corpus: Corpus) -> None:
 
 
 def test_highlight_wraps_exactly_the_matching_words(corpus: Corpus) -> None:
-    [hit] = SqliteSearch().search(corpus.db, "deploy twice")
+    [hit] = corpus.search.search(corpus.db, "deploy twice")
     assert hit.highlighted_html == (
         "The <mark>deploy</mark> failed <mark>twice</mark>, so we rolled back the release."
     )
-    [hit] = SqliteSearch().search(corpus.db, "deploy* monday")
+    [hit] = corpus.search.search(corpus.db, "deploy* monday")
     assert hit.highlighted_html == (
         "Good morning, how did the <mark>deployment</mark> go on <mark>Monday</mark>?"
     )
-    [hit] = SqliteSearch().search(corpus.db, '"release notes"')
+    [hit] = corpus.search.search(corpus.db, '"release notes"')
     assert hit.highlighted_html == "Write the <mark>release notes</mark> before the next deploy."
 
 
 def test_highlight_escapes_transcript_html(corpus: Corpus) -> None:
-    [hit] = SqliteSearch().search(corpus.db, "pasted")
+    [hit] = corpus.search.search(corpus.db, "pasted")
     assert hit.text == SCRIPT
     assert hit.highlighted_html == (
         "I <mark>pasted</mark> &lt;script&gt;alert(1)&lt;/script&gt; into the chat by mistake"
     )
-    [hit] = SqliteSearch().search(corpus.db, "alert")
+    [hit] = corpus.search.search(corpus.db, "alert")
     assert "&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt;" in hit.highlighted_html
     assert "<script>" not in hit.highlighted_html
 
@@ -231,9 +250,9 @@ def test_highlighted_spans_point_at_the_matching_words(corpus: Corpus) -> None:
         ('"release notes"', ["release notes"]),
         ("alert mistake", ["alert", "mistake"]),
     ]:
-        [hit] = SqliteSearch().search(corpus.db, query)
+        [hit] = corpus.search.search(corpus.db, query)
         assert [hit.text[a:b] for a, b in hit.highlighted_spans] == expected, query
-    [hit] = SqliteSearch().search(corpus.db, "alert")
+    [hit] = corpus.search.search(corpus.db, "alert")
     assert hit.highlighted_spans == [(SCRIPT.index("alert"), SCRIPT.index("alert") + 5)]
 
 
@@ -241,13 +260,13 @@ def test_highlighted_spans_survive_text_that_looks_like_mark_tags(database: Data
     said = "Close the </mark> tag, then the <mark> tag, then deploy."
     with database.sessions() as db:
         save_transcript(db, _transcript([("dev", said)]), "Markup", SYNC_AT)
-        [hit] = SqliteSearch().search(db, "deploy")
+        [hit] = search_backend(database.dialect).search(db, "deploy")
     start = said.index("deploy")
     assert hit.highlighted_spans == [(start, start + len("deploy"))]
 
 
 def test_session_ids_scope_the_search(corpus: Corpus) -> None:
-    search = SqliteSearch().search
+    search = corpus.search.search
     career = search(corpus.db, "notes", session_ids={corpus.career})
     assert {h.session_id for h in career} == {corpus.career} and len(career) == 2
     sync = search(corpus.db, "notes", session_ids=[corpus.sync])
@@ -285,7 +304,8 @@ def _row(db: OrmSession, containing: str) -> UtteranceRow:
 
 
 def _fts_is_consistent(db: OrmSession) -> None:
-    db.execute(text("INSERT INTO utterances_fts(utterances_fts) VALUES ('integrity-check')"))
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(text("INSERT INTO utterances_fts(utterances_fts) VALUES ('integrity-check')"))
 
 
 def test_updating_an_utterance_reindexes_it(corpus: Corpus) -> None:
@@ -339,7 +359,7 @@ HOSTILE_LINE = "budget \ue000figures\ue001 are \x1b]0;owned\x07\x1b[31mred\u202e
 def test_private_use_characters_are_not_match_marks(database: Database) -> None:
     with database.sessions() as db:
         save_transcript(db, _transcript([("mentor", HOSTILE_LINE)]), "Marks", SYNC_AT)
-        [hit] = SqliteSearch().search(db, "budget")
+        [hit] = search_backend(database.dialect).search(db, "budget")
     assert hit.highlighted_html.count("<mark>") == 1, hit.highlighted_html
     assert "<mark>budget</mark>" in hit.highlighted_html
 
