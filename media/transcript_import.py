@@ -22,6 +22,8 @@ from media.transcript import SpeechInterval, Transcript, Utterance
 #: Cues of one speaker closer than this are one utterance.
 JOIN_GAP_S = 1.0
 MAX_BYTES = 20 * 1024 * 1024
+#: As long as a speaker label may be (the column holds 100; check_speaker allows as much).
+MAX_SPEAKER_CHARS = 100
 PREFIX = re.compile(r"^\s*([^:\n]{1,60}?)\s*:\s+(.+)$", re.DOTALL)
 TAGS = re.compile(r"<[^>]+>")
 FORMATS = ("vtt", "srt", "json")
@@ -167,6 +169,12 @@ def read_transcript(path: Path, speaker_map: Mapping[str, str] | None = None) ->
         Cue(mapping.get(c.speaker.casefold(), c.speaker) or "unknown", c.start_s, c.end_s, c.text)
         for c in cues
     ]
+    for cue in named:
+        if len(cue.speaker) > MAX_SPEAKER_CHARS:
+            raise TranscriptError(
+                f"{path}: the speaker name {cue.speaker[:40]!r}… is over {MAX_SPEAKER_CHARS} "
+                "characters; is that a name?"
+            )
     utterances = _join(named)
     speakers = list(dict.fromkeys(u.speaker for u in utterances))
     speech = [

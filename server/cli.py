@@ -445,6 +445,13 @@ def cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
 
     if not 1 <= args.beam <= 10:
         raise UsageError(f"--beam must be between 1 and 10, got {args.beam}")
+    if args.title is not None:
+        from server.db.sessions import clean_title
+
+        try:
+            args.title = clean_title(args.title)
+        except ValueError as exc:
+            raise UsageError(f"--title: {exc}") from None
     held_at = _held_at(args.date)
     if args.transcript:
         from media.transcript_import import parse_speaker_map, read_transcript

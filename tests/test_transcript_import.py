@@ -93,6 +93,11 @@ def test_name_prefixes_in_vtt_and_srt(tmp_path: Path, name: str, text: str) -> N
         ("broken.vtt", "WEBVTT\n\n00:00:01.000 --> nonsense\n<v A>hi\n", "no cues"),
         ("broken.srt", "1\n00:00:01,000 --> x\nA: hi\n", "not valid SubRip"),
         ("bad.json", '{"utterances": [{"speaker": "a"}]}', "not a Tandem transcript JSON"),
+        (
+            "long.vtt",
+            f"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v {'A' * 101}>hi\n",
+            "over 100 characters; is that a name",
+        ),
     ],
 )
 def test_bad_transcripts_say_why(tmp_path: Path, name: str, text: str, reason: str) -> None:
@@ -160,6 +165,10 @@ def test_cli_errors_are_one_line(
     assert main(["analyze", "--transcript", str(path)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("tandem: error:") and "no speaker names" in err and "\n" not in err
+    good = _write(tmp_path, "good.srt", "1\n00:00:01,000 --> 00:00:02,000\nAna: hello\n")
+    with pytest.raises(SystemExit):
+        main(["analyze", "--transcript", str(good), "--save", "--title", "T" * 301])
+    assert "error: --title: a title has at most 300 characters" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["analyze", "--transcript", str(path), "--track", f"mentor={path}"])
     with pytest.raises(SystemExit):

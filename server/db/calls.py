@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from media.insight.cues import Cue
 from media.transcript import SpeechInterval, Utterance
+from server.db.sessions import MAX_TITLE
 from server.db.store import NotFound, as_utc, participant_ids, speech_rows, utterance_rows
 from server.db.tables import (
     ChatMessage,
@@ -52,9 +53,14 @@ def open_session(db: OrmSession, mentorship_id: int) -> Session | None:
 
 
 def default_title(mentorship: Mentorship, moment: datetime) -> str:
-    """Names, day and time (the server's local time): two calls on one day differ."""
-    local = moment.astimezone()
-    return f"{mentorship.mentor.name} & {mentorship.mentee.name}, {local:%Y-%m-%d %H:%M}"
+    """Names, day and time (the server's local time): two calls on one day differ. Long names
+    are shortened so that the title fits its column (PostgreSQL holds it to that)."""
+    when = f", {moment.astimezone():%Y-%m-%d %H:%M}"
+    names = [mentorship.mentor.name, mentorship.mentee.name]
+    room = (MAX_TITLE - len(when) - len(" & ")) // 2
+    if sum(map(len, names)) > 2 * room:
+        names = [name if len(name) <= room else name[: room - 1] + "\u2026" for name in names]
+    return f"{names[0]} & {names[1]}{when}"
 
 
 def start_session(db: OrmSession, mentorship: Mentorship, title: str | None = None) -> Session:

@@ -35,6 +35,38 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _without_nul(value: Any) -> Any:
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
+def _scrub_nul(
+    _conn: Any,
+    _cursor: Any,
+    statement: str,
+    parameters: Any,
+    _context: Any,
+    executemany: bool,
+) -> tuple[str, Any]:
+    """PostgreSQL's text cannot hold NUL characters, which SQLite stores: what people typed or
+    a transcript carried is kept with U+FFFD in their place instead of failing the write (and
+    a condition holding one matches nothing)."""
+
+    def scrub(params: Any) -> Any:
+        if isinstance(params, dict):
+            if any(isinstance(v, str) and "\x00" in v for v in params.values()):
+                return {k: _without_nul(v) for k, v in params.items()}
+            return params
+        if isinstance(params, (list, tuple)) and any(
+            isinstance(v, str) and "\x00" in v for v in params
+        ):
+            return type(params)(_without_nul(v) for v in params)
+        return params
+
+    if executemany and isinstance(parameters, (list, tuple)):
+        return statement, [scrub(p) for p in parameters]
+    return statement, scrub(parameters)
+
+
 def normalize_url(url: str) -> URL:
     """The URL as SQLAlchemy should read it: ``postgresql://`` (and ``postgres://``) mean
     psycopg 3, the driver Tandem ships, not SQLAlchemy's default psycopg2."""
@@ -57,11 +89,13 @@ def create_db_engine(url: str) -> Engine:
         # (options given in the URL are kept).
         given = parsed.query.get("options", ())
         options = " ".join([*([given] if isinstance(given, str) else given), "-c timezone=UTC"])
-        return create_engine(
+        engine = create_engine(
             parsed.difference_update_query(["options"]),
             pool_pre_ping=True,
             connect_args={"options": options},
         )
+        event.listen(engine, "before_cursor_execute", _scrub_nul, retval=True)
+        return engine
     return create_engine(parsed, pool_pre_ping=True)
 
 
