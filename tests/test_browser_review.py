@@ -50,6 +50,7 @@ def _items(page: Page) -> list[dict[str, object]]:
     ]
 
 
+@pytest.mark.also_postgresql
 def test_the_pair_works_with_their_action_items_and_a_trainer_only_reads(
     env: dict[str, str], tmp_path: Path
 ) -> None:

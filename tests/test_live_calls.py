@@ -61,6 +61,7 @@ def _wait(condition: Any, within_s: float, what: str) -> None:
         time.sleep(0.3)
 
 
+@pytest.mark.also_postgresql
 def test_captions_meter_cues_and_refinement(
     env: dict[str, str], tmp_path: Path, script: Dialogue
 ) -> None:
@@ -225,6 +226,7 @@ def _saved_text(database: Database, session_id: int, source: str = "live") -> st
         return " ".join(r.text for r in rows)
 
 
+@pytest.mark.also_postgresql
 def test_a_server_killed_mid_call_loses_nothing_already_final(
     env: dict[str, str], tmp_path: Path, script: Dialogue
 ) -> None:

@@ -191,6 +191,7 @@ def test_a_recording_that_fails_in_processing_saves_nothing(
 
 
 @pytest.mark.slow
+@pytest.mark.also_postgresql
 def test_the_upload_page_shows_progress_and_opens_the_session(
     env: dict[str, str], tmp_path: Path, dialogue_files: DialogueFiles
 ) -> None:
