@@ -7,6 +7,12 @@ recordings). Deleted text would otherwise linger in two places of a SQLite file:
 the tokens of deleted rows in its segments until they are merged (``optimize``), and freed
 pages keep their old bytes unless ``secure_delete`` zeroes them; the write-ahead log is
 checkpointed and truncated so no old page survives there either.
+
+On PostgreSQL a row's search vector is part of the row: at commit the deleted text is gone
+from every query and index lookup. The dead rows' space is reclaimed by autovacuum (which
+Tandem leaves to its schedule: a VACUUM here would scan every index of the tables on each
+deletion); until it is reused, old bytes can remain in the data files and the WAL, as on any
+PostgreSQL server (docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -233,8 +239,8 @@ def _remove(path: Path) -> int:
 
 
 def purge_deleted_text(db: OrmSession) -> None:
-    """Make deleted words unreadable in the database file (SQLite; other engines reclaim
-    space their own way)."""
+    """Make deleted words unreadable in the database file (SQLite; PostgreSQL reclaims the
+    space with autovacuum, see the module's notes)."""
     if db.get_bind().dialect.name != "sqlite":
         return
     for index in SEARCH_INDEXES:
