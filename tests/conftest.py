@@ -4,7 +4,8 @@ and a fresh data directory and database per test.
 The database is SQLite in the data directory, or, with ``TANDEM_TEST_DATABASE=postgresql``
 (or ``--db=postgresql``), a fresh PostgreSQL database of a throwaway cluster the session
 starts (tests/postgres.py): the same tests run on both backends. ``sqlite_only`` tests are
-skipped on PostgreSQL, ``postgresql_only`` ones on SQLite."""
+skipped on PostgreSQL, ``postgresql_only`` ones on SQLite, and a PostgreSQL run leaves out the
+tests that open no database (they would only repeat the SQLite run)."""
 
 from __future__ import annotations
 
@@ -96,6 +97,11 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"tandem database: {database_backend(config)}"
 
 
+def _uses_a_database(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return "database_url" in names or "postgres" in names
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     backend = database_backend(config)
     other = "postgresql_only" if backend == "sqlite" else "sqlite_only"
@@ -103,6 +109,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker(other) is not None:
             item.add_marker(skip)
+    if backend == "postgresql":
+        # Tests that open no database (audio, transcription, analytics) would only repeat
+        # the SQLite pass: the PostgreSQL pass leaves them out.
+        unused = [item for item in items if not _uses_a_database(item)]
+        if unused:
+            config.hook.pytest_deselected(items=unused)
+            items[:] = [item for item in items if _uses_a_database(item)]
 
 
 @pytest.fixture(scope="session")
