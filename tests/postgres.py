@@ -112,16 +112,19 @@ class Cluster:
         self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data),
                   "-l", str(self.log), "-o", options)  # fmt: skip
 
-    def url(self, database: str) -> str:
+    def url(self, database: str, user: str = SUPERUSER) -> str:
         """The SQLAlchemy URL Tandem is given (TANDEM_DATABASE_URL)."""
-        return f"postgresql+psycopg://{SUPERUSER}@/{database}?host={self.root}&port={self.port}"
+        return f"postgresql+psycopg://{user}@/{database}?host={self.root}&port={self.port}"
+
+    def connect(self, database: str) -> psycopg.Connection[tuple[object, ...]]:
+        """A superuser's connection to one database, in autocommit."""
+        return psycopg.connect(
+            host=str(self.root), port=self.port, user=SUPERUSER, dbname=database, autocommit=True
+        )
 
     def admin(self) -> psycopg.Connection[tuple[object, ...]]:
         if self._admin is None or self._admin.closed:
-            self._admin = psycopg.connect(
-                host=str(self.root), port=self.port, user=SUPERUSER, dbname="postgres",
-                autocommit=True,
-            )  # fmt: skip
+            self._admin = self.connect("postgres")
         return self._admin
 
     def create_database(self, name: str, template: str | None = None) -> None:

@@ -12,9 +12,11 @@ from sqlalchemy import Connection, inspect, text
 
 from media.transcript import Transcript, Utterance
 from server.db.engine import Database, migrate
+from server.db.search import search_backend
 from server.db.store import load_transcript, save_transcript
 from server.db.tables import Base
 from server.settings import Settings
+from tests.postgres import Databases
 
 FTS_TABLES = {
     f"{index}{suffix}"
@@ -91,6 +93,38 @@ def test_postgres_search_columns_are_generated_and_gin_indexed(database: Databas
             text("SELECT dictionaries FROM ts_debug('tandem_search', 'Café')")
         ).scalar()
     assert [str(d).split(".")[-1] for d in dictionaries or ()] == ["unaccent", "simple"]
+
+
+@pytest.mark.postgresql_only
+def test_without_unaccent_search_works_and_keeps_accents_apart(
+    postgres: Databases, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A user who may create tables but not extensions: the migration goes on without it."""
+    admin = postgres.cluster.admin()
+    admin.execute("CREATE ROLE plain LOGIN")
+    postgres.cluster.create_database("no_extensions")
+    try:
+        with postgres.cluster.connect("no_extensions") as owner:
+            owner.execute("GRANT CREATE ON SCHEMA public TO plain")
+        url = postgres.cluster.url("no_extensions", user="plain")
+        with caplog.at_level("WARNING", logger="tandem.migrations"):
+            database = Database.open(url)
+        try:
+            assert "search keeps accents" in caplog.text
+            said = [Utterance("mentor", 0.5, 2.0, "Lunch at the Café Noir.")]
+            transcript = Transcript(5.0, ["mentor"], "tiny.en", "en", said)
+            with database.sessions() as db:
+                save_transcript(db, transcript, "accents", datetime.now(UTC))
+                search = search_backend(database.dialect)
+                assert [h.text for h in search.search(db, "CAFÉ noir")] == [
+                    "Lunch at the Café Noir."
+                ]
+                assert search.search(db, "cafe") == []
+        finally:
+            database.close()
+    finally:
+        postgres.cluster.drop_database("no_extensions")
+        admin.execute("DROP ROLE plain")
 
 
 def test_downgrade_to_base_and_upgrade_again(settings: Settings) -> None:
