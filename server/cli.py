@@ -251,6 +251,35 @@ def cmd_mentorships_delete(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Take refinement jobs from the database until stopped (SIGTERM or Ctrl-C): on a machine
+    with more cores or a GPU, beside servers started with TANDEM_REFINE_IN_SERVER=0."""
+    import signal
+    import socket
+    import threading
+
+    from server.calls.refine import Refiner
+    from server.db.engine import safe_url
+
+    model_store(settings).resolve(settings.refine_model or settings.model)  # fail early
+    database = _open_db(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    refiner = Refiner(settings, database, settings.node_name or f"{socket.gethostname()}:worker")
+    refiner.start()
+    print(f"tandem worker {refiner.name}: taking refinement jobs from "
+          f"{safe_url(settings.database_url)}", file=sys.stderr, flush=True)  # fmt: skip
+    try:
+        while not stop.wait(1.0):
+            pass
+    finally:
+        refiner.close()
+        database.close()
+    print("tandem worker: stopped", file=sys.stderr)
+    return 0
+
+
 def cmd_janitor(args: argparse.Namespace, settings: Settings) -> int:
     """One sweep now (the server runs one every TANDEM_JANITOR_INTERVAL_S)."""
     from server.janitor import sweep
@@ -835,6 +864,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mentorships_delete.add_argument("mentorship", type=int, help="mentorship id")
     mentorships_delete.set_defaults(run=cmd_mentorships_delete)
+
+    worker = sub.add_parser(
+        "worker", help="run refinement passes from the database's job queue until stopped"
+    )
+    worker.set_defaults(run=cmd_worker)
 
     janitor = sub.add_parser(
         "janitor", help="remove left-over audio and uploads, apply the retention policy now"

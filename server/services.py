@@ -68,7 +68,8 @@ class Services:
         """Load the live model (off the loop), start the refiner and the loop watch."""
         self.loop_watch.start()
         await self.live.start()
-        await asyncio.to_thread(self.refiner.start)
+        if self.settings.refine_in_server:  # else `tandem worker` processes take the jobs
+            await asyncio.to_thread(self.refiner.start)
         await asyncio.to_thread(self.uploads.start)
         self.janitor.start()
 

@@ -133,6 +133,10 @@ class Settings:
     janitor_interval_s: float = 3600.0
     #: A login ends this long after it began, however busy (TANDEM_SESSION_MAX_S).
     session_max_s: float = 14 * 86400.0
+    #: This process's name in the job queue (None: host and port).
+    node_name: str | None = None
+    #: Server processes run refinement passes too; off leaves them to `tandem worker`s.
+    refine_in_server: bool = True
 
     @property
     def uploads_dir(self) -> Path:
@@ -181,6 +185,8 @@ class Settings:
             janitor_interval_s=_float(env, "TANDEM_JANITOR_INTERVAL_S", 3600.0, 1.0, 86400.0),
             session_idle_s=_float(env, "TANDEM_SESSION_IDLE_S", 8 * 3600.0, 60.0, 90 * 86400.0),
             session_max_s=_float(env, "TANDEM_SESSION_MAX_S", 14 * 86400.0, 60.0, 365 * 86400.0),
+            node_name=(env.get("TANDEM_NODE_NAME") or "").strip()[:200] or None,
+            refine_in_server=_choice(env, "TANDEM_REFINE_IN_SERVER", ("1", "0"), "1") == "1",
             invite_ttl_s=_float(env, "TANDEM_INVITE_TTL_S", 72 * 3600.0, 60.0, 90 * 86400.0),
             https=(env.get("TANDEM_PUBLIC_URL") or "").startswith("https://"),
             trusted_proxies=tuple(

@@ -5,18 +5,22 @@ whole tracks with context. The spooled audio of each person is put back on the s
 and run through the offline pipeline (voice activity, beam 5, word timestamps, the model
 configured for refinement). The refined utterances become the session's transcript; the live
 ones stay, marked "live", for comparison. Then talk figures and action items are computed and
-stored, and the spool is deleted. One session at a time, on its own thread and its own model
-instance (one CPU thread), so live captions keep their share of the machine.
+stored, and the spool is deleted. Sessions wait in a job queue in the database
+(server.db.refine_queue): each server process, and any `tandem worker` started alone, takes
+the next one, one at a time on its own thread and its own model instance (one CPU thread),
+so live captions keep their share of the machine.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import queue
 import shutil
+import socket
 import threading
+import time
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session as OrmSession
 
 from media.audio import SAMPLE_RATE_HZ, AudioError
@@ -30,6 +34,7 @@ from media.transcript import Transcript
 from server.db.directory import mentorship_targets
 from server.db.engine import Database
 from server.db.recordings import mix_path, recorded_files
+from server.db.refine_queue import beat, claim, finish, release_stale
 from server.db.store import participant_ids, replace_analysis, speech_rows, utterance_rows
 from server.db.tables import Session, SpeechRow, UtteranceRow
 from server.settings import Settings
@@ -39,29 +44,68 @@ log = logging.getLogger("tandem.refine")
 REFINE_BEAM = 5
 #: Passes tried on one session's audio before it is given up and deleted.
 MAX_ATTEMPTS = 3
+#: How often an idle worker looks for jobs other processes queued.
+POLL_S = 2.0
+#: How often a running pass says it is alive (server.db.refine_queue.STALE_S is the limit).
+BEAT_S = 20.0
+
+
+def worker_name(settings: Settings) -> str:
+    """Who holds a job: TANDEM_NODE_NAME, or this host and the server's port (stable across
+    restarts, so a restarted process takes back what it held at once)."""
+    return settings.node_name or f"{socket.gethostname()}:{settings.port}"
+
+
+class _Heartbeat:
+    """While a pass runs, a thread says so every BEAT_S (model loading and long chunks give
+    no progress for minutes)."""
+
+    def __init__(self, database: Database, session_id: int, worker: str) -> None:
+        self._database, self._session_id, self._worker = database, session_id, worker
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="refine heartbeat", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._done.wait(BEAT_S):
+            try:
+                with self._database.sessions() as db:
+                    beat(db, self._session_id, self._worker)
+            except Exception:  # a missed beat is retried; STALE_S allows several
+                log.warning("refinement heartbeat of session %s failed", self._session_id)
 
 
 class Refiner:
-    def __init__(self, settings: Settings, database: Database) -> None:
+    """Takes refinement jobs from the database queue (server.db.refine_queue) and runs them,
+    one at a time on its own thread: in each server process, or alone in `tandem worker`."""
+
+    def __init__(self, settings: Settings, database: Database, name: str | None = None) -> None:
         self.settings = settings
         self.database = database
-        self._queue: queue.Queue[int | None] = queue.Queue()
+        self.name = name or worker_name(settings)
+        self._wake = threading.Event()
+        self._stopping = False
         self._thread = threading.Thread(target=self._run, name="refine", daemon=True)
         self._started = False
         self.current: int | None = None
 
     def start(self) -> None:
-        """Start the worker and pick up sessions a previous server left unrefined."""
+        """Start taking jobs; passes this worker's previous run held go back to the queue."""
         if self._started:
             return
         self._started = True
-        self._thread.start()
         with self.database.sessions() as db:
-            waiting = db.scalars(
-                select(Session.id).where(Session.refine_status.in_(("pending", "running")))
-            ).all()
-        for session_id in waiting:
-            self._queue.put(session_id)
+            released = release_stale(db, worker=self.name)
+        if released:
+            log.info("passes left running by an earlier run go back to the queue: %s", released)
+        self._thread.start()
 
     def enqueue(self, session_id: int) -> None:
         """Called when a call room closes (from the event loop: only a quick DB write)."""
@@ -74,25 +118,51 @@ class Refiner:
             session.refine_status = "pending"
             session.refine_progress = 0.0
             session.refine_attempts = 0  # new audio, a new set of tries
+            session.refine_claimed_by = None
             db.commit()
-        if self._started:  # before start(), start() picks up every pending session
-            self._queue.put(session_id)
+        self._wake.set()  # this process's worker looks at once; others within POLL_S
 
     def close(self) -> None:
-        if self._started:
-            self._queue.put(None)
-            self._thread.join(timeout=5)  # an unfinished pass resumes on the next start
+        if not self._started:
+            return
+        self._stopping = True
+        self._wake.set()
+        self._thread.join(timeout=5)
+        held = self.current
+        if held is not None:  # an unfinished pass goes back to the queue for any worker
+            with contextlib.suppress(Exception), self.database.sessions() as db:
+                release_stale(db, worker=self.name)
+            log.info("session %s goes back to the refinement queue", held)
 
     def _run(self) -> None:
-        while (session_id := self._queue.get()) is not None:
+        last_sweep = 0.0
+        while not self._stopping:
+            try:
+                with self.database.sessions() as db:
+                    if time.monotonic() - last_sweep > POLL_S * 15:
+                        last_sweep = time.monotonic()
+                        if stale := release_stale(db):
+                            log.warning("passes whose worker fell silent are queued again: %s",
+                                        stale)  # fmt: skip
+                    session_id = claim(db, self.name)
+            except Exception:  # the database away for a moment: try again shortly
+                log.exception("taking a refinement job failed")
+                session_id = None
+            if session_id is None:
+                self._wake.wait(POLL_S)
+                self._wake.clear()
+                continue
             self.current = session_id
             try:
-                self.refine(session_id)
+                with _Heartbeat(self.database, session_id, self.name):
+                    self.refine(session_id)
             except Exception as exc:  # one failed session must not stop the others
                 log.exception("refining session %s failed", session_id)
                 self._failed(session_id, f"{type(exc).__name__}: {exc}")
             finally:
                 self.current = None
+                with contextlib.suppress(Exception), self.database.sessions() as db:
+                    finish(db, session_id)
 
     def _failed(self, session_id: int, error: str) -> None:
         """Try again later, a bounded number of times; after the last try the audio goes, as
@@ -101,8 +171,7 @@ class Refiner:
             session = db.get(Session, session_id)
             attempts = session.refine_attempts if session is not None else MAX_ATTEMPTS
         if attempts < MAX_ATTEMPTS:
-            self._set(session_id, status="pending", error=error)
-            self._queue.put(session_id)
+            self._set(session_id, status="pending", error=error)  # taken again from the queue
             return
         self._give_up(session_id, error)
 
@@ -147,12 +216,9 @@ class Refiner:
             if session is None:  # deleted while it waited
                 shutil.rmtree(folder, ignore_errors=True)
                 return
-            if session.refine_attempts >= MAX_ATTEMPTS:  # e.g. each try crashed the server
+            if session.refine_attempts > MAX_ATTEMPTS:  # e.g. each try crashed its worker
                 self._give_up(session_id, session.refine_error or "the pass never finished")
                 return
-            session.refine_attempts += 1
-            session.refine_status, session.refine_progress = "running", 0.0
-            db.commit()
             duration_s = session.duration_s or 0.0
             held = session.held_at
             names = {p.speaker: p.person.name for p in session.participants if p.person is not None}

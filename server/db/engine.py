@@ -162,5 +162,10 @@ class Database:
         self.engine.dispose()
 
 
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    return _safe(url)
+
+
 def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)

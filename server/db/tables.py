@@ -119,6 +119,12 @@ class Session(Base):
     refine_error: Mapped[str | None] = mapped_column(Text, default=None)
     #: Passes started on this session's audio (bounded: the audio is deleted after the last).
     refine_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The job queue (server.db.refine_queue): the worker running the pass, and when it last
+    #: said it was alive (a pass whose worker fell silent goes back to "pending").
+    refine_claimed_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    refine_heartbeat_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=None
+    )
     #: When the retention policy removed the audio, and the transcript (figures stay).
     audio_deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     transcript_deleted_at: Mapped[datetime | None] = mapped_column(
