@@ -148,6 +148,8 @@ class Session(Base):
     )
 
     __table_args__ = (
+        # Workers look for pending passes (server.db.refine_queue).
+        Index("ix_sessions_refine_status", "refine_status"),
         # One joinable call per mentorship (server.db.calls.OPEN_STATUSES).
         Index(
             "uq_sessions_open_call",
