@@ -35,7 +35,6 @@ from server.api import sessions as sessions_api
 from server.api import uploads as uploads_api
 from server.auth import load_secret_key, monitor_token
 from server.calls.signaling import call_socket
-from server.db.calls import mark_interrupted
 from server.limits import UPLOAD_OVERHEAD_BYTES, BodyLimitMiddleware
 from server.logredact import redact_path
 from server.pages import accounts as account_pages
@@ -85,6 +84,8 @@ async def healthz(request: Request) -> Response:
         "model": shared.settings.model,
         "calls": {**shared.calls.stats(), "tasks": len(asyncio.all_tasks())},
         "live": shared.live.stats(),
+        "node": shared.nodes.name,
+        "nodes": sorted(shared.nodes.live),
         "refining": shared.refiner.current,
         "loop_lag": shared.loop_watch.summary(),
         "rss_mb": round(_rss_mb(), 1),
@@ -191,16 +192,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[AppState]:
         shared = Services.open(settings)
-
-        def interrupted(db: OrmSession) -> list[int]:
-            return mark_interrupted(db)
-
-        with shared.db.sessions() as db:
-            stale = interrupted(db)
+        # The calls this node held when it last stopped are over (other nodes' calls go on);
+        # their refinement is queued.
+        stale = await asyncio.to_thread(shared.nodes.open)
         if stale:
-            log.warning("calls left live by a previous server are now interrupted: %s", stale)
-            for session_id in stale:
-                await asyncio.to_thread(shared.refiner.enqueue, session_id)
+            log.warning("calls left live by this node's previous run are interrupted: %s", stale)
         await shared.start()
         try:
             yield {"services": shared}

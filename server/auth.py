@@ -13,21 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
-import threading
-import time
 import unicodedata
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session as OrmSession
 
-from server.db.tables import ROLES, AuthSession, Invite, Person
+from server.db.tables import ROLES, AuthSession, Invite, LoginFailure, Person
 
 SESSION_COOKIE = "tandem_session"
 CSRF_COOKIE = "tandem_csrf"
@@ -104,12 +102,20 @@ def load_secret_key(data_dir: Path, configured: str | None) -> bytes:
     path = data_dir / "secret.key"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial")
+        # Several processes starting at once on a shared data directory keep one key: each
+        # writes its own file, and only the first link takes the name (a rename would let the
+        # last one replace a key another process already signs with).
+        partial = path.with_name(f"secret.key.{os.getpid()}.{secrets.token_hex(4)}.partial")
         partial.write_text(secrets.token_hex(32))
         partial.chmod(0o600)
         try:
-            partial.rename(path)
-        except OSError:
+            os.link(partial, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                partial.replace(path)
+        finally:
             partial.unlink(missing_ok=True)
     return path.read_text().strip().encode()
 
@@ -158,13 +164,17 @@ def device_of(key: bytes, cookie: str | None, email: str) -> str | None:
 
 
 class LoginLimiter:
-    """Failed logins in a sliding window (in memory), counted so that a stranger cannot lock
-    the owner out (device cookies, as OWASP recommends against online guessing):
+    """Failed logins in a sliding window, counted so that a stranger cannot lock the owner
+    out (device cookies, as OWASP recommends against online guessing):
 
     - a browser that logged in as the account before (its device cookie) is throttled only
       by its own failures (``per_device``): a stranger's failures never touch it;
     - every other attempt is throttled per account (``per_account``) and per address
       (``per_address``): guessing from new browsers slows down, the owner's browser does not.
+
+    The failures are rows in the database (``login_failures``), so every server process
+    counts the same ones: guessing through several processes is no faster than through one.
+    Sync: call from worker threads.
     """
 
     def __init__(
@@ -178,46 +188,46 @@ class LoginLimiter:
         self.per_address = per_address
         self.per_device = per_device
         self.window_s = window_s
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
 
-    def _count(self, key: str, now: float) -> int:
-        failures = self._failures.get(key)
-        if failures is None:
-            return 0
-        while failures and now - failures[0] > self.window_s:
-            failures.popleft()
-        if not failures:
-            del self._failures[key]  # a flood of distinct emails must not grow memory forever
-            return 0
-        return len(failures)
-
-    def blocked(self, email: str, address: str, device: str | None = None) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            if device is not None:
-                return self._count(f"device:{email}|{device}", now) >= self.per_device
-            return (
-                self._count("account:" + email, now) >= self.per_account
-                or self._count("address:" + address, now) >= self.per_address
+    def _count(self, db: OrmSession, key: str, now: datetime) -> int:
+        since = now - timedelta(seconds=self.window_s)
+        return int(
+            db.scalar(
+                select(func.count())
+                .select_from(LoginFailure)
+                .where(LoginFailure.key == key[:700], LoginFailure.at > since)
             )
+            or 0
+        )
 
-    def failed(self, email: str, address: str, device: str | None = None) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if device is not None:
-                self._failures[f"device:{email}|{device}"].append(now)
-                return
-            self._failures["account:" + email].append(now)
-            self._failures["address:" + address].append(now)
+    def blocked(self, db: OrmSession, email: str, address: str, device: str | None = None) -> bool:
+        now = datetime.now(UTC)
+        if device is not None:
+            return self._count(db, f"device:{email}|{device}", now) >= self.per_device
+        return (
+            self._count(db, "account:" + email, now) >= self.per_account
+            or self._count(db, "address:" + address, now) >= self.per_address
+        )
 
-    def succeeded(self, email: str, device: str | None = None) -> None:
-        with self._lock:
-            if device is not None:
-                # The owner's own browser: a stranger's count against the account stands.
-                self._failures.pop(f"device:{email}|{device}", None)
-            else:
-                self._failures.pop("account:" + email, None)
+    def failed(self, db: OrmSession, email: str, address: str, device: str | None = None) -> None:
+        now = datetime.now(UTC)
+        # Failures past the window go: a flood of distinct emails does not grow the table.
+        db.execute(
+            delete(LoginFailure).where(LoginFailure.at <= now - timedelta(seconds=self.window_s))
+        )
+        keys = (
+            [f"device:{email}|{device}"]
+            if device is not None
+            else ["account:" + email, "address:" + address]
+        )
+        db.add_all(LoginFailure(key=key[:700], at=now) for key in keys)
+        db.commit()
+
+    def succeeded(self, db: OrmSession, email: str, device: str | None = None) -> None:
+        # The owner's own browser: a stranger's count against the account stands.
+        key = f"device:{email}|{device}" if device is not None else "account:" + email
+        db.execute(delete(LoginFailure).where(LoginFailure.key == key[:700]))
+        db.commit()
 
 
 # -- people, sessions, links --------------------------------------------------------------------

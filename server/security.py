@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from http.cookies import SimpleCookie
 
 from starlette.datastructures import MutableHeaders
@@ -21,21 +22,29 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.auth import CSRF_COOKIE, SESSION_COOKIE, sign, unsign
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob: mediastream:",
-        # 'self' covers WebSockets to this server only (CSP 3): no socket to any other host.
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
+
+def content_security_policy(connect: Iterable[str] = ()) -> str:
+    """The pages' policy; ``connect``: origins besides this one that scripts may open sockets
+    to (the call page: the program's other nodes, ws://host:port)."""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: blob:",
+            "media-src 'self' blob: mediastream:",
+            # 'self' covers WebSockets to this server only (CSP 3): no socket to any other host
+            # than the program's own nodes.
+            " ".join(("connect-src 'self'", *sorted(set(connect)))),
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
     )
-)
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
     "x-content-type-options": "nosniff",

@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection
 
 from server.auth import LoginLimiter, load_secret_key
 from server.calls.live import LiveTranscription
+from server.calls.nodes import NodeMonitor
 from server.calls.refine import Refiner
 from server.calls.rooms import CallRegistry
 from server.db.engine import Database
@@ -38,6 +39,7 @@ class Services:
     uploads: UploadWorker
     loop_watch: LoopWatch
     janitor: Janitor
+    nodes: NodeMonitor
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
@@ -50,6 +52,7 @@ class Services:
         def busy() -> set[int]:
             return set(calls.rooms) | ({refiner.current} if refiner.current else set())
 
+        uploads = UploadWorker(settings, db)
         return cls(
             settings=settings,
             db=db,
@@ -59,23 +62,27 @@ class Services:
             calls=calls,
             live=live,
             refiner=refiner,
-            uploads=UploadWorker(settings, db),
+            uploads=uploads,
             loop_watch=LoopWatch(),
             janitor=Janitor(settings, db, busy),
+            nodes=NodeMonitor(settings, db, calls, refiner, uploads),
         )
 
     async def start(self) -> None:
-        """Load the live model (off the loop), start the refiner and the loop watch."""
+        """Load the live model (off the loop), start the refiner, the loop watch and the
+        node's heartbeat (after :meth:`NodeMonitor.open`)."""
         self.loop_watch.start()
         await self.live.start()
         if self.settings.refine_in_server:  # else `tandem worker` processes take the jobs
             await asyncio.to_thread(self.refiner.start)
         await asyncio.to_thread(self.uploads.start)
         self.janitor.start()
+        self.nodes.start()
 
     async def stop(self) -> None:
         await self.janitor.stop()
         await self.calls.close_all()
+        await self.nodes.stop()
         await self.live.close()
         await asyncio.to_thread(self.refiner.close)
         await asyncio.to_thread(self.uploads.close)

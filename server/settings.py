@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -63,6 +64,15 @@ def _ice_servers(raw: str | None) -> tuple[dict[str, Any], ...]:
     ):
         raise SettingsError('TANDEM_ICE_SERVERS entries need "urls" (and TURN credentials)')
     return tuple(servers)
+
+
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    raw = (env.get(name) or "").strip().rstrip("/")
+    if not raw:
+        return None
+    if not raw.startswith(("http://", "https://")):
+        raise SettingsError(f"{name} must start with http:// or https://, got {raw!r}")
+    return raw
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -133,8 +143,10 @@ class Settings:
     janitor_interval_s: float = 3600.0
     #: A login ends this long after it began, however busy (TANDEM_SESSION_MAX_S).
     session_max_s: float = 14 * 86400.0
-    #: This process's name in the job queue (None: host and port).
+    #: This process's name among the nodes and in the job queue (None: host and port).
     node_name: str | None = None
+    #: Where this process's call sockets are reached (TANDEM_NODE_URL; None: the public URL).
+    node_address: str | None = None
     #: Server processes run refinement passes too; off leaves them to `tandem worker`s.
     refine_in_server: bool = True
 
@@ -186,6 +198,7 @@ class Settings:
             session_idle_s=_float(env, "TANDEM_SESSION_IDLE_S", 8 * 3600.0, 60.0, 90 * 86400.0),
             session_max_s=_float(env, "TANDEM_SESSION_MAX_S", 14 * 86400.0, 60.0, 365 * 86400.0),
             node_name=(env.get("TANDEM_NODE_NAME") or "").strip()[:200] or None,
+            node_address=_url(env, "TANDEM_NODE_URL"),
             refine_in_server=_choice(env, "TANDEM_REFINE_IN_SERVER", ("1", "0"), "1") == "1",
             invite_ttl_s=_float(env, "TANDEM_INVITE_TTL_S", 72 * 3600.0, 60.0, 90 * 86400.0),
             https=(env.get("TANDEM_PUBLIC_URL") or "").startswith("https://"),
@@ -203,6 +216,17 @@ class Settings:
     def spool_dir(self, session_id: int) -> Path:
         """Where a call's audio waits for the refinement pass (deleted after it)."""
         return self.data_dir / "spool" / f"session-{session_id}"
+
+    @property
+    def node(self) -> str:
+        """This process's name among the nodes: TANDEM_NODE_NAME, or this host and the
+        server's port (stable across restarts, so a restarted process finds what it held)."""
+        return self.node_name or f"{socket.gethostname()}:{self.port}"
+
+    @property
+    def node_url(self) -> str:
+        """The address this process's call sockets are reached at, as a browser sees it."""
+        return self.node_address or self.base_url
 
     @property
     def base_url(self) -> str:

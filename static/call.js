@@ -25,6 +25,10 @@ const DISCONNECTED_GRACE_MS = 3000;
 const RECONNECT_TIMEOUT_MS = 8000;
 const FIRST_CONNECT_TIMEOUT_MS = 20000;
 const GAP_CHUNK_SAMPLES = 2 * RATE; // per gap-audio message (the server takes up to 4 s)
+// The call socket of this page's own server; with several Tandem servers (nodes) the page is
+// given the socket of the one holding the call (docs/deploy.md), and a node that does not
+// hold it answers "elsewhere" with the address of the one that does.
+const homeSocket = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/sessions/${sessionId}`;
 
 const state = {
   stream: null,
@@ -47,6 +51,9 @@ const state = {
   offerErrors: 0, // offers refused in a row (each retry waits longer)
   gapsAnswered: 0,
   mic: new MicBuffer(),
+  socketUrl: root.dataset.wsUrl || homeSocket, // where the call is held, as far as we know
+  elsewhere: null, // the address an "elsewhere" answer gave
+  hops: 0, // "elsewhere" answers followed since the last welcome
 };
 window.tandemCall = state; // for the end-to-end tests: connection states, nothing secret
 
@@ -109,9 +116,8 @@ function send(message) {
   if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(message));
 }
 
-function connect() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}/ws/sessions/${sessionId}`);
+function connect(url = state.socketUrl) {
+  const ws = new WebSocket(url);
   state.ws = ws;
   ws.addEventListener("open", () => {
     state.retries = 0;
@@ -138,9 +144,18 @@ function connect() {
     if (event.code === 4401 && state.loggedOut) return finish("You are no longer logged in", state.loggedOut);
     if (event.code === 4401 || event.code === 4403) return finish("You cannot join this call", "Log in as the mentor or the mentee of this mentorship.");
     if (state.leaving) return;
+    if (event.code === 4307 && state.elsewhere && state.hops < 5) {
+      // Another server holds the call: join it there.
+      state.socketUrl = state.elsewhere;
+      state.elsewhere = null;
+      state.hops += 1;
+      return connect();
+    }
     status("Connection to the server lost. Reconnecting…");
     const delay = Math.min(10000, 500 * 2 ** state.retries++);
-    setTimeout(connect, delay);
+    // Every other try asks this page's own server, which knows where the call is now (or
+    // that it is over, if the server holding it stopped).
+    setTimeout(() => connect(state.retries % 2 ? state.socketUrl : homeSocket), delay);
   });
 }
 
@@ -148,6 +163,8 @@ async function handle(message) {
   switch (message.type) {
     case "welcome":
       state.welcome = message;
+      state.hops = 0;
+      state.socketUrl = state.ws.url;
       state.mode = message.mode;
       state.peer = message.peer;
       state.initiator = message.initiator;
@@ -233,6 +250,7 @@ async function handle(message) {
       }
       if (message.code === "ended") finish("The session has ended", "");
       if (message.code === "logged-out") state.loggedOut = message.message; // 4401 follows
+      if (message.code === "elsewhere") state.elsewhere = message.url; // 4307 follows
       break;
     default:
       break; // captions, meters, cues and notices are handled by listeners of "tandem-message"

@@ -230,7 +230,8 @@ def _saved_text(database: Database, session_id: int, source: str = "live") -> st
 def test_a_server_killed_mid_call_loses_nothing_already_final(
     env: dict[str, str], tmp_path: Path, script: Dialogue
 ) -> None:
-    call_env = _env(env)
+    # The same node, started again (on another port): it ends the calls it held at its start.
+    call_env = _env(env, TANDEM_NODE_NAME="the-node")
     settings = Settings.from_env(call_env)
     session_id, cookies = prepare_call(settings)
     database = _db(settings)

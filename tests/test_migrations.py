@@ -46,7 +46,7 @@ def test_migrations_build_the_orm_schema(database: Database) -> None:
         ]
         assert differences == []
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        assert version == "0015"
+        assert version == "0016"
 
 
 def _has_search_index(connection: Connection) -> bool:

@@ -130,7 +130,7 @@ async def upload_endpoint(request: Request, viewer: Viewer | None) -> Response:
 
         def create(db: OrmSession) -> int:
             upload = Upload(mentorship_id=mentorship_id, person_id=who.person_id, kind=kind,
-                            plan=plan, status="queued")  # fmt: skip
+                            plan=plan, status="queued", node=settings.node)  # fmt: skip
             db.add(upload)
             db.commit()
             return upload.id

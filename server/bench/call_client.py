@@ -17,6 +17,7 @@ import contextlib
 import fractions
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,14 @@ def packetize_like_a_browser(ptime_ms: int) -> None:
 
 
 Pcm = np.ndarray[Any, np.dtype[np.int16]]
+#: "elsewhere" answers a participant follows before giving up (the page follows as many).
+MAX_HOPS = 4
+
+
+def _answers_join(message: dict[str, Any]) -> bool:
+    return message["type"] == "welcome" or (
+        message["type"] == "error" and message.get("in_reply_to") == "join"
+    )
 
 
 def to_48k_frames(audio_16k: FloatAudio) -> list[Pcm]:
@@ -224,6 +233,11 @@ class ScriptedParticipant:
     speech: SpeechTrack | None = None
     #: (session clock at the welcome, time.monotonic() it arrived)
     _welcomed: tuple[float, float] | None = None
+    #: Sent as the Origin header, as a browser would (None: not a browser).
+    origin: str | None = None
+    #: The call sockets "elsewhere" answers sent this participant to, in order (several
+    #: server processes: the call is held by one of them).
+    followed: list[str] = field(default_factory=list)
     _frames: list[Pcm] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -232,12 +246,7 @@ class ScriptedParticipant:
         self._frames = to_48k_frames(self.audio_16k)
 
     async def start(self) -> None:
-        self._socket = await connect(
-            self.ws_url, additional_headers={"Cookie": self.cookie}, max_size=2**22
-        )
-        self._tasks.append(asyncio.create_task(self._read()))
-        await self.send({"type": "join", "v": 1, "record": self.record})
-        welcome = await self.wait_for("welcome")
+        welcome = await self._join()
         self.mode = welcome["mode"]
         self._welcomed = (welcome["clock_s"], welcome["_received"])
         self.speech = SpeechTrack(
@@ -246,6 +255,47 @@ class ScriptedParticipant:
         await self._connect("uplink", [self.speech])
         if self.mode == "relay":
             await self._connect("relay", [PatternTrack()])
+
+    async def _join(self) -> dict[str, Any]:
+        """Join the call, following "elsewhere" answers to the node holding it (as the call
+        page does); the welcome."""
+        for _ in range(MAX_HOPS + 1):
+            headers = {"Cookie": self.cookie}
+            if self.origin is not None:
+                headers["Origin"] = self.origin
+            self._socket = await connect(self.ws_url, additional_headers=headers, max_size=2**22)
+            reader = asyncio.create_task(self._read())
+            self._tasks.append(reader)
+            seen = len(self.messages)
+            await self.send({"type": "join", "v": 1, "record": self.record})
+            answer = await self._first_after(seen, _answers_join)
+            if answer["type"] == "welcome":
+                return answer
+            if answer.get("code") != "elsewhere":
+                raise RuntimeError(f"the join was refused: {answer}")
+            self.ws_url = answer["url"]
+            self.followed.append(self.ws_url)
+            await self._socket.close()
+            with contextlib.suppress(Exception):
+                await reader
+            self.closed = asyncio.Event()  # that socket's end is not the call's
+        raise RuntimeError(f"sent elsewhere {MAX_HOPS + 1} times: {self.followed}")
+
+    async def _first_after(
+        self, seen: int, wanted: Callable[[dict[str, Any]], bool], within_s: float = 20.0
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + within_s
+        while True:
+            for message in self.messages[seen:]:
+                if wanted(message):
+                    return message
+            self._arrived.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.closed.is_set():
+                seen_types = [m["type"] for m in self.messages[seen:]]
+                raise TimeoutError(f"no answer to join; got {seen_types}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), remaining)
 
     async def send(self, message: dict[str, Any]) -> None:
         assert self._socket is not None

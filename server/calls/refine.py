@@ -16,11 +16,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-import socket
 import threading
 import time
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session as OrmSession
 
 from media.audio import SAMPLE_RATE_HZ, AudioError
@@ -53,7 +52,7 @@ BEAT_S = 20.0
 def worker_name(settings: Settings) -> str:
     """Who holds a job: TANDEM_NODE_NAME, or this host and the server's port (stable across
     restarts, so a restarted process takes back what it held at once)."""
-    return settings.node_name or f"{socket.gethostname()}:{settings.port}"
+    return settings.node
 
 
 class _Heartbeat:
@@ -112,13 +111,21 @@ class Refiner:
         if not (self.settings.spool_dir(session_id)).is_dir():
             return
         with self.database.sessions() as db:
-            session = db.get(Session, session_id)
-            if session is None:
-                return
-            session.refine_status = "pending"
-            session.refine_progress = 0.0
-            session.refine_attempts = 0  # new audio, a new set of tries
-            session.refine_claimed_by = None
+            # A pass already running (another node queued it, e.g. its room was found dead)
+            # is left to its worker.
+            db.execute(
+                update(Session)
+                .where(
+                    Session.id == session_id,
+                    or_(Session.refine_status.is_(None), Session.refine_status != "running"),
+                )
+                .values(
+                    refine_status="pending",
+                    refine_progress=0.0,
+                    refine_attempts=0,  # new audio, a new set of tries
+                    refine_claimed_by=None,
+                )
+            )
             db.commit()
         self._wake.set()  # this process's worker looks at once; others within POLL_S
 

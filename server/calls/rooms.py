@@ -609,7 +609,7 @@ class Connection:
 
 
 class CallRegistry:
-    """The live rooms of this server process, and every open call socket.
+    """The live rooms of this server process (node), and every open call socket.
 
     A room exists only once someone joined (``room_for`` at a join marks the session live):
     a socket opened and closed without joining leaves nothing behind.
@@ -670,8 +670,9 @@ class CallRegistry:
             self.disconnect(connection)  # (its loop does it too, when it sees the close)
 
     async def room_for(self, session_id: int) -> Room:
-        """The session's room, made (and the session marked live) at the first join. Raises
-        NotFound or CallOver (server.db) when the session cannot be joined."""
+        """The session's room, made (and the session marked live and placed on this node) at
+        the first join. Raises NotFound or CallOver (server.db) when the session cannot be
+        joined, Elsewhere (server.db.nodes) when another node holds its room."""
         async with self._lock:
             room = self.rooms.get(session_id)
             if room is not None and room.closed:
@@ -682,7 +683,9 @@ class CallRegistry:
 
                 def work() -> CallInfo:
                     with self.database.sessions() as db:
-                        return open_call(db, session_id)
+                        # Placed on this node by the first join, or Elsewhere (another
+                        # node holds it: server.db.nodes).
+                        return open_call(db, session_id, self.settings.node)
 
                 info = await asyncio.to_thread(work)
                 room = Room(info, self.settings, self.database, self._closed, self.observer)

@@ -25,6 +25,7 @@ from server.calls.gaps import GapError
 from server.calls.protocol import Message, ProtocolError, parse
 from server.calls.rooms import CLOSE_LOGGED_OUT, CallRegistry, Connection, Peer, Room
 from server.db.calls import CallOver
+from server.db.nodes import Elsewhere
 from server.db.store import NotFound
 from server.db.tables import AuthSession, Session
 from server.services import in_db, services
@@ -35,16 +36,21 @@ log = logging.getLogger("tandem.signaling")
 CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_GONE = 4410
+#: The call is held by another node: the ``elsewhere`` error before it says where.
+CLOSE_ELSEWHERE = 4307
 
 
-def _same_origin(websocket: WebSocket) -> bool:
+async def _same_origin(websocket: WebSocket) -> bool:
     """Browsers always send Origin on WebSockets; another site's page must not ride the
-    person's cookie into their call."""
+    person's cookie into their call. The pages of this program's other nodes are its own: a
+    page served by one node opens the socket of the node holding the call."""
     origin = websocket.headers.get("origin")
     if origin is None:
         return True  # not a browser (scripted clients, the bench)
     host = websocket.headers.get("host", "")
-    return urlsplit(origin).netloc == host
+    if urlsplit(origin).netloc == host:
+        return True
+    return await services(websocket).nodes.known_origin(origin)
 
 
 async def _check(websocket: WebSocket, viewer: Viewer, session_id: int, login: str) -> str | None:
@@ -81,7 +87,7 @@ async def call_socket(websocket: WebSocket) -> None:
     if viewer is None:
         await websocket.close(code=CLOSE_UNAUTHORISED)
         return
-    if not _same_origin(websocket) or session_id == 0:
+    if session_id == 0 or not await _same_origin(websocket):
         await websocket.close(code=CLOSE_FORBIDDEN)
         return
     registry = services(websocket).calls
@@ -222,12 +228,32 @@ class _CallSocket:
         except (CallOver, NotFound):
             self.close_code = CLOSE_GONE
             raise ProtocolError("ended", "This session has ended.", "join") from None
+        except Elsewhere as held:
+            await self._elsewhere(held.node)
+            return
         self.room = room
         self.peer = await room.join(
             self.viewer.person_id, self.websocket, bool(body.get("record", False))
         )
         if isinstance(body.get("language"), str):
             self.peer.language = body["language"].lower()
+
+    async def _elsewhere(self, node: str) -> None:
+        """Another node holds the call: the browser is told where (``elsewhere``, then close
+        code 4307) and follows. A holder that died has its calls ended: this one is over."""
+        where = await services(self.websocket).nodes.locate(node, self.session_id)
+        if where.url is None:
+            self.close_code = CLOSE_GONE
+            raise ProtocolError("ended", "This session has ended.", "join")
+        self.close_code = CLOSE_ELSEWHERE
+        await self.reply({
+            "type": "error",
+            "code": "elsewhere",
+            "message": "This call is held by another Tandem server; connect there.",
+            "in_reply_to": "join",
+            "url": where.url,
+            "node": node,
+        })  # fmt: skip
 
     async def _handle(self, message: Message) -> None:
         body = message.body

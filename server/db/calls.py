@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from media.insight.cues import Cue
 from media.transcript import SpeechInterval, Utterance
+from server.db.nodes import place
 from server.db.sessions import MAX_TITLE
 from server.db.store import NotFound, as_utc, participant_ids, speech_rows, utterance_rows
 from server.db.tables import (
@@ -99,14 +100,22 @@ class CallOver(LookupError):
     """The session can no longer be joined (it ended, or was imported)."""
 
 
-def open_call(db: OrmSession, session_id: int) -> CallInfo:
-    """The call's facts, at someone's join: the first starts its clock and marks it live.
-    NotFound when there is no such call session, CallOver when it can no longer be joined."""
+def open_call(db: OrmSession, session_id: int, node: str | None = None) -> CallInfo:
+    """The call's facts, at someone's join: the first starts its clock and marks it live, and
+    places its room on ``node`` (server.db.nodes.place). NotFound when there is no such call
+    session, CallOver when it can no longer be joined, Elsewhere when another node holds it."""
     session = db.get(Session, session_id)
     if session is None or session.mentorship is None:
         raise NotFound(f"no call session {session_id}")
     if session.status not in OPEN_STATUSES:
         raise CallOver(f"session {session_id} is over")
+    if node is not None:
+        place(db, session_id, node)
+        session = db.get(Session, session_id, populate_existing=True)
+        if session is None or session.mentorship is None:
+            raise NotFound(f"no call session {session_id}")
+        if session.status not in OPEN_STATUSES:
+            raise CallOver(f"session {session_id} is over")
     if session.started_at is None:
         session.started_at = datetime.now(UTC)
         session.held_at = session.started_at
@@ -114,6 +123,7 @@ def open_call(db: OrmSession, session_id: int) -> CallInfo:
         session.status = "live"
     db.commit()
     m = session.mentorship
+    assert m is not None
     return CallInfo(
         session_id=session.id,
         title=session.title,
@@ -222,22 +232,6 @@ def end_call(db: OrmSession, session_id: int, duration_s: float, status: str = "
         .values(left_at=now)
     )
     db.commit()
-
-
-def mark_interrupted(db: OrmSession) -> list[int]:
-    """Sessions left live by a server that died: they end as "interrupted"."""
-    ids = list(db.scalars(select(Session.id).where(Session.status == "live")))
-    for session_id in ids:
-        session = db.get(Session, session_id)
-        assert session is not None
-        started = as_utc(session.started_at) if session.started_at else None
-        last = max((as_utc(p.left_at) for p in session.participants if p.left_at), default=None)
-        session.status = "interrupted"
-        session.ended_at = datetime.now(UTC)
-        if started is not None:
-            session.duration_s = ((last or session.ended_at) - started).total_seconds()
-    db.commit()
-    return ids
 
 
 def save_live_utterances(db: OrmSession, session_id: int, utterances: list[Utterance]) -> list[int]:

@@ -125,6 +125,9 @@ class Session(Base):
     refine_heartbeat_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), default=None
     )
+    #: The server process (node, ``nodes.name``) holding the call's room: placed by the first
+    #: join (server.db.nodes.place), kept as history after the call.
+    node: Mapped[str | None] = mapped_column(String(200), default=None)
     #: When the retention policy removed the audio, and the transcript (figures stay).
     audio_deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     transcript_deleted_at: Mapped[datetime | None] = mapped_column(
@@ -150,6 +153,8 @@ class Session(Base):
     __table_args__ = (
         # Workers look for pending passes (server.db.refine_queue).
         Index("ix_sessions_refine_status", "refine_status"),
+        # A node's rooms (the ones it held when it died, server.db.nodes).
+        Index("ix_sessions_node_status", "node", "status"),
         # One joinable call per mentorship (server.db.calls.OPEN_STATUSES).
         Index(
             "uq_sessions_open_call",
@@ -277,6 +282,9 @@ class Upload(Base):
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("sessions.id", ondelete="CASCADE"), default=None
     )
+    #: The server process that processes it (the one that received it; a live node takes
+    #: over those of a node that died).
+    node: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -414,3 +422,31 @@ class ChatMessage(Base):
     #: Seconds on the session clock.
     at_s: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Node(Base):
+    """A running `tandem serve` process (server.db.nodes): its name, the address its call
+    sockets are reached at, and a heartbeat. A node whose heartbeat is stale is dead: the live
+    ones end its calls as interrupted."""
+
+    __tablename__ = "nodes"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LoginFailure(Base):
+    """A failed login, counted by every server process alike (server.auth.LoginLimiter)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_key_at", "key", "at"),
+        Index("ix_login_failures_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: "account:EMAIL", "address:IP" or "device:EMAIL|DEVICE".
+    key: Mapped[str] = mapped_column(String(700))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -103,7 +103,7 @@ async def login(request: Request, viewer: Viewer | None) -> Response:
     address = request.client.host if request.client else "unknown"
     key = email.strip().lower()
     device = device_of(shared.secret_key, request.cookies.get(DEVICE_COOKIE), key)
-    if shared.limiter.blocked(key, address, device):
+    if await in_db(request, lambda db: shared.limiter.blocked(db, key, address, device)):
         return render(
             request,
             "login.html",
@@ -121,9 +121,9 @@ async def login(request: Request, viewer: Viewer | None) -> Response:
     try:
         person, token, reset_at = await in_db(request, work)
     except AuthError as exc:
-        shared.limiter.failed(key, address, device)
+        await in_db(request, lambda db: shared.limiter.failed(db, key, address, device))
         return render(request, "login.html", {"error": str(exc), "email": email}, status_code=400)
-    shared.limiter.succeeded(key, device)
+    await in_db(request, lambda db: shared.limiter.succeeded(db, key, device))
     return _logged_in(request, person, token, reset_at)
 
 

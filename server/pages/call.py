@@ -12,9 +12,11 @@ from starlette.responses import RedirectResponse, Response
 from server.access import is_member
 from server.api.mentorships import check_mentorship
 from server.auth import Viewer
+from server.calls.nodes import origin_of, socket_url
 from server.db.calls import start_session
 from server.db.progress import open_items
 from server.db.tables import Session
+from server.security import content_security_policy
 from server.services import in_db, services
 from server.templating import render
 from server.web import page, path_id, require
@@ -57,14 +59,46 @@ async def call(request: Request, viewer: Viewer | None) -> Response:
             "other": other,
             "my_role": "mentor" if who.person_id == m.mentor_id else "mentee",
             "ended": session.status in ("ended", "interrupted", "imported"),
+            "holder": session.node if session.status == "live" else None,
         }
 
     context = await in_db(request, work)
-    live = services(request).live
-    context["media_mode"] = services(request).settings.media_mode
+    shared = services(request)
+    live = shared.live
+    context["media_mode"] = shared.settings.media_mode
     # A multilingual model lets each person say which language they will speak.
     context["languages"] = LANGUAGES if live.scheduler is not None and live.language is None else ()
-    return render(request, "call.html", context)
+    context["ws_url"] = ""
+    if not context["ended"]:
+        ws_url = await call_socket_url(request, session_id, context["holder"])
+        if ws_url is None:
+            context["ended"] = True  # held by a node that died: the call was interrupted
+        else:
+            context["ws_url"] = ws_url
+    response = render(request, "call.html", context)
+    if shared.nodes.others():  # the socket may be another node's: their origins are allowed
+        response.headers["content-security-policy"] = content_security_policy(
+            origin_of(socket_url(n.url, session_id)) for n in shared.nodes.live.values()
+        )
+    return response
+
+
+async def call_socket_url(request: Request, session_id: int, holder: str | None) -> str | None:
+    """The call socket the page opens: the node holding the call, else this node (it will
+    hold the call if this person is the first to join). "" is the page's own address (one
+    node alone); None: the holder died, so the call is over.
+
+    With several nodes the page opens the socket of the node that holds the call, and the
+    socket of a node that does not answers ``elsewhere`` with the holder's (docs/deploy.md).
+    """
+    nodes = services(request).nodes
+    await nodes.live_now()
+    if holder is not None and holder != nodes.name:
+        where = await nodes.locate(holder, session_id)
+        return where.url
+    if not nodes.others():
+        return ""
+    return socket_url(nodes.url, session_id)
 
 
 LANGUAGES = (

@@ -20,7 +20,7 @@ from server.access import (
     mentorship_level,
     visible_mentorships,
 )
-from server.api.calls import open_calls, with_presence
+from server.api.calls import open_calls
 from server.api.mentorships import check_mentorship, targets_json
 from server.api.search import search_for
 from server.api.sessions import check_session, remove, rename
@@ -42,7 +42,7 @@ from server.db.store import (
 from server.db.tables import Mentorship, Person, Session
 from server.exports import FORMATS
 from server.pages.review import conversation, timeline
-from server.services import in_db, services
+from server.services import in_db
 from server.templating import render
 from server.web import page, path_id, require, small_form
 
@@ -118,7 +118,7 @@ async def home(request: Request, viewer: Viewer | None) -> Response:
         return context
 
     context = await in_db(request, work)
-    context["calls"] = _by_mentorship(with_presence(context["calls"], who, services(request).calls))
+    context["calls"] = _by_mentorship(context["calls"])
     return render(request, f"home_{who.role}.html", context)
 
 
@@ -166,7 +166,7 @@ async def mentorship_page(request: Request, viewer: Viewer | None) -> Response:
     m = context["view"].mentorship
     context["member"] = is_member(who, m)
     context["owner_names"] = {"mentor": m.mentor.name, "mentee": m.mentee.name, "both": "Both"}
-    context["calls"] = _by_mentorship(with_presence(context["calls"], who, services(request).calls))
+    context["calls"] = _by_mentorship(context["calls"])
     context["target_rows"] = TARGET_ROWS
     return render(request, "mentorship.html", context)
 

@@ -5,8 +5,9 @@ same pipeline as ``tandem analyze``, or a transcript another tool made.
 One worker thread takes uploads in order (CPU work never runs on the event loop); progress
 is written to the ``uploads`` row for the page to poll. The session is saved in one
 transaction at the very end, so a failure leaves no half-saved session, and the uploaded
-files are deleted whatever happens. Uploads a stopped server left behind are taken up again
-on start while their files are still there.
+files are deleted whatever happens. Each upload belongs to the node (server process) that
+received it: a stopped server takes its own up again on start while their files are still
+there, and a live node takes over those of a node that died (server.calls.nodes).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, update
 
 from media.audio import AudioError
 from media.insight.analysis import analyze_conversation
@@ -77,11 +78,27 @@ class UploadWorker:
         if self._started:
             return
         self._started = True
+        me = self.settings.node
         with self.database.sessions() as db:
-            waiting = db.scalars(
-                select(Upload).where(Upload.status.in_(("queued", "running"))).order_by(Upload.id)
-            ).all()
-            for upload in waiting:
+            # This node's own (and those no node took yet, from before nodes): each other
+            # node takes back its own, and those of a node that died are taken over by a live
+            # one (server.calls.nodes).
+            mine = list(
+                db.scalars(
+                    update(Upload)
+                    .where(
+                        Upload.status.in_(("queued", "running")),
+                        or_(Upload.node == me, Upload.node.is_(None)),
+                    )
+                    .values(node=me)
+                    .returning(Upload.id)
+                )
+            )
+            db.commit()
+            for upload_id in sorted(mine):
+                upload = db.get(Upload, upload_id)
+                if upload is None:
+                    continue
                 if upload_folder(self.settings, upload.id).is_dir():
                     upload.status = "queued"
                     self._queue.put(upload.id)
@@ -91,6 +108,7 @@ class UploadWorker:
         self._thread.start()
 
     def enqueue(self, upload_id: int) -> None:
+        """Process this upload (thread-safe): one this node received, or took over."""
         self._queue.put(upload_id)
 
     def close(self) -> None:
