@@ -56,12 +56,15 @@ def serve(
     tmp: Path,
     extra_args: tuple[str, ...] = (),
     network: PrivateNetwork | None = None,
+    public_url: str | None = None,
 ) -> Iterator[RunningServer]:
     """A real `tandem serve` on a free port; with ``network``, inside that private network
-    (browsers started there use ``base_url``; this process, ``direct_url``)."""
+    (browsers started there use ``base_url``; this process, ``direct_url``). Its
+    TANDEM_PUBLIC_URL is that port's address unless ``public_url`` says otherwise (behind a
+    reverse proxy)."""
     port = free_port()
     log_path = tmp / f"serve-{port}.log"
-    env = {**env, "TANDEM_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    env = {**env, "TANDEM_PUBLIC_URL": public_url or f"http://127.0.0.1:{port}"}
     command = [sys.executable, "-m", "server.cli", "-v", "serve", "--port", str(port)]
     direct_url = ""
     if network is not None:
