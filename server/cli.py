@@ -280,6 +280,48 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_nodes(args: argparse.Namespace, settings: Settings) -> int:
+    """The server processes sharing this database: live or silent, and the calls each holds."""
+    from sqlalchemy import func, select
+
+    from server.db.nodes import nodes
+    from server.db.tables import Session, utcnow
+
+    database = _open_db(settings)
+    try:
+        with database.sessions() as db:
+            known = nodes(db)
+            held = dict(
+                db.execute(
+                    select(Session.node, func.count())
+                    .where(Session.status == "live", Session.node.is_not(None))
+                    .group_by(Session.node)
+                ).all()
+            )
+    finally:
+        database.close()
+    now = utcnow()
+    if not known and not held:
+        print("no server process has registered")
+    for name in sorted(set(known) | {n for n in held if n is not None}):
+        info = known.get(name)
+        if info is None:
+            print(f"{name}  (gone)  calls: {held.get(name, 0)}")
+            continue
+        age = (now - info.heartbeat_at).total_seconds()
+        state = "live" if info.alive(now) else "silent"
+        print(f"{name}  {info.url}  {state}, beat {age:.0f} s ago  calls: {held.get(name, 0)}")
+    return 0
+
+
+def cmd_monitor_token(args: argparse.Namespace, settings: Settings) -> int:
+    """The token monitoring sends to /healthz (Authorization: Bearer …) for the details."""
+    from server.auth import load_secret_key, monitor_token
+
+    print(monitor_token(load_secret_key(settings.data_dir, settings.secret_key)))
+    return 0
+
+
 def cmd_janitor(args: argparse.Namespace, settings: Settings) -> int:
     """One sweep now (the server runs one every TANDEM_JANITOR_INTERVAL_S)."""
     from server.janitor import sweep
@@ -874,6 +916,15 @@ def build_parser() -> argparse.ArgumentParser:
         "janitor", help="remove left-over audio and uploads, apply the retention policy now"
     )
     janitor.set_defaults(run=cmd_janitor)
+
+    nodes = sub.add_parser(
+        "nodes", help="the server processes sharing the database, and the calls each holds"
+    )
+    nodes.set_defaults(run=cmd_nodes)
+    token = sub.add_parser(
+        "monitor-token", help="print the token that shows /healthz in detail (Bearer …)"
+    )
+    token.set_defaults(run=cmd_monitor_token)
 
     sessions = sub.add_parser("sessions", help="saved sessions: list, rename, file, delete")
     sessions_sub = sessions.add_subparsers(dest="sessions", required=True, metavar="ACTION")

@@ -47,6 +47,7 @@ from server.settings import PROJECT_DIR, Settings
 from server.tls import self_signed
 from tests.browser import RunningServer, free_port, serve
 from tests.call_helpers import SignalingClient
+from tests.helpers import run_tandem
 from tests.postgres import Databases
 
 pytestmark = pytest.mark.slow
@@ -281,6 +282,11 @@ def test_two_processes_hold_a_call_each_share_refinement_and_outlive_each_other(
         )
         print(f"call of the killed node interrupted {took:.1f} s after SIGKILL")
         assert "node node-a fell silent" in b.log()
+        listing = run_tandem(["nodes"], shared_env)
+        assert listing.returncode == 0, listing.stderr
+        lines = {line.split()[0]: line for line in listing.stdout.splitlines()}
+        assert "silent" in lines["node-a"] and "calls: 0" in lines["node-a"]
+        assert "live" in lines["node-b"]
         interrupted = _session(database, on_a.session_id)
         # Its refinement is queued for a worker (B takes none; its audio waits in the spool).
         assert interrupted.refine_status == "pending"
@@ -463,7 +469,9 @@ def test_nginx_with_the_deploy_config_upgrades_call_sockets_and_routes_by_node(
         assert answer.getheader("location") == "https://tandem.example.org/healthz"
         redirect.close()
         assert json.loads(_get(f"{public}/healthz", context=tls))["status"] == "ok"
-        # Each node's path reaches that node.
+        # Each node's path reaches that node (asked with the token monitoring uses).
+        printed = run_tandem(["monitor-token"], shared_env)
+        assert printed.stdout.strip() == monitor_token(key), printed.stderr
         for name in ("a", "b"):
             request = urllib.request.Request(
                 f"{public}/nodes/{name}/healthz",
