@@ -8,6 +8,8 @@ seeks by byte range).
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,9 +44,20 @@ def mix(pieces: Sequence[PlacedAudio], total_s: float | None = None) -> FloatAud
 
 def write_opus(path: Path, audio: FloatAudio) -> None:
     """Ogg/Opus at 16 kHz mono, written to a temporary name and moved into place, so a reader
-    never sees half a file."""
+    never sees half a file. The temporary name is this writer's own: two server processes
+    mixing the same call at once (two people pressing play on different nodes) each write
+    their own file, and the last one moved into place wins, whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(3)}.partial")
+    try:
+        _encode(partial, audio)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(path)
+
+
+def _encode(partial: Path, audio: FloatAudio) -> None:
     container = av.open(str(partial), "w", format="ogg")
     try:
         stream = container.add_stream("libopus", rate=SAMPLE_RATE_HZ, layout="mono")
@@ -61,7 +74,6 @@ def write_opus(path: Path, audio: FloatAudio) -> None:
             container.mux(packet)
     finally:
         container.close()
-    partial.replace(path)
 
 
 def mix_recordings(files: Sequence[tuple[float, Path]], out: Path, total_s: float | None) -> None:

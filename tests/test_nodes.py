@@ -10,8 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import delete, select
 
+from media.audio import decode_file
+from media.mix import write_opus
 from server.auth import load_secret_key, start_session
 from server.calls.nodes import origin_of, socket_url
 from server.db.calls import open_call, participant_joined
@@ -224,3 +227,19 @@ def test_processes_starting_at_once_keep_one_secret_key(tmp_path: Path) -> None:
         keys = set(pool.map(load, range(8)))
     assert len(keys) == 1
     assert [p.name for p in (tmp_path / "data").iterdir()] == ["secret.key"]
+
+
+def test_two_processes_mixing_one_call_at_once_leave_one_whole_file(tmp_path: Path) -> None:
+    # (Two people pressing play on different nodes: each writes its own temporary file.)
+    audio = (0.1 * np.sin(np.arange(16000 * 20) / 8.0)).astype(np.float32)
+    out = tmp_path / "session-1" / "both.ogg"
+    start = threading.Barrier(4)
+
+    def write(_: int) -> None:
+        start.wait()
+        write_opus(out, audio)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    assert [p.name for p in out.parent.iterdir()] == ["both.ogg"]
+    assert abs(decode_file(out).duration_s - 20.0) < 0.1
