@@ -105,6 +105,8 @@ class NodeMonitor:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="node heartbeat")
         self._task: asyncio.Task[None] | None = None
         self.beats = 0
+        #: Beats failed in a row (the database out of reach).
+        self.failures = 0
 
     # -- start and stop ------------------------------------------------------------------------
     def open(self) -> list[int]:
@@ -149,9 +151,16 @@ class NodeMonitor:
         loop = asyncio.get_running_loop()
         try:
             found = await loop.run_in_executor(self._executor, self._beat, rooms, logins)
-        except Exception:  # the database away for a moment: the next beat tries again
-            log.exception("node %s: heartbeat failed", self.name)
+        except Exception as exc:  # the database away for a moment: the next beat tries again
+            self.failures += 1
+            if self.failures == 1:
+                log.exception("node %s: heartbeat failed; trying every %g s", self.name, BEAT_S)
+            else:
+                log.warning("node %s: heartbeat failed again (%s)", self.name, type(exc).__name__)
             return
+        if self.failures:
+            log.info("node %s: heartbeat back after %d failures", self.name, self.failures)
+            self.failures = 0
         self.beats += 1
         self.live = found.live
         for session_id in found.fenced:
