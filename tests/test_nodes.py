@@ -25,11 +25,21 @@ from server.db.nodes import (
     Elsewhere,
     beat,
     dead_holders,
+    dead_upload_holders,
     ended_logins,
     interrupt_rooms,
     live_nodes,
+    take_uploads,
 )
-from server.db.tables import AuthSession, Mentorship, Node, Participant, Person, Session
+from server.db.tables import (
+    AuthSession,
+    Mentorship,
+    Node,
+    Participant,
+    Person,
+    Session,
+    Upload,
+)
 from server.settings import Settings
 from tests.auth_helpers import (
     PASSWORD,
@@ -243,3 +253,40 @@ def test_two_processes_mixing_one_call_at_once_leave_one_whole_file(tmp_path: Pa
         list(pool.map(write, range(4)))
     assert [p.name for p in out.parent.iterdir()] == ["both.ogg"]
     assert abs(decode_file(out).duration_s - 20.0) < 0.1
+
+
+def test_the_waiting_uploads_of_a_dead_node_are_taken_over_once(database: Database) -> None:
+    mentor, _, mentorship = _pair(database, "a")
+    with database.sessions() as db:
+        rows = [
+            Upload(
+                mentorship_id=mentorship,
+                person_id=mentor.id,
+                kind="single",
+                plan={},
+                status=status,
+                node=node,
+            )
+            for status, node in (
+                ("running", "dead"),
+                ("queued", "dead"),
+                ("done", "dead"),
+                ("queued", "alive"),
+            )
+        ]
+        db.add_all(rows)
+        db.commit()
+        ids = [r.id for r in rows]
+    _set_heartbeat(database, "dead", STALE_S + 5)
+    _set_heartbeat(database, "alive", 1)
+    with database.sessions() as db:
+        assert dead_upload_holders(db, "alive") == ["dead"]
+        assert take_uploads(db, "alive", ["dead"]) == ids[:2]
+        assert take_uploads(db, "other", ["dead"]) == []  # taken once
+        states = {u.id: (u.status, u.node) for u in db.scalars(select(Upload))}
+    assert states == {
+        ids[0]: ("queued", "alive"),
+        ids[1]: ("queued", "alive"),
+        ids[2]: ("done", "dead"),
+        ids[3]: ("queued", "alive"),
+    }
