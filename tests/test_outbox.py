@@ -26,6 +26,10 @@ from server.db.tables import ChatMessage
 from server.settings import Settings
 from tests.call_helpers import prepare_call
 
+# The outage is made with an exclusive lock on the SQLite file (sqlite3); on PostgreSQL the
+# outbox is exercised by the call tests that run there.
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 def quick_db(settings: Settings) -> Iterator[tuple[Database, int, Path]]:
