@@ -15,6 +15,7 @@ across the cut is captioned for both and saved, and captions go on after it, bot
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +52,25 @@ CUT_INTO_S = 1.5  # the cut starts this far into the sentence spoken across it
 CUT_S = 10.0
 #: Words of ACROSS spoken well inside the cut, that tiny.en hears well in espeak's voice.
 INSIDE = ("morning", "region", "migration", "team")
-#: Espeak through two browsers, tiny.en live: most words right. (Without the audio put back
-#: the sentence scored 0.8: its first second only.)
+#: Espeak through two browsers, tiny.en live: most words right.
 MOST_WRONG = 0.45
+#: The sentence across the cut is judged by words lost, not words misheard: its first words,
+#: recognised from the second before the cut with little context, vary run to run ("rollout
+#: numbers" as "road out of the wind"). Without the audio put back 20 of its 25 words were
+#: missing (WER 0.8: its first second only).
+MOST_LOST = 0.2
+FEWEST_RIGHT = 0.5
+
+
+def _whole(reference: str, heard: str) -> bool:
+    """Few of the reference's words missing, and at least half of them heard exactly."""
+    counts = word_errors(reference, heard)
+    right = counts.reference_words - counts.substitutions - counts.deletions
+    return (
+        counts.deletions <= MOST_LOST * counts.reference_words
+        and right >= FEWEST_RIGHT * counts.reference_words
+    )
+
 
 #: The caption lines on screen (as in test_browser_call).
 SCREEN = """() => [...document.querySelectorAll('#captions .caption')].map(line => ({
@@ -115,11 +132,13 @@ def _said(page: Page, speaker: str, since_s: float, until_s: float) -> str:
     return " ".join(f["text"] for f in spans if since_s <= f["start"] < until_s)
 
 
-def _wait_said(page: Page, speaker: str, span: tuple[float, float], text: str, most: float) -> str:
+def _wait_said(
+    page: Page, speaker: str, span: tuple[float, float], done: Callable[[str], bool]
+) -> str:
     deadline = time.monotonic() + 60
     while True:
         heard = _said(page, speaker, *span)
-        if word_errors(text, heard).wer <= most or time.monotonic() > deadline:
+        if done(heard) or time.monotonic() > deadline:
             return heard
         time.sleep(0.5)
 
@@ -172,14 +191,19 @@ def test_a_ten_second_network_cut_loses_no_words(env: dict[str, str], tmp_path: 
         # server only got afterwards, from the mentor's page.
         span = (offset + across.start_s - 0.5, offset + across.end_s + 0.5)
         for page in (mentor, mentee):
-            heard = _wait_said(page, "mentor", span, ACROSS, MOST_WRONG)
-            assert word_errors(ACROSS, heard).wer <= MOST_WRONG, heard
+            heard = _wait_said(page, "mentor", span, lambda said: _whole(ACROSS, said))
+            assert _whole(ACROSS, heard), (heard, word_errors(ACROSS, heard))
             recovered = normalise(_said(page, "mentor", cut_at_s - 0.2, cut_at_s + CUT_S))
             assert len(recovered) >= 8, (recovered, page.evaluate(SCREEN))
             assert sum(word in recovered for word in INSIDE) >= 3, recovered
         # Captions go on after it, both ways (the mentee's file started later than his).
         after = lines[AFTER]
-        heard = _wait_said(mentee, "mentor", (offset + after.start_s - 1, 1e9), AFTER, MOST_WRONG)
+        heard = _wait_said(
+            mentee,
+            "mentor",
+            (offset + after.start_s - 1, 1e9),
+            lambda said: word_errors(AFTER, said).wer <= MOST_WRONG,
+        )
         assert word_errors(AFTER, heard).wer <= MOST_WRONG, heard
         mentor.wait_for_function(
             "[...document.querySelectorAll('.caption.mentee .final')].some(s => "
@@ -217,7 +241,7 @@ def test_a_ten_second_network_cut_loses_no_words(env: dict[str, str], tmp_path: 
     saved = " ".join(
         r.text for r in rows if r.speaker == "mentor" and span[0] <= r.start_s < span[1]
     )
-    assert word_errors(ACROSS, saved).wer <= MOST_WRONG, [(r.start_s, r.text) for r in rows]
+    assert _whole(ACROSS, saved), [(r.start_s, r.text) for r in rows]
     # The words of the cut are saved at their time on the session clock, inside the cut.
     assert any(
         r.speaker == "mentor" and cut_at_s - 0.2 <= r.start_s < cut_at_s + CUT_S for r in rows

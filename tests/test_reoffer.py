@@ -46,6 +46,10 @@ def _finals(person: ScriptedParticipant, speaker: str) -> list[dict[str, Any]]:
     ]
 
 
+# aiortc's own teardown: a client connection the server closed first sometimes leaves its
+# closing task and an ICE socket to the garbage collector (aiortc/aioice know of such
+# leaks). That is the scripted client's, not the server's, and not what this test is about.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_new_offers_replace_both_legs_and_the_call_goes_on(
     env: dict[str, str], tmp_path: Path, script: Dialogue
 ) -> None:
