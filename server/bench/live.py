@@ -120,22 +120,44 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"bench live: {args.sessions} session(s) x {len(clips)} turns, "
           f"{len(tracks['mentor']) / SAMPLE_RATE_HZ / 60:.1f} min each, model {settings.model}, "
           f"{settings.cpu_threads} threads\n")  # fmt: skip
+    server_log = Path(args.server_log) if args.server_log else None
+    figures = run_sessions(args.sessions, tracks, clips, server_log=server_log)
+    figures["offline_wer"] = _offline_wer(tracks, clips, settings)
+    _print(figures, args.sessions)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def run_sessions(
+    sessions: int,
+    tracks: dict[str, FloatAudio],
+    clips: list[Clip],
+    *,
+    mode: str = "p2p",
+    refine: bool = True,
+    server_log: Path | None = None,
+) -> dict[str, Any]:
+    """One run: a fresh `tandem serve` in ``mode`` (TANDEM_MEDIA_MODE) on a scratch data
+    directory, ``sessions`` concurrent sessions playing ``tracks``; the figures measured.
+    Without ``refine`` it does not wait for the refinement pass (refined_wer is None)."""
+    seconds = len(tracks["mentor"]) / SAMPLE_RATE_HZ
     with tempfile.TemporaryDirectory(prefix="tandem-bench-live-") as scratch:
         data = Path(scratch)
-        plan = _prepare(data, args.sessions)
+        plan = _prepare(data, sessions)
         np.save(data / "mentor.npy", tracks["mentor"])
         np.save(data / "mentee.npy", tracks["mentee"])
         port = _free_port()
-        env = {**os.environ, "TANDEM_DATA_DIR": str(data), "TANDEM_MEDIA_MODE": "p2p",
+        env = {**os.environ, "TANDEM_DATA_DIR": str(data), "TANDEM_MEDIA_MODE": mode,
                "TANDEM_ROOM_GRACE_S": "1"}  # fmt: skip
-        server_log = Path(args.server_log) if args.server_log else Path(os.devnull)
         server = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=server_log.open("w"),
+            stderr=(server_log or Path(os.devnull)).open("w"),
         )
         base = f"http://127.0.0.1:{port}"
+        refined: dict[int, list[dict[str, Any]]] | None = None
         try:
             _wait_healthy(base, server)
             plan_file = data / "plan.json"
@@ -143,6 +165,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             plan_file.write_text(json.dumps({"base": base, "sessions": plan,
                                              "folder": str(data)}))  # fmt: skip
             before, started = process_usage(server.pid), time.monotonic()
+            # The children's CPU so far (espeak-ng, earlier runs' processes) is not theirs.
+            children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             clients = subprocess.Popen(
                 [sys.executable, "-m", "server.bench.live", str(plan_file), str(result_file)],
                 env=env,
@@ -150,9 +174,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             clients.wait()
             after, ended = process_usage(server.pid), time.monotonic()
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
-            client_cpu_s = children.ru_utime + children.ru_stime
+            client_cpu_s = (children.ru_utime - children_before.ru_utime) + (
+                children.ru_stime - children_before.ru_stime
+            )
             health = read_health(base, data)
-            refined = _wait_refined(data, [p["session_id"] for p in plan], within_s=seconds * 2)
+            if refine:
+                refined = _wait_refined(data, [p["session_id"] for p in plan], seconds * 2)
         finally:
             server.terminate()
             server.wait(timeout=60)
@@ -165,11 +192,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         "loop_lag": health["loop_lag"],
         "asr": health["live"],
     }
-    figures["offline_wer"] = _offline_wer(tracks, clips, settings)
-    _print(figures, args.sessions)
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    return 0
+    return figures
 
 
 def _wait_refined(
@@ -208,7 +231,7 @@ def _wait_refined(
 
 
 def _measure(
-    received: dict[str, Any], clips: list[Clip], refined: dict[int, list[dict[str, Any]]]
+    received: dict[str, Any], clips: list[Clip], refined: dict[int, list[dict[str, Any]]] | None
 ) -> dict[str, Any]:
     finals_latency: list[tuple[float, float]] = []  # (session minute, seconds)
     turns: list[dict[str, Any]] = []
@@ -253,6 +276,8 @@ def _measure(
                 live_errors = live_errors + word_errors(clip.reference, text)
         # Refined: the whole refined text per speaker against all of their references.
         for speaker in ("mentor", "mentee"):
+            if refined is None:
+                break  # not measured: the run did not wait for the refinement pass
             spoken = [c for c in clips if c.speaker == speaker]
             rows = sorted(
                 (r for r in refined.get(session["session_id"], []) if r["speaker"] == speaker),
@@ -272,7 +297,7 @@ def _measure(
         "participants_cut_off": received.get("unfinished", 0),
         "live_wer": round(live_errors.wer, 4),
         "turns": turns,
-        "refined_wer": round(refined_errors.wer, 4),
+        "refined_wer": round(refined_errors.wer, 4) if refined is not None else None,
     }
 
 
