@@ -757,6 +757,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from server.bench import call as bench_call
     from server.bench import coach as bench_coach
     from server.bench import live as bench_live
+    from server.bench import load as bench_load
     from server.bench import review as bench_review
     from server.bench import search as bench_search
     from server.bench import talk as bench_talk
@@ -771,6 +772,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         "actions": bench_actions.run,
         "talk": bench_talk.run,
         "call": bench_call.run,
+        "load": bench_load.run,
     }
     return benches[args.bench](args, settings)
 
@@ -957,6 +959,7 @@ def build_parser() -> argparse.ArgumentParser:
     from server.bench import actions as bench_actions
     from server.bench import call as bench_call
     from server.bench import live as bench_live
+    from server.bench import load as bench_load
     from server.bench import review as bench_review
     from server.bench import search as bench_search
     from server.bench import talk as bench_talk
@@ -972,6 +975,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_actions.add_parser(bench_sub)
     bench_talk.add_parser(bench_sub)
     bench_call.add_parser(bench_sub)
+    bench_load.add_parser(bench_sub)
     bench.set_defaults(run=cmd_bench)
     return parser
 
