@@ -222,13 +222,23 @@ def cmd_users_export(args: argparse.Namespace, settings: Settings) -> int:
     from server.person_export import gather, write_zip
 
     out = Path(args.output)
+    # Said before the gathering, not as a traceback after it.
+    if not out.parent.is_dir():
+        raise Refused(f"cannot write {out}: there is no folder {out.parent}")
+    if out.is_dir():
+        raise Refused(
+            f"cannot write {out}: it is a folder; give a file name, e.g. {out}/export.zip"
+        )
     database = _open_db(settings)
     try:
         with database.sessions() as db:
             export = gather(db, person_by_email(db, args.email).id)
     finally:
         database.close()
-    size = write_zip(export, out)
+    try:
+        size = write_zip(export, out)
+    except OSError as exc:
+        raise Refused(f"cannot write {out}: {exc.strerror or exc}") from None
     print(f"wrote {out} ({size / 1024:.0f} KB): {len(export.document['sessions'])} session(s), "
           f"{len(export.audio)} audio file(s)")  # fmt: skip
     return 0

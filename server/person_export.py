@@ -211,11 +211,17 @@ def gather(db: OrmSession, person_id: int) -> PersonExport:
 
 
 def write_zip(export: PersonExport, out: Path) -> int:
-    """Write the archive; returns its size in bytes."""
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            "person.json", json.dumps(export.document, ensure_ascii=False, indent=2) + "\n"
-        )
-        for name, path in export.audio:
-            archive.write(path, name, compress_type=zipfile.ZIP_STORED)  # already compressed
+    """Write the archive; returns its size in bytes. It is written under a temporary name
+    and renamed, so a failure (disk full) leaves no half archive that looks whole."""
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(
+                "person.json", json.dumps(export.document, ensure_ascii=False, indent=2) + "\n"
+            )
+            for name, path in export.audio:
+                archive.write(path, name, compress_type=zipfile.ZIP_STORED)  # already compressed
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
     return out.stat().st_size

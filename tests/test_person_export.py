@@ -125,3 +125,13 @@ def test_the_operator_exports_a_person_from_the_console(
     document, _ = _open(out.read_bytes())
     assert document["sessions"][0]["chat"][0]["text"] == f"see the {CHATTED}"
     assert main(["users", "export", "nobody@example.org", "-o", str(out)]) == 1
+    capsys.readouterr()
+    # A folder that is not there, or a folder for a file: one line saying so, no traceback.
+    assert (
+        main(["users", "export", world.mentee_a.email, "-o", str(tmp_path / "no" / "x.zip")]) == 1
+    )
+    said = capsys.readouterr()
+    assert "there is no folder" in said.err and "Traceback" not in said.err, said.err
+    assert main(["users", "export", world.mentee_a.email, "-o", str(tmp_path)]) == 1
+    assert "it is a folder" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")) == []
