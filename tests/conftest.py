@@ -102,7 +102,25 @@ def _uses_a_database(item: pytest.Item) -> bool:
     return "database_url" in names or "postgres" in names
 
 
+#: Modules that run Chromium or several server processes at once. With two workers
+#: (scripts/test: pytest-xdist, --dist loadgroup) they all go to one, so at most one such
+#: test runs at a time: two of them side by side would starve a 2-core machine's live captions.
+HEAVY_MODULES = frozenset({"test_nodes_processes"})
+
+
+def _heavy(item: pytest.Item) -> bool:
+    module = getattr(item, "module", None)
+    if module is None:
+        return False
+    name = module.__name__.rpartition(".")[2]
+    return name in HEAVY_MODULES or hasattr(module, "sync_playwright")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _heavy(item):
+            item.add_marker(pytest.mark.xdist_group("heavy"))
     backend = database_backend(config)
     other = "postgresql_only" if backend == "sqlite" else "sqlite_only"
     skip = pytest.mark.skip(reason=f"{other.replace('_', ' ')}: this run is on {backend}")
