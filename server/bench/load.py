@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from media.audio import FloatAudio
 from server.bench.live import Clip, build_conversation, run_sessions
 from server.settings import Settings
@@ -120,14 +122,11 @@ def summarize(steps: list[LoadStep], max_p95_s: float) -> ModeSummary:
 
 
 def _slope(points: list[tuple[int, float]]) -> float | None:
-    xs = [float(x) for x, _ in points]
-    if len(set(xs)) < 2:
+    """Least-squares MB per session (numpy's line fit); None with fewer than two sizes."""
+    if len({x for x, _ in points}) < 2:
         return None
-    mean_x = sum(xs) / len(xs)
-    mean_y = sum(y for _, y in points) / len(points)
-    spread = sum((x - mean_x) ** 2 for x in xs)
-    covariance = sum((x - mean_x) * (y - mean_y) for x, (_, y) in zip(xs, points, strict=True))
-    return round(covariance / spread, 1)
+    xs, ys = zip(*points, strict=True)
+    return round(float(np.polyfit(xs, ys, 1)[0]), 1)
 
 
 def _modes(text: str) -> list[str]:
