@@ -341,3 +341,20 @@ def test_days_names_called_out_and_predicates_are_not_what_a_pronoun_means() -> 
         ("mentee", "Thank you."),
     )
     assert [i.action for i in items if "dry run" in i.action] == ["Do one dry run"]
+
+
+def test_a_bare_noun_takes_the_fuller_name_it_had_earlier() -> None:
+    items = _items(
+        ("mentee", "Design docs are new to me, I started a migration design doc last week."),
+        ("mentor", "Good. Two more things on that."),
+        ("mentor", "Send me the doc by Friday and I'll comment."),
+        ("mentee", "Will do."),
+    )
+    [item] = [i for i in items if i.owner == "mentee"]
+    assert item.action == "Send Ana the migration design doc"
+    [item] = _items(
+        ("mentee", "Onboarding guides are what I am writing this month."),
+        ("mentor", "Send me the guides by Friday."),
+        ("mentee", "Will do."),
+    )
+    assert item.action == "Send Ana the onboarding guides"  # the sentence's capital dropped

@@ -355,6 +355,16 @@ def _context(utterances: Sequence[Utterance], candidate: _Candidate) -> list[str
     return context
 
 
+#: How far back a bare noun's fuller name is looked for (about ten minutes of talk).
+MENTIONS_TURNS = 60
+
+
+def _mentions(utterances: Sequence[Utterance], candidate: _Candidate) -> list[str]:
+    """The turns said up to and including the candidate's, where its things were named."""
+    start = max(0, candidate.index - MENTIONS_TURNS)
+    return [u.text for u in utterances[start : candidate.index + 1]]
+
+
 def _prepare_wording(utterances: Sequence[Utterance], candidates: list[_Candidate]) -> None:
     phrases = [_without_due(c) for c in candidates]
     contexts = [
@@ -363,6 +373,8 @@ def _prepare_wording(utterances: Sequence[Utterance], candidates: list[_Candidat
         if NEEDS_CONTEXT.search(phrase)
         for text in _context(utterances, c)
     ]
+    if candidates:
+        contexts += [u.text for u in utterances]
     prepare(phrases, contexts)
 
 
@@ -606,5 +618,5 @@ def _imperative(
 
     context = _context(utterances, candidate) if utterances else []
     people = [n for n in names.values() if n]
-    text = task_text(phrase, context, person, people)
+    text = task_text(phrase, context, person, people, _mentions(utterances, candidate))
     return text or ""

@@ -22,7 +22,7 @@ Pure function of its inputs; the parser is loaded once per process and its parse
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -295,6 +295,59 @@ def _person(context: Sequence[Any], people: set[str]) -> str | None:
     return None
 
 
+#: Modifiers that say nothing about which thing is meant ("the other one", "a quick email").
+_UNNAMING = frozenset(
+    _words(
+        "good great nice big small little other same whole last next new own real bad quick "
+        "short long few many much more most less several certain various whatever such "
+        "first second third main actual proper current full final different"
+    )
+)
+
+
+def _modifiers(span: Any, head: Any) -> list[Any]:
+    """The naming words before a noun phrase's head: nouns, names and adjectives, not
+    determiners, possessors or vague adjectives ("the Q4 roadmap" → Q4; "Maria's draft" →
+    none)."""
+    before = [t for t in span if t.i < head.i]
+    kept: list[Any] = []
+    for k, token in enumerate(before):
+        owner = k + 1 < len(before) and before[k + 1].tag_ == "POS"
+        if token.tag_ in ("POS", "PRP$", "HYPH") or token.pos_ in ("DET", "NUM") or owner:
+            kept = []  # only the run that runs into the head names it
+            continue
+        if token.lower_ in _UNNAMING or token.lower_ in _FILLER or token.like_num:
+            kept = []
+            continue
+        kept.append(token)
+    return kept[-3:]
+
+
+def _as_inside(token: Any) -> str:
+    """A word as it reads mid-sentence: a sentence's capital dropped, names and "Q4" kept."""
+    text = str(token.text)
+    if token.pos_ == "PROPN" or (len(text) > 1 and text.isupper()) or not token.is_sent_start:
+        return text
+    return text.lower()
+
+
+def _fuller(token: Any, earlier: Iterable[Any], people: set[str]) -> str:
+    """The words that named a bare noun ("the draft", "your deck") when it was last said in
+    full ("the design doc draft", "a seed pitch deck"), with a space after; "" if none."""
+    own = {c.lower_ for c in token.lefts if c.dep_ in ("compound", "amod", "nmod", "poss")}
+    if any(c.dep_ in ("compound", "nmod") for c in token.lefts) or token.lower_ in _VAGUE:
+        return ""  # already named ("the roadmap proposal"), or nothing to name
+    for doc in reversed(list(earlier)):
+        for chunk in reversed(_noun_phrases(doc)):
+            if chunk.root.lemma_.lower() != token.lemma_.lower():
+                continue
+            words = [_as_inside(t) for t in _modifiers(chunk.span, chunk.root)
+                     if t.lower_ not in own and t.lower_ not in people]  # fmt: skip
+            if words:
+                return " ".join(words) + " "
+    return ""
+
+
 def _counted(context: Sequence[Any]) -> str | None:
     for doc in reversed(context):
         tokens = list(doc)
@@ -380,6 +433,7 @@ def task_text(
     context: Sequence[str],
     person: Callable[[str, str], str | None],
     people: Sequence[str] = (),
+    mentions: Sequence[str] = (),
 ) -> str | None:
     """The imperative for a verb phrase ("send it to me tonight" → "Send the draft budget to
     Ana"), or None when nothing self-contained is left (a bare "go for it").
@@ -387,6 +441,8 @@ def task_text(
     ``context`` holds the preceding turns and the sentence's own lead, oldest first.
     ``person(word, role)`` rewrites a personal pronoun ("me", "your"…; role is its
     dependency: "poss", "dobj"…) for the owner's side: a name, "the", or "" to drop it.
+    ``mentions`` holds the turns said so far, oldest first: a bare "the draft" takes the
+    fuller name it had there ("the design doc draft").
     """
     phrase = _LEADS.sub("", verb_phrase.strip(" ,.")).strip(" ,")
     if not phrase:
@@ -400,6 +456,7 @@ def task_text(
     names = {part.lower() for name in people for part in name.split()}
     texts = [text for text in context if text.strip()]
     docs = _Lazy(texts)
+    earlier = _Lazy([text for text in mentions if text.strip()])
     tokens = _tokens(root)
     # A preposition whose object went with a removed deadline ("review the draft over").
     kept = {t.i for t in tokens}
@@ -458,6 +515,8 @@ def task_text(
                 text = _chunk_text(found)
             elif found is not None and any(c.dep_ in ("amod", "compound") for c in token.lefts):
                 text = str(found.root.text)
+        elif token.pos_ == "NOUN" and token.dep_ in _OBJECT_DEPS and mentions:
+            text = _fuller(token, earlier, names) + text
         elif word in ("her", "him") and token.dep_ in _OBJECT_DEPS:
             text = _person([*docs, doc[PREFIX_TOKENS : token.i]], names) or text
         elif token.like_num and token.dep_ in _OBJECT_DEPS and not list(token.children):
