@@ -112,16 +112,33 @@ def _install_window_trim() -> None:
 
 
 _models_lock = threading.Lock()
-_models: dict[tuple[str, str, int, int], LoadedModel] = {}
+_models: dict[tuple[str, str, int, int, str], LoadedModel] = {}
+
+
+def cuda_devices() -> int:
+    """How many CUDA GPUs CTranslate2 can use here (0 without a GPU, a driver or its
+    CUDA 12 libraries)."""
+    import ctranslate2
+
+    try:
+        return int(ctranslate2.get_cuda_device_count())
+    except RuntimeError:  # a driver present but broken
+        return 0
 
 
 def load_model(
-    info: ModelInfo, compute_type: str = "int8", cpu_threads: int = 2, num_workers: int = 1
+    info: ModelInfo,
+    compute_type: str = "int8",
+    cpu_threads: int = 2,
+    num_workers: int = 1,
+    device: str = "cpu",
 ) -> LoadedModel:
-    """The process-wide instance for this model and configuration, loaded on first use."""
+    """The process-wide instance for this model and configuration, loaded on first use.
+    ``num_workers`` decodes that many calls from different threads at once; ``device`` is
+    "cpu" or "cuda" (see cuda_devices)."""
     if info.path is None:
         raise ValueError(f"model {info.name} has no directory yet; resolve it through the store")
-    key = (str(info.path), compute_type, cpu_threads, num_workers)
+    key = (str(info.path), compute_type, cpu_threads, num_workers, device)
     with _models_lock:
         loaded = _models.get(key)
         if loaded is None:
@@ -129,7 +146,7 @@ def load_model(
 
             whisper = WhisperModel(
                 str(info.path),
-                device="cpu",
+                device=device,
                 compute_type=compute_type,
                 cpu_threads=cpu_threads,
                 num_workers=num_workers,

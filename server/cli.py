@@ -83,6 +83,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
         settings = settings.over_https()
     _check_models(settings)
+    if settings.refine_in_server:
+        from server.calls.refine import check_device
+
+        check_device(settings)
     print(f"Tandem serving on {settings.base_url} (data in {settings.data_dir})", file=sys.stderr)
     setup_link = _setup_link_if_needed(settings)
     if setup_link:
@@ -264,27 +268,42 @@ def cmd_mentorships_delete(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     """Take refinement jobs from the database until stopped (SIGTERM or Ctrl-C): on a machine
     with more cores or a GPU, beside servers started with TANDEM_REFINE_IN_SERVER=0."""
+    import dataclasses
     import signal
     import socket
     import threading
 
-    from server.calls.refine import Refiner
+    from server.calls.refine import Refiner, check_device
     from server.db.engine import safe_url
 
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.device:
+        settings = dataclasses.replace(settings, refine_device=args.device)
+    check_device(settings)
     model_store(settings).resolve(settings.refine_model or settings.model)  # fail early
     database = _open_db(settings)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    refiner = Refiner(settings, database, settings.node_name or f"{socket.gethostname()}:worker")
-    refiner.start()
-    print(f"tandem worker {refiner.name}: taking refinement jobs from "
-          f"{safe_url(settings.database_url)}", file=sys.stderr, flush=True)  # fmt: skip
+    name = settings.node_name or f"{socket.gethostname()}:worker"
+    # One Refiner per pass at a time, each its own queue taker (a distinct name, so a restart
+    # hands back exactly its passes), all decoding through one shared model instance.
+    refiners = [
+        Refiner(settings, database, name if args.jobs == 1 else f"{name}#{k + 1}", args.jobs)
+        for k in range(args.jobs)
+    ]
+    for refiner in refiners:
+        refiner.start()
+    print(f"tandem worker {name}: taking refinement jobs from "
+          f"{safe_url(settings.database_url)}, {args.jobs} at a time on the "
+          f"{settings.refine_device}", file=sys.stderr, flush=True)  # fmt: skip
     try:
         while not stop.wait(1.0):
             pass
     finally:
-        refiner.close()
+        for refiner in refiners:
+            refiner.close()
         database.close()
     print("tandem worker: stopped", file=sys.stderr)
     return 0
@@ -768,6 +787,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from server.bench import coach as bench_coach
     from server.bench import live as bench_live
     from server.bench import load as bench_load
+    from server.bench import refine as bench_refine
     from server.bench import review as bench_review
     from server.bench import search as bench_search
     from server.bench import talk as bench_talk
@@ -783,6 +803,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         "talk": bench_talk.run,
         "call": bench_call.run,
         "load": bench_load.run,
+        "refine": bench_refine.run,
     }
     return benches[args.bench](args, settings)
 
@@ -922,6 +943,18 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser(
         "worker", help="run refinement passes from the database's job queue until stopped"
     )
+    worker.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="passes at once, one CPU thread each (default 1; about one per free core)",
+    )
+    worker.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        help="decode on the CPU or an NVIDIA GPU (default: TANDEM_REFINE_DEVICE, else cpu)",
+    )
     worker.set_defaults(run=cmd_worker)
 
     janitor = sub.add_parser(
@@ -970,6 +1003,7 @@ def build_parser() -> argparse.ArgumentParser:
     from server.bench import call as bench_call
     from server.bench import live as bench_live
     from server.bench import load as bench_load
+    from server.bench import refine as bench_refine
     from server.bench import review as bench_review
     from server.bench import search as bench_search
     from server.bench import talk as bench_talk
@@ -986,6 +1020,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_talk.add_parser(bench_sub)
     bench_call.add_parser(bench_sub)
     bench_load.add_parser(bench_sub)
+    bench_refine.add_parser(bench_sub)
     bench.set_defaults(run=cmd_bench)
     return parser
 

@@ -149,6 +149,8 @@ class Settings:
     node_address: str | None = None
     #: Server processes run refinement passes too; off leaves them to `tandem worker`s.
     refine_in_server: bool = True
+    #: Where refinement passes decode: "cpu", or "cuda" on a GPU worker (TANDEM_REFINE_DEVICE).
+    refine_device: str = "cpu"
 
     @property
     def uploads_dir(self) -> Path:
@@ -200,6 +202,7 @@ class Settings:
             node_name=(env.get("TANDEM_NODE_NAME") or "").strip()[:200] or None,
             node_address=_url(env, "TANDEM_NODE_URL"),
             refine_in_server=_choice(env, "TANDEM_REFINE_IN_SERVER", ("1", "0"), "1") == "1",
+            refine_device=_choice(env, "TANDEM_REFINE_DEVICE", ("cpu", "cuda"), "cpu"),
             invite_ttl_s=_float(env, "TANDEM_INVITE_TTL_S", 72 * 3600.0, 60.0, 90 * 86400.0),
             https=(env.get("TANDEM_PUBLIC_URL") or "").startswith("https://"),
             trusted_proxies=tuple(

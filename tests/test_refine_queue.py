@@ -21,7 +21,7 @@ from server.calls.refine import Refiner
 from server.db.engine import Database
 from server.db.refine_queue import claim
 from server.db.tables import Session, UtteranceRow
-from server.settings import Settings
+from server.settings import Settings, SettingsError
 from tests.auth_helpers import add_account, make_mentorship, save_session
 
 pytestmark = pytest.mark.slow
@@ -157,18 +157,63 @@ def test_tandem_worker_runs_passes_alone_and_stops_on_sigterm(
     settings: Settings, database: Database, dialogue: Dialogue, env: dict[str, str]
 ) -> None:
     pair = _pair(database)
-    session_id = _waiting_session(settings, database, pair, dialogue, "For the worker")
+    ids = [_waiting_session(settings, database, pair, dialogue, f"For the worker {i}")
+           for i in range(2)]  # fmt: skip
     worker = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "worker"],
+        [sys.executable, "-m", "server.cli", "worker", "--jobs", "2"],
         env={**env, "TANDEM_NODE_NAME": "gpu-box"},
         stderr=subprocess.PIPE,
         text=True,
     )
+    holders: set[str] = set()  # who held a pass while both waited
+
+    def done() -> bool:
+        with database.sessions() as db:
+            rows = db.execute(
+                select(Session.refine_status, Session.refine_claimed_by).where(Session.id.in_(ids))
+            ).all()
+        if all(status == "running" for status, _ in rows):
+            holders.update(str(holder) for _, holder in rows)
+        return all(status == "done" for status, _ in rows)
+
     try:
-        _wait(lambda: _states(database, [session_id])[session_id][0] == "done", 300, "the pass")
+        _wait(done, 300, "the passes")
     finally:
         worker.send_signal(signal.SIGTERM)
         _, stderr = worker.communicate(timeout=30)
     assert worker.returncode == 0, stderr
     assert "tandem worker gpu-box: taking refinement jobs" in stderr
+    assert "2 at a time on the cpu" in stderr
+    assert holders == {"gpu-box#1", "gpu-box#2"}  # the two passes ran at once
+    assert {attempts for _, attempts in _states(database, ids).values()} == {1}
     assert "stopped" in stderr
+
+
+@pytest.mark.parametrize("how", [["--device", "cuda"], ["--jobs", "0"]])
+def test_a_worker_refuses_a_gpu_it_cannot_use_or_no_jobs(
+    env: dict[str, str], how: list[str]
+) -> None:
+    """This machine has no GPU: asking for one stops the worker before it takes a job (else
+    each pass would fail on its first chunk), with what to do about it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "worker", *how],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode in (1, 2)
+    if how[0] == "--device":
+        assert done.returncode == 1
+        assert "CTranslate2 finds no CUDA GPU here" in done.stderr
+        assert "TANDEM_REFINE_DEVICE=cpu" in done.stderr
+    else:
+        assert done.returncode == 2 and "--jobs must be at least 1" in done.stderr
+    assert "taking refinement jobs" not in done.stderr
+
+
+def test_the_refine_device_setting_is_checked() -> None:
+    assert Settings.from_env({"TANDEM_REFINE_DEVICE": "CUDA"}).refine_device == "cuda"
+    assert Settings.from_env({}).refine_device == "cpu"
+    with pytest.raises(SettingsError, match="TANDEM_REFINE_DEVICE must be one of cpu, cuda"):
+        Settings.from_env({"TANDEM_REFINE_DEVICE": "gpu"})

@@ -28,7 +28,7 @@ from media.live.spool import assemble_track, read_spools
 from media.mix import mix_recordings
 from media.models import ModelStore
 from media.pipeline import Track, analyze_tracks
-from media.transcriber import DecodeOptions, load_model
+from media.transcriber import DecodeOptions, cuda_devices, load_model
 from media.transcript import Transcript
 from server.db.directory import mentorship_targets
 from server.db.engine import Database
@@ -36,7 +36,7 @@ from server.db.recordings import mix_path, recorded_files
 from server.db.refine_queue import beat, claim, finish, release_stale
 from server.db.store import participant_ids, replace_analysis, speech_rows, utterance_rows
 from server.db.tables import Session, SpeechRow, UtteranceRow
-from server.settings import Settings
+from server.settings import Settings, SettingsError
 
 log = logging.getLogger("tandem.refine")
 
@@ -47,6 +47,17 @@ MAX_ATTEMPTS = 3
 POLL_S = 2.0
 #: How often a running pass says it is alive (server.db.refine_queue.STALE_S is the limit).
 BEAT_S = 20.0
+
+
+def check_device(settings: Settings) -> None:
+    """Before taking jobs: a GPU asked for is one CTranslate2 can use (else every pass would
+    fail on its first chunk)."""
+    if settings.refine_device == "cuda" and cuda_devices() == 0:
+        raise SettingsError(
+            "TANDEM_REFINE_DEVICE=cuda, but CTranslate2 finds no CUDA GPU here (it needs an "
+            "NVIDIA driver and the CUDA 12 cuBLAS and cuDNN 9 libraries, see docs/deploy.md); "
+            "use TANDEM_REFINE_DEVICE=cpu"
+        )
 
 
 def worker_name(settings: Settings) -> str:
@@ -85,8 +96,12 @@ class Refiner:
     """Takes refinement jobs from the database queue (server.db.refine_queue) and runs them,
     one at a time on its own thread: in each server process, or alone in `tandem worker`."""
 
-    def __init__(self, settings: Settings, database: Database, name: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, database: Database, name: str | None = None, decoders: int = 1
+    ) -> None:
         self.settings = settings
+        #: Passes decoding at once in this process (its Refiners share one model instance).
+        self.decoders = decoders
         self.database = database
         self.name = name or worker_name(settings)
         self._wake = threading.Event()
@@ -237,7 +252,13 @@ class Refiner:
         ]
         store = ModelStore(self.settings.model_store_dir, self.settings.model_dirs)
         info = store.resolve(self.settings.refine_model or self.settings.model)
-        model = load_model(info, self.settings.compute_type, cpu_threads=1)
+        model = load_model(
+            info,
+            self.settings.compute_type,
+            cpu_threads=1,
+            num_workers=self.decoders,
+            device=self.settings.refine_device,
+        )
         last = [0.0]
 
         def progress(done: float, whole: float) -> None:
