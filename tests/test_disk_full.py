@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from media.audio import SAMPLE_RATE_HZ, FloatAudio
+from media.live.gather import GATHER_SAMPLES
 from media.live.recorder import OpusRecorder
 from media.live.spool import SpoolWriter, read_spools
 from tests.helpers import fill_disk, small_disk
@@ -97,8 +98,9 @@ def test_a_recording_cut_by_a_full_disk_is_kept_and_plays(
         partial = disk / "rec" / "mentor.partial.ogg"
         with caplog.at_level(logging.ERROR, logger="tandem.recorder"):
             _feed(recorder, audio, 0, before)
-            # Pages reach the disk as they are made (about one a second).
-            _wait(lambda: recorder.samples_encoded >= before, 30, "20 s encoded")
+            # Pages reach the disk as they are made (about one a second); the last quarter
+            # second waits for more audio (media/live/gather.py).
+            _wait(lambda: recorder.samples_encoded >= before - GATHER_SAMPLES, 30, "20 s encoded")
             _wait(lambda: partial.exists() and partial.stat().st_size > 50_000, 30, "pages")
             on_disk = partial.stat().st_size
             fill_disk(disk)

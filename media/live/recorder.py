@@ -1,7 +1,8 @@
 """Recording one participant's audio to Ogg/Opus, only when both people agreed.
 
-Encoding and file writes run on a dedicated thread fed through a bounded queue, so a slow
-disk never stalls the call; if the queue overflows, samples are dropped and counted.
+Encoding and file writes run on a dedicated thread fed through a bounded queue, in pieces of a
+quarter second (media/live/gather.py), so a slow disk never stalls the call; if the queue
+overflows, samples are dropped and counted.
 
 A failed write (the disk full) stops this recording cleanly: the file is closed as far as it
 goes (Ogg pages already written stay playable) and kept under its final name, the failure is
@@ -22,6 +23,7 @@ import av
 import numpy as np
 
 from media.audio import SAMPLE_RATE_HZ, FloatAudio
+from media.live.gather import Gather
 from media.live.spool import FailureCallback, describe
 
 log = logging.getLogger("tandem.recorder")
@@ -31,7 +33,7 @@ class OpusRecorder:
     def __init__(
         self,
         path: Path,
-        max_pending_chunks: int = 500,
+        max_pending_chunks: int = 120,  # 30 s of quarter-second pieces
         on_failure: FailureCallback | None = None,
     ) -> None:
         self.path = path
@@ -41,19 +43,24 @@ class OpusRecorder:
         self.samples_encoded = 0
         self._on_failure = on_failure
         self._queue: queue.Queue[FloatAudio | None] = queue.Queue(maxsize=max_pending_chunks)
+        self._gather = Gather(self._hand_on)
         self._thread = threading.Thread(target=self._run, name=f"recorder {path.name}", daemon=True)
         self._thread.start()
 
-    def write(self, _start_index: int, samples: FloatAudio) -> None:
+    def write(self, start_index: int, samples: FloatAudio) -> None:
         if self.failed is not None:
             return
+        self._gather.add(start_index, samples)
+
+    def _hand_on(self, _start_index: int, samples: FloatAudio) -> None:
         try:
-            self._queue.put_nowait(samples.copy())
+            self._queue.put_nowait(samples)
         except queue.Full:
             self.dropped_chunks += 1
 
     def close(self) -> None:
         """Finish the file (blocks until written; call from a worker thread)."""
+        self._gather.flush()
         self._queue.put(None)
         self._thread.join(timeout=30)
 

@@ -2,9 +2,9 @@
 
 Raw 16 kHz s16 little-endian samples in ``NAME.pcm`` with ``NAME.json`` saying where on the
 session clock they start. Written by a thread from a bounded queue (the event loop never waits
-for the disk), each chunk straight to the file (no buffer held back), so a crashed server
-leaves usable audio behind. The refinement pass deletes the files once the refined transcript
-is stored.
+for the disk), in pieces of a quarter second (media/live/gather.py) straight to the file, so a
+crashed server leaves usable audio behind. The refinement pass deletes the files once the
+refined transcript is stored.
 
 A write that fails (the disk full, the folder gone) stops this stream's spool cleanly: the
 file is cut back to the last whole sample, what was written stays usable, the failure is
@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from media.audio import SAMPLE_RATE_HZ, FloatAudio
+from media.live.gather import Gather
 
 log = logging.getLogger("tandem.spool")
 
@@ -46,7 +47,7 @@ class SpoolWriter:
         self,
         path: Path,
         speaker: str,
-        max_pending_chunks: int = 2000,
+        max_pending_chunks: int = 160,  # 40 s of quarter-second pieces
         on_failure: FailureCallback | None = None,
     ) -> None:
         self.path = path.with_suffix(".pcm")
@@ -59,19 +60,24 @@ class SpoolWriter:
         self._on_failure = on_failure
         self._start_index: int | None = None
         self._queue: queue.Queue[tuple[int, FloatAudio] | None] = queue.Queue(max_pending_chunks)
+        self._gather = Gather(self._hand_on)
         self._thread = threading.Thread(target=self._run, name=f"spool {path.name}", daemon=True)
         self._thread.start()
 
     def write(self, start_index: int, samples: FloatAudio) -> None:
         if self.failed is not None:
             return
+        self._gather.add(start_index, samples)
+
+    def _hand_on(self, start_index: int, samples: FloatAudio) -> None:
         try:
-            self._queue.put_nowait((start_index, samples.copy()))
+            self._queue.put_nowait((start_index, samples))
         except queue.Full:
             self.dropped_chunks += 1
 
     def close(self) -> None:
         """Flush and close (blocks; call from a worker thread)."""
+        self._gather.flush()
         self._queue.put(None)
         self._thread.join(timeout=60)
 
