@@ -87,13 +87,23 @@ class SpeechDetector:
 
     def push(self, audio: FloatAudio) -> list[Interval]:
         """Score ``audio`` (16 kHz mono float32) and return the intervals it closed."""
+        return self.classify(self.score(audio))
+
+    def score(self, audio: FloatAudio) -> FloatAudio:
+        """The speech probability of each whole window ``audio`` completes (the rest waits for
+        the next call). Scoring and :meth:`classify` touch separate state: a worker thread
+        may score while the event loop classifies what was scored before."""
         if self._pending.size:
             audio = np.concatenate((self._pending, audio))
         usable = (len(audio) // WINDOW_SAMPLES) * WINDOW_SAMPLES
         self._pending = audio[usable:].copy()
         if usable == 0:
-            return []
-        return self._classify(self._score(audio[:usable]))
+            return np.zeros(0, dtype=np.float32)
+        return self._score(audio[:usable])
+
+    def classify(self, probs: FloatAudio) -> list[Interval]:
+        """Advance over scored windows; returns the intervals they closed."""
+        return self._classify(probs) if len(probs) else []
 
     def flush(self) -> list[Interval]:
         """End of the track: score the remainder and close any open speech."""

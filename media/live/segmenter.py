@@ -93,10 +93,20 @@ class UtteranceSegmenter:
         return self._detector.open_start_s if self._detector else None
 
     def push(self, start_index: int, samples: FloatAudio) -> list[Event]:
+        return self._advance(self.detector(start_index).push(samples))
+
+    def detector(self, start_index: int) -> SpeechDetector:
+        """The stream's voice activity, started at its first sample: to score it elsewhere
+        (media/live/vad_worker.py) and hand the probabilities to :meth:`push_scored`."""
         if self._detector is None:
             self._detector = SpeechDetector(self._vad, start_s=start_index / SAMPLE_RATE_HZ)
-        closed = self._detector.push(samples)
-        return self._advance(closed)
+        return self._detector
+
+    def push_scored(self, probs: FloatAudio) -> list[Event]:
+        """Events for windows scored by :meth:`detector` ``.score`` (in their order)."""
+        if self._detector is None:
+            return []
+        return self._advance(self._detector.classify(probs))
 
     def flush(self) -> list[Event]:
         """The stream ended (the person left or dropped): finish what was being said."""

@@ -35,6 +35,7 @@ from media.live.scheduler import AsrScheduler, Job, Result
 from media.live.segmenter import Final, Partial, Pause, UtteranceSegmenter
 from media.live.spool import SpoolWriter, describe, write_recovered
 from media.live.tap import AudioTap
+from media.live.vad_worker import VadFeed, VadWorker
 from media.models import ModelError, ModelStore
 from media.transcriber import DecodeOptions, load_model, transcribe_text
 from media.transcript import SpeechInterval, Utterance
@@ -76,6 +77,8 @@ class LiveStream:
     tap: AudioTap
     segmenter: UtteranceSegmenter
     spool: SpoolWriter | None
+    #: Where the stream's voice activity is scored off the loop (opened with its first audio).
+    vad: VadFeed | None = None
     #: Utterance numbers already final (late partials for them are dropped).
     finished: set[int] = field(default_factory=set)
     partials_asked: set[int] = field(default_factory=set)
@@ -127,7 +130,22 @@ class RoomLive:
         tap.on_hole(lambda start, end: self._hole(stream, start, end))
 
     def _audio(self, stream: LiveStream, start_index: int, samples: FloatAudio) -> None:
-        for event in stream.segmenter.push(start_index, samples):
+        if stream.vad is None:
+            detector = stream.segmenter.detector(start_index)
+            stream.vad = self.owner.vad().open(detector, lambda probs: self._scored(stream, probs))
+        stream.vad.push(samples)
+
+    def _scored(self, stream: LiveStream, probs: FloatAudio) -> None:
+        """Voice activity scored by the worker, back on the loop in order."""
+        for event in stream.segmenter.push_scored(probs):
+            self._submit(stream, event)
+        self._collect_speech(stream)
+
+    def _flush(self, stream: LiveStream) -> None:
+        """Finish what the stream's speaker was saying: all its audio scored first."""
+        if stream.vad is not None:
+            stream.vad.settle()
+        for event in stream.segmenter.flush():
             self._submit(stream, event)
         self._collect_speech(stream)
 
@@ -196,9 +214,9 @@ class RoomLive:
         for key, stream in list(self.streams.items()):
             if stream.peer is not peer:
                 continue
-            for event in stream.segmenter.flush():
-                self._submit(stream, event)
-            self._collect_speech(stream)
+            self._flush(stream)
+            if stream.vad is not None:
+                self.owner.vad().close_feed(stream.vad)
             del self.streams[key]
             if any(r.stream == key for r in self.gaps.open.values()):
                 self._ended[key] = stream
@@ -487,9 +505,7 @@ class RoomLive:
         for stream in list(self.streams.values()):
             # No audio arriving (a stalled sender): finish what was said rather than wait.
             if stream.tap.first_sample_s is not None and now - stream.tap.position_s > IDLE_S:
-                for event in stream.segmenter.flush():
-                    self._submit(stream, event)
-                self._collect_speech(stream)
+                self._flush(stream)
         await self.room.broadcast(self.meter(now))
         for cue in self.cues.update(now, self.speech_so_far(now), self.utterances):
             saved = self.room.outbox.put("cue", save_cue, self.session_id, cue)
@@ -541,6 +557,7 @@ class LiveTranscription:
         self.streams: dict[str, RoomLive] = {}
         self.on_room_done: list[Callable[[int], None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._vad: VadWorker | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self.latencies_s: list[float] = []
         #: Holes asked of browsers, and seconds of audio put back (server/calls/gaps.py).
@@ -578,6 +595,12 @@ class LiveTranscription:
         if self.language is not None:
             return self.language
         return peer.language
+
+    def vad(self) -> VadWorker:
+        """The thread scoring every stream's voice activity (started with the first stream)."""
+        if self._vad is None:
+            self._vad = VadWorker((self._loop or asyncio.get_running_loop()).call_soon_threadsafe)
+        return self._vad
 
     def spawn(self, work: Any, name: str) -> None:
         task = asyncio.ensure_future(work)
@@ -659,6 +682,9 @@ class LiveTranscription:
             await live.close()
         if self.scheduler is not None:
             await asyncio.to_thread(self.scheduler.close)
+        if self._vad is not None:
+            await asyncio.to_thread(self._vad.close)
+            self._vad = None
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
 
