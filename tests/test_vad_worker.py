@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from media.live.vad_worker import VadWorker
+from media.live.vad_worker import BEHIND_CHUNKS, VadWorker
 from media.vad import WINDOW_S, Interval, SpeechDetector, detect_speech
 from server.bench.speech import Dialogue
 
@@ -52,3 +52,21 @@ def test_intervals_scored_on_the_worker_match_scoring_in_place(dialogue: Dialogu
     for mine, theirs in zip(got, expected, strict=True):
         assert abs(mine.start_s - theirs.start_s) <= WINDOW_S + 1e-9
         assert abs(mine.end_s - theirs.end_s) <= WINDOW_S + 1e-9
+
+
+def test_a_worker_that_falls_behind_leaves_the_scoring_to_the_feeder(dialogue: Dialogue) -> None:
+    """A worker that never gets to run (a loop holding the GIL): after BEHIND_CHUNKS chunks
+    the feeder scores them itself, in order, so voice activity never lags without bound."""
+    track = dialogue.tracks["mentor"]
+    detector = SpeechDetector()
+    scored: list[int] = []
+    worker = VadWorker(lambda _fn: None, tick_s=3600.0)  # never ticks during the test
+    try:
+        feed = worker.open(detector, lambda probs: scored.append(len(probs)))
+        for start in range(0, BEHIND_CHUNKS * FRAME * 3, FRAME):
+            feed.push(track[start : start + FRAME])
+    finally:
+        worker.close()
+    assert feed.inline == 3
+    # Every whole 32 ms window of what was pushed was scored and delivered, none twice.
+    assert sum(scored) == (BEHIND_CHUNKS * FRAME * 3) // 512

@@ -27,6 +27,10 @@ log = logging.getLogger("tandem.vad")
 
 #: How often the worker scores (a Silero window is 32 ms).
 TICK_S = 0.03
+#: Chunks waiting (about 20 ms each) before the loop scores them itself: a loop that is busy
+#: already keeps the GIL from the worker (each of its calls waits up to the 5 ms switch
+#: interval for it), and the worker would fall ever further behind the audio.
+BEHIND_CHUNKS = 10
 
 Deliver = Callable[[FloatAudio], None]
 """Called on the loop with each batch of a stream's window probabilities, in order."""
@@ -45,10 +49,16 @@ class VadFeed:
         #: Held while the detector scores: by the worker, or by the loop at the stream's end.
         self._lock = threading.Lock()
         self.closed = False
+        #: Times the loop scored for the worker (it had fallen behind).
+        self.inline = 0
 
     def push(self, samples: FloatAudio) -> None:
-        """From the loop: no wait, no wake-up."""
+        """From the loop: no wait, no wake-up; but where the worker has fallen behind, the
+        loop scores and delivers what waits itself (in order)."""
         self._audio.append(samples)
+        if len(self._audio) >= BEHIND_CHUNKS:
+            self.inline += 1
+            self.settle()
 
     def _take(self) -> FloatAudio | None:
         parts = []
