@@ -358,3 +358,23 @@ def test_a_bare_noun_takes_the_fuller_name_it_had_earlier() -> None:
         ("mentee", "Will do."),
     )
     assert item.action == "Send Ana the onboarding guides"  # the sentence's capital dropped
+
+
+def test_the_verb_is_the_imperative_whatever_form_it_was_said_in() -> None:
+    [offer] = _items(
+        ("mentor", "Would it help if I sent you my old proposal?"),
+        ("mentee", "Yes, that would help a lot."),
+    )
+    assert (offer.owner, offer.action) == ("mentor", "Send Raj the old proposal")  # not "Sent"
+    [request] = _items(
+        ("mentee", "Would you mind, um, being in the audience at my talk on Friday?"),
+        ("mentor", "Sure, happy to."),
+    )
+    assert (request.owner, request.action) == ("mentor", "Be in the audience at Raj's talk")
+    assert request.due_date == date(2026, 3, 13)
+
+
+def test_a_removed_deadline_takes_its_preposition_along() -> None:
+    [item] = _items(("mentor", "I will review the draft over the weekend."))
+    assert item.action == "Review the draft"  # not "Review the draft over"
+    assert item.due_phrase == "the weekend"

@@ -378,10 +378,17 @@ def _prepare_wording(utterances: Sequence[Utterance], candidates: list[_Candidat
     prepare(phrases, contexts)
 
 
+_TIME_PREPOSITION = (
+    r"(?:\b(?:over|during|on|in|at|by|before|after|until|till|within|from|for|through)\s+)?"
+)
+
+
 def _without_due(candidate: _Candidate) -> str:
     phrase = candidate.verb_phrase
     if candidate.due is not None:
-        phrase = re.sub(re.escape(candidate.due.phrase), " ", phrase, flags=re.IGNORECASE)
+        # With the preposition that led to it ("review the draft over the weekend").
+        phrase = re.sub(_TIME_PREPOSITION + re.escape(candidate.due.phrase), " ", phrase,
+                        flags=re.IGNORECASE)  # fmt: skip
     return re.sub(r"\s+", " ", phrase).strip(" ,")
 
 

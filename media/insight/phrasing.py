@@ -323,12 +323,31 @@ def _modifiers(span: Any, head: Any) -> list[Any]:
     return kept[-3:]
 
 
-def _as_inside(token: Any) -> str:
-    """A word as it reads mid-sentence: a sentence's capital dropped, names and "Q4" kept."""
+def _as_inside(token: Any, people: set[str]) -> str:
+    """A word as it reads mid-sentence: a sentence's capital dropped ("Design docs are new"),
+    names and "Q4" kept. The tagger takes most capitalised first words for names, so only
+    the people's names and all-capitals words keep it there."""
     text = str(token.text)
-    if token.pos_ == "PROPN" or (len(text) > 1 and text.isupper()) or not token.is_sent_start:
+    # Turns tagged without the parser know no sentence starts: the turn's first word, or
+    # one after a full stop, is one.
+    starts = token.i == 0 or token.nbor(-1).text in (".", "?", "!")
+    if not starts or (len(text) > 1 and text.isupper()) or token.lower_ in people:
         return text
     return text.lower()
+
+
+@cache
+def _past_forms() -> dict[str, str]:
+    """Irregular past forms that are no verb's base form ("sent" → "send", not "found"),
+    from the English pipeline's own lemmatizer tables."""
+    tables = _nlp().get_pipe("lemmatizer").lookups
+    exceptions = tables.get_table("lemma_exc")["verb"]
+    bases = set(tables.get_table("lemma_index")["verb"])
+    return {
+        form: lemmas[0]
+        for form, lemmas in exceptions.items()
+        if lemmas and lemmas[0] != form and form not in bases
+    }
 
 
 def _fuller(token: Any, earlier: Iterable[Any], people: set[str]) -> str:
@@ -341,7 +360,7 @@ def _fuller(token: Any, earlier: Iterable[Any], people: set[str]) -> str:
         for chunk in reversed(_noun_phrases(doc)):
             if chunk.root.lemma_.lower() != token.lemma_.lower():
                 continue
-            words = [_as_inside(t) for t in _modifiers(chunk.span, chunk.root)
+            words = [_as_inside(t, people) for t in _modifiers(chunk.span, chunk.root)
                      if t.lower_ not in own and t.lower_ not in people]  # fmt: skip
             if words:
                 return " ".join(words) + " "
@@ -478,15 +497,26 @@ def task_text(
                 topic = doc[objects[0].left_edge.i : objects[0].right_edge.i + 1]
                 dropped = {t.i for t in child.subtree}
                 tokens = [t for t in tokens if t.i not in dropped]
+    # "(would you) mind being in the audience": the task is what they would not mind doing.
+    minded = None
+    if root.lemma_.lower() == "mind":
+        minded = next(
+            (c for c in root.rights if c.dep_ in ("xcomp", "advcl", "ccomp") and c.tag_ == "VBG"),
+            None,
+        )
     out: list[str] = []
     resolved = 0
     for token in tokens:
-        if token.i < PREFIX_TOKENS:
+        if token.i < PREFIX_TOKENS or (minded is not None and token.i < minded.i):
             continue  # the subject put in front for the parser
         word = token.lower_
         text = token.text
         if token.i == root.i and token.tag_ in ("VBG", "VBD", "VBZ", "VBN"):
             text = token.lemma_  # "reviewing my PR", "if I sent you" → the imperative
+        elif token.i == root.i and word in _past_forms():
+            text = _past_forms()[word]  # "(you will) sent" is tagged a base form
+        elif minded is not None and token.i == minded.i:
+            text = token.lemma_
         elif (
             word in _SINGULAR
             and token.dep_ == "pobj"
