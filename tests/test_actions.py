@@ -378,3 +378,16 @@ def test_a_removed_deadline_takes_its_preposition_along() -> None:
     [item] = _items(("mentor", "I will review the draft over the weekend."))
     assert item.action == "Review the draft"  # not "Review the draft over"
     assert item.due_phrase == "the weekend"
+
+
+def test_her_is_a_person_not_a_product_or_a_site() -> None:
+    [item] = _items(
+        ("mentee", "I talked with Dana on LinkedIn yesterday."),
+        ("mentee", "I will email her tomorrow morning."),
+    )
+    assert item.action == "Email Dana"  # LinkedIn came later, but is no one
+    [item] = _items(
+        ("mentee", "I saw the salary data on levels.fyi yesterday."),
+        ("mentee", "I will email her tomorrow morning."),
+    )
+    assert item.action == "Email her"  # nobody named: better left than made up

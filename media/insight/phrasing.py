@@ -274,6 +274,11 @@ def _antecedent(pronoun: str, context: Sequence[Any], people: set[str]) -> Any |
     return None
 
 
+#: How a person's name is written: a capital, then small letters ("Maria", "Jean-Luc",
+#: "O'Brien", "McKenzie"); not a domain, an acronym or a CamelCase product.
+_NAME_WORD = re.compile(r"^(?:Mc|Mac|O'|D'|De|Di|La|Le)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*$")
+
+
 def _person(context: Sequence[Any], people: set[str]) -> str | None:
     """The latest run of proper nouns ("Professor Lin") that is not one of the pair."""
     for doc in reversed(context):
@@ -282,6 +287,8 @@ def _person(context: Sequence[Any], people: set[str]) -> str | None:
             token = tokens[k]
             if token.pos_ != "PROPN" or token.lower_ in people or token.lower_ in _FILLER:
                 continue
+            if not _NAME_WORD.match(token.text):
+                continue  # "levels.fyi", "LinkedIn", "Q4": a product or a thing, not her
             if token.lower_ in _TIMES or token.lower_ in _MONTHS:
                 continue  # "until Friday": a day, not who "her" is
             if k == 0 or tokens[k - 1].text in (".", "?", "!", ":"):
