@@ -391,3 +391,17 @@ def test_her_is_a_person_not_a_product_or_a_site() -> None:
         ("mentee", "I will email her tomorrow morning."),
     )
     assert item.action == "Email her"  # nobody named: better left than made up
+
+
+def test_a_meeting_carries_what_it_is_for() -> None:
+    [item] = _items(
+        ("mentor", "Let us sit down on Friday when you are free and go through your portfolio "
+                   "together."),
+    )  # fmt: skip
+    assert (item.owner, item.action) == ("both", "Sit down and go through Raj's portfolio together")
+    assert item.due_date == date(2026, 3, 13)
+    [item] = _items(("mentor", "Right, let's catch up again next week, see where the grant "
+                               "application is at."))  # fmt: skip
+    assert item.action == "Catch up again and see where the grant application is at"
+    [item] = _items(("mentor", "Let's meet again next week."))
+    assert item.action == "Meet again"  # nothing said about what for: nothing added

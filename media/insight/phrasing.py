@@ -400,6 +400,39 @@ def _root(doc: Any) -> Any | None:
     return next((t for t in doc if t.pos_ == "VERB"), roots[0])
 
 
+#: Verbs that only arrange a meeting ("let's sit down", "catch up again"): without an object
+#: the task is what the meeting is for, said after them.
+_MEETING = frozenset(_words("sit meet catch regroup reconvene touch circle check pick get"))
+
+
+def _with_meeting_purpose(doc: Any, root: Any, tokens: list[Any]) -> tuple[list[Any], int | None]:
+    """ "Sit down (on Friday when you're on the late) and go through the booklet together":
+    a meeting verb with nothing to act on takes the first verb after it that has no subject
+    of its own, with what hangs on it. Also returns where an "and" must be put (no "and"
+    was said: "catch up again, see where the FOI is at"), else None."""
+    if root.lemma_.lower() not in _MEETING:
+        return tokens, None
+    if any(t.i != root.i and (t.dep_ in _OBJECT_DEPS or t.pos_ in ("NOUN", "PROPN"))
+           for t in tokens):  # fmt: skip
+        return tokens, None
+    kept = {t.i for t in tokens}
+    purpose = next((t for t in doc if t.i > root.i and t.i not in kept and t.pos_ == "VERB"
+                    and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)),
+                   None)  # fmt: skip
+    if purpose is None or purpose.lemma_.lower() in _MEETING:
+        return tokens, None
+    dropped = {x.i for c in purpose.children if c.dep_ in ("mark", "cc", "punct")
+               and c.i < purpose.i for x in c.subtree}  # fmt: skip
+    own = [t for t in purpose.subtree if t.i not in dropped]
+    if not any(t.pos_ in ("NOUN", "PROPN") for t in own):
+        return tokens, None  # "sit down and see": nothing more to act on
+    said_and = doc[purpose.i - 1].lower_ == "and" if purpose.i > 0 else False
+    joined = [*tokens, *own, *([doc[purpose.i - 1]] if said_and else [])]
+    return sorted({t.i: t for t in joined}.values(), key=lambda t: t.i), (
+        None if said_and else purpose.i
+    )
+
+
 def _is_verb_head(token: Any, root: Any) -> bool:
     joined = token.dep_ == "conj" and token.pos_ == "VERB" and token.head.i == root.i
     return bool(token.i == root.i or joined)
@@ -494,6 +527,7 @@ def task_text(
     ):
         kept.discard(tokens[-1].i)
         tokens = tokens[:-1]
+    tokens, and_at = _with_meeting_purpose(doc, root, tokens)
     # A topic said before the verb ("for the auth refactor, split it into…") is what its
     # pronoun stands for.
     topic = None
@@ -518,6 +552,8 @@ def task_text(
             continue  # the subject put in front for the parser
         word = token.lower_
         text = token.text
+        if token.i == and_at:
+            out.append("and ")
         if token.i == root.i and token.tag_ in ("VBG", "VBD", "VBZ", "VBN"):
             text = token.lemma_  # "reviewing my PR", "if I sent you" → the imperative
         elif token.i == root.i and word in _past_forms():
