@@ -405,3 +405,13 @@ def test_a_meeting_carries_what_it_is_for() -> None:
     assert item.action == "Catch up again and see where the grant application is at"
     [item] = _items(("mentor", "Let's meet again next week."))
     assert item.action == "Meet again"  # nothing said about what for: nothing added
+
+
+def test_an_aside_between_dashes_does_not_cut_the_task_in_two() -> None:
+    [item] = _items(
+        ("mentor", "I want you to pick two case studies \u2014 the onboarding one and this "
+                   "export one \u2014 and write them up by Friday."),
+        ("mentee", "Okay, will do."),
+    )  # fmt: skip
+    assert (item.owner, item.action) == ("mentee", "Pick two case studies and write them up")
+    assert item.due_date == date(2026, 3, 13)

@@ -85,8 +85,19 @@ _TITLES = re.compile(
 )
 
 
+#: An aside between dashes before the sentence goes on ("pick two case studies — the
+#: onboarding one and this export one — and write them up"): it would cut the task in two.
+_ASIDE = re.compile(
+    r"\s*(?:--|\u2014|\u2013)\s*[^\u2014\u2013.?!]{1,100}?\s*(?:--|\u2014|\u2013)\s*"
+    r"(?=(?:and|or|then)\b)",
+    re.IGNORECASE,
+)
+
+
 def normalise(text: str) -> str:
-    """Contractions expanded and fillers dropped; letter case kept (names stay names)."""
+    """Contractions expanded, fillers and asides dropped; letter case kept (names stay
+    names)."""
+    text = _ASIDE.sub(" ", text)
     text = _TITLES.sub(r"\1", text.replace("\u2019", "'"))
     for pattern, replacement in _CONTRACTIONS_RE:
         text = pattern.sub(_keep_case(replacement), text)
