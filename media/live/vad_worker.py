@@ -7,6 +7,10 @@ the loop runs meanwhile), and hands the probabilities back in one loop callback 
 order. The loop classifies them (media/live/segmenter.py): all state the pipeline reads stays
 on the loop. The cost is at most one tick of delay, a few milliseconds beside the half second
 of silence that ends an utterance.
+
+The worker makes one call per stream per tick: the Silero model faster-whisper ships takes one
+stream at a time (input ``[seq_len, 576]``, state ``[1, 1, 128]``; its first axis is a
+stream's consecutive windows), so several streams cannot share one call.
 """
 
 from __future__ import annotations
