@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from media.audio import SAMPLE_RATE_HZ, decode_file
-from media.models import ModelStore
 from media.pipeline import Track, analyze_tracks
-from media.transcriber import DecodeOptions, load_model
 from server.bench import BenchInputError
-from server.calls.refine import REFINE_BEAM, check_device
+from server.calls.refine import REFINE_BEAM, check_device, refine_model
 from server.settings import PROJECT_DIR, Settings
 
 DEFAULT_CALL = PROJECT_DIR.parent / "shared" / "fixtures" / "conversation" / "MUL1011.opus"
@@ -64,11 +62,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run_step(tracks: list[Track], settings: Settings, jobs: int) -> RefineStep:
-    store = ModelStore(settings.model_store_dir, settings.model_dirs)
-    info = store.resolve(settings.refine_model or settings.model)
-    model = load_model(info, settings.compute_type, cpu_threads=1, num_workers=jobs,
-                       device=settings.refine_device)  # fmt: skip
-    options = DecodeOptions(beam_size=REFINE_BEAM, language=info.default_language)
+    model, options = refine_model(settings, jobs)
     errors: list[BaseException] = []
 
     def one() -> None:

@@ -28,7 +28,7 @@ from media.live.spool import assemble_track, read_spools
 from media.mix import mix_recordings
 from media.models import ModelStore
 from media.pipeline import Track, analyze_tracks
-from media.transcriber import DecodeOptions, cuda_devices, load_model
+from media.transcriber import DecodeOptions, LoadedModel, cuda_devices, load_model
 from media.transcript import Transcript
 from server.db.directory import mentorship_targets
 from server.db.engine import Database
@@ -58,6 +58,16 @@ def check_device(settings: Settings) -> None:
             "NVIDIA driver and the CUDA 12 cuBLAS and cuDNN 9 libraries, see docs/deploy.md); "
             "use TANDEM_REFINE_DEVICE=cpu"
         )
+
+
+def refine_model(settings: Settings, decoders: int = 1) -> tuple[LoadedModel, DecodeOptions]:
+    """The refinement pass's model (one CPU thread a pass, ``decoders`` passes at once, on
+    the configured device) and its decoding (beam search, the model's language)."""
+    store = ModelStore(settings.model_store_dir, settings.model_dirs)
+    info = store.resolve(settings.refine_model or settings.model)
+    model = load_model(info, settings.compute_type, cpu_threads=1, num_workers=decoders,
+                       device=settings.refine_device)  # fmt: skip
+    return model, DecodeOptions(beam_size=REFINE_BEAM, language=info.default_language)
 
 
 def worker_name(settings: Settings) -> str:
@@ -250,15 +260,7 @@ class Refiner:
             Track(speaker, assemble_track(parts, total))
             for speaker, parts in sorted(pieces.items(), key=lambda kv: kv[0] != "mentor")
         ]
-        store = ModelStore(self.settings.model_store_dir, self.settings.model_dirs)
-        info = store.resolve(self.settings.refine_model or self.settings.model)
-        model = load_model(
-            info,
-            self.settings.compute_type,
-            cpu_threads=1,
-            num_workers=self.decoders,
-            device=self.settings.refine_device,
-        )
+        model, options = refine_model(self.settings, self.decoders)
         last = [0.0]
 
         def progress(done: float, whole: float) -> None:
@@ -267,12 +269,7 @@ class Refiner:
                 last[0] = fraction
                 self._set(session_id, progress=min(fraction, 0.99))
 
-        transcript = analyze_tracks(
-            tracks,
-            model,
-            DecodeOptions(beam_size=REFINE_BEAM, language=info.default_language),
-            on_progress=progress,
-        )
+        transcript = analyze_tracks(tracks, model, options, on_progress=progress)
         transcript.duration_s = max(transcript.duration_s, duration_s)
         analysis = analyze_conversation(
             transcript, held.date() if held else None, targets, names=names
@@ -283,7 +280,7 @@ class Refiner:
             session = db.get(Session, session_id)
             assert session is not None
             session.transcript_source = "refined"
-            session.model = info.name
+            session.model = model.info.name
             session.refine_status = "done"
             session.refine_progress = 1.0
             session.refine_error = None
