@@ -82,26 +82,91 @@ def to_48k_frames(audio_16k: FloatAudio) -> list[Pcm]:
     return [pcm[i : i + per_frame] for i in range(0, len(pcm), per_frame)]
 
 
+@dataclass(frozen=True)
+class OpusPackets:
+    """Speech encoded once, before any connection, as a browser's encoder sends it: Opus
+    packets of ``ptime_ms``. Scripted participants that share it send without encoding: a
+    browser's encoder runs on the browser's machine, so a load bench that encoded for 32
+    microphones on the server's cores would measure the clients as much as the server."""
+
+    packets: list[bytes]
+    #: A packet of silence, sent after the speech (a microphone keeps sending).
+    silence: bytes
+    ptime_ms: int
+
+    @property
+    def ptime_s(self) -> float:
+        return self.ptime_ms / 1000
+
+
+def _opus_encoder(ptime_ms: int) -> tuple[av.AudioCodecContext, av.AudioResampler]:
+    from server.calls.sdp import UPLINK_OPUS_BITRATE
+
+    codec = av.CodecContext.create("libopus", "w")
+    assert isinstance(codec, av.AudioCodecContext)
+    # As aiortc's own encoder, at the bitrate Tandem's answer asks browsers for.
+    codec.bit_rate = UPLINK_OPUS_BITRATE
+    codec.format = "s16"
+    codec.layout = "stereo"
+    codec.sample_rate = RATE_48K
+    codec.time_base = fractions.Fraction(1, RATE_48K)
+    codec.options = {"application": "voip", "frame_duration": str(ptime_ms)}
+    samples = RATE_48K * ptime_ms // 1000
+    resampler = av.AudioResampler(format="s16", layout="stereo", rate=RATE_48K, frame_size=samples)
+    return codec, resampler
+
+
+def _encode(frames: list[Pcm], ptime_ms: int) -> list[bytes]:
+    codec, resampler = _opus_encoder(ptime_ms)
+    packets: list[bytes] = []
+    for pcm in frames:
+        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = RATE_48K
+        for part in resampler.resample(frame):
+            packets += [bytes(p) for p in codec.encode(part)]
+    for part in resampler.resample(None):
+        packets += [bytes(p) for p in codec.encode(part)]
+    packets += [bytes(p) for p in codec.encode(None)]
+    return packets
+
+
+def encode_opus(frames: list[Pcm], ptime_ms: int) -> OpusPackets:
+    """``frames`` from :func:`to_48k_frames` as Opus packets of ``ptime_ms``."""
+    silence = np.zeros(RATE_48K * ptime_ms // 1000, dtype=np.int16)
+    # The encoder's first packets hold its start-up; a later one is steady silence.
+    quiet = _encode([silence] * 4, ptime_ms)
+    return OpusPackets(_encode(frames, ptime_ms), quiet[2], ptime_ms)
+
+
 class SpeechTrack(MediaStreamTrack):
-    """Plays prepared audio in real time, then silence (or the audio again, looped)."""
+    """Plays prepared audio in real time, then silence (or the audio again, looped): PCM
+    frames that aiortc encodes as it sends, or Opus packets encoded beforehand."""
 
     kind = "audio"
 
     def __init__(
         self,
-        frames: list[Pcm],
+        frames: list[Pcm] | OpusPackets,
         loop: bool = False,
         paced: bool = True,
         outages: tuple[tuple[float, float], ...] = (),
     ) -> None:
-        """``frames`` from :func:`to_48k_frames`, prepared before any connection is made;
-        during ``outages`` (seconds of the track) nothing is sent, as if the network lost it."""
+        """``frames`` from :func:`to_48k_frames` or :func:`encode_opus`, prepared before any
+        connection is made; during ``outages`` (seconds of the track) nothing is sent, as if
+        the network lost it."""
         super().__init__()
+        self._source = frames
         self._outages = outages
         #: False sends as fast as the connection takes it (a misbehaving client).
         self._paced = paced
-        self._frames = frames
-        self._silence = np.zeros_like(self._frames[0])
+        self._frames: list[Pcm] | list[bytes]
+        if isinstance(frames, OpusPackets):
+            self._frames, self._frame_s = frames.packets, frames.ptime_s
+            self._silence: Pcm | bytes = frames.silence
+        else:
+            self._frames, self._frame_s = frames, FRAME_S
+            self._silence = np.zeros_like(frames[0])
+        self._samples = round(RATE_48K * self._frame_s)
         self._repeat = loop
         self._index = 0
         self._began: float | None = None
@@ -117,7 +182,7 @@ class SpeechTrack(MediaStreamTrack):
         """The same microphone on a new connection (a page reconnecting): it plays on from
         wherever the audio is by then (what fell between is lost on the way), its timestamps
         starting again from zero, as a new connection's do."""
-        track = SpeechTrack(self._frames, self._repeat, self._paced, self._outages)
+        track = SpeechTrack(self._source, self._repeat, self._paced, self._outages)
         track._began = self._began
         track._resume = self._began is not None
         return track
@@ -127,9 +192,10 @@ class SpeechTrack(MediaStreamTrack):
         """time.monotonic() when the first frame was sent (the track's time zero)."""
         return self._began
 
-    async def recv(self) -> av.AudioFrame:
+    async def recv(self) -> av.AudioFrame | av.Packet[Any]:
         if self.readyState != "live":
             raise MediaStreamError
+        step = self._frame_s
         if self._index >= len(self._frames):
             self.played.set()
             if self._repeat:
@@ -138,30 +204,36 @@ class SpeechTrack(MediaStreamTrack):
             self._began = time.monotonic()
         if self._resume:
             self._resume = False
-            self._first_frame = round((time.monotonic() - self._began) / FRAME_S)
-            self.sent_s = self._first_frame * FRAME_S
+            self._first_frame = round((time.monotonic() - self._began) / step)
+            self.sent_s = self._first_frame * step
             self._index = (
                 self._first_frame % len(self._frames) if self._repeat else self._first_frame
             )
-        sent = round(self.sent_s / FRAME_S)
-        while any(a <= sent * FRAME_S < b for a, b in self._outages):
+        sent = round(self.sent_s / step)
+        while any(a <= sent * step < b for a, b in self._outages):
             # Captured but lost on the way: the next frame's timestamp jumps past these.
             self._index += 1
-            self.sent_s += FRAME_S
+            self.sent_s += step
             sent += 1
-        wait = self._began + sent * FRAME_S - time.monotonic()
+        wait = self._began + sent * step - time.monotonic()
         if wait > 0 and self._paced:
             await asyncio.sleep(wait)
         elif not self._paced:
             await asyncio.sleep(0)
         # After the prepared audio, silence: a microphone keeps sending when nobody talks.
-        pcm = self._frames[self._index] if self._index < len(self._frames) else self._silence
+        data = self._frames[self._index] if self._index < len(self._frames) else self._silence
         self._index += 1
-        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+        self.sent_s += step
+        pts = (sent - self._first_frame) * self._samples
+        if isinstance(data, bytes):
+            packet = av.Packet(data)
+            packet.pts = pts
+            packet.time_base = fractions.Fraction(1, RATE_48K)
+            return packet
+        frame = av.AudioFrame.from_ndarray(data.reshape(1, -1), format="s16", layout="mono")
         frame.sample_rate = RATE_48K
-        frame.pts = (sent - self._first_frame) * len(pcm)
+        frame.pts = pts
         frame.time_base = fractions.Fraction(1, RATE_48K)
-        self.sent_s += FRAME_S
         return frame
 
 
@@ -238,12 +310,15 @@ class ScriptedParticipant:
     #: The call sockets "elsewhere" answers sent this participant to, in order (several
     #: server processes: the call is held by one of them).
     followed: list[str] = field(default_factory=list)
-    _frames: list[Pcm] = field(init=False, repr=False)
+    #: ``audio_16k`` encoded beforehand (:func:`encode_opus`), shared by participants saying
+    #: the same; None: aiortc encodes it while sending.
+    opus: OpusPackets | None = None
+    _frames: list[Pcm] | OpusPackets = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Resampling half an hour of audio takes seconds: done here, before any connection,
         # it cannot stall the event loop (and skew every message timestamp) mid-call.
-        self._frames = to_48k_frames(self.audio_16k)
+        self._frames = self.opus if self.opus is not None else to_48k_frames(self.audio_16k)
 
     async def start(self) -> None:
         welcome = await self._join()
