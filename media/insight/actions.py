@@ -41,7 +41,9 @@ from media.insight.action_grammar import (
     split_clauses,
 )
 from media.insight.due import Due, find_due
-from media.insight.phrasing import NEEDS_CONTEXT, prepare, task_text
+from media.insight.english import prepare
+from media.insight.phrasing import task_text
+from media.insight.references import NEEDS_CONTEXT
 from media.transcript import Utterance
 
 

