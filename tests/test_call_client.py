@@ -15,9 +15,11 @@ from sqlalchemy import select
 from server.bench.call_client import (
     RATE_48K,
     OpusPackets,
+    PatternTrack,
     ScriptedParticipant,
     SpeechTrack,
     encode_opus,
+    pattern_vp8,
     to_48k_frames,
 )
 from server.bench.speech import Line, render_dialogue
@@ -93,6 +95,30 @@ def test_the_track_sends_packets_timed_in_ptime_steps(speech: np.ndarray) -> Non
     # Paced as a microphone: the last packet leaves about (n - 1) ptimes after the first.
     elapsed = sent[-1][2] - sent[0][2]
     assert elapsed >= (len(sent) - 1) * UPLINK_PTIME_MS / 1000 - 0.02
+
+
+def test_the_pre_encoded_camera_loops_decodable_vp8() -> None:
+    frames = pattern_vp8(15)
+    decoder = av.CodecContext.create("libvpx", "r")
+    pictures = []
+    for k in range(2 * len(frames) + 1):  # round the loop twice: it restarts on its keyframe
+        for picture in decoder.decode(av.Packet(frames[k % len(frames)])):
+            pictures.append(picture)
+    assert len(pictures) == 2 * len(frames) + 1
+    assert {(p.width, p.height) for p in pictures} == {(640, 480)}
+    # One keyframe, at the loop's start (bit 0 of a VP8 frame's tag is 0 on a keyframe only).
+    assert [k for k, frame in enumerate(frames) if frame[0] & 1 == 0] == [0]
+    # The bar moves: consecutive pictures differ.
+    first, second = (p.to_ndarray(format="rgb24") for p in pictures[:2])
+    assert float(np.abs(first.astype(int) - second.astype(int)).mean()) > 1.0
+
+    async def two() -> list[int]:
+        track = PatternTrack(encoded=True)
+        sent = [await track.recv(), await track.recv()]
+        assert all(isinstance(packet, av.Packet) for packet in sent)
+        return [int(packet.pts or 0) for packet in sent]
+
+    assert asyncio.run(two()) == [0, 6000]  # 15 fps on the 90 kHz video clock
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ import asyncio
 import base64
 import contextlib
 import fractions
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -237,24 +238,62 @@ class SpeechTrack(MediaStreamTrack):
         return frame
 
 
+#: The camera stand-in's frames: a bar moving over a dark background.
+PATTERN_IMAGES = 8
+#: Pre-encoded, the pattern is sent as this many seconds of VP8, looped (a keyframe at its
+#: start only, as a camera's stream has few).
+PATTERN_LOOP_S = 8
+
+
+def _pattern_image(k: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    image = np.full((480, 640, 3), 40, dtype=np.uint8)
+    position = k % PATTERN_IMAGES
+    image[:, position * 80 : position * 80 + 80, :] = (200, 120, 60)
+    return image
+
+
+@functools.cache
+def pattern_vp8(fps: int) -> tuple[bytes, ...]:
+    """The pattern as VP8 frames, encoded once per process with aiortc's own settings (a
+    browser encodes its camera on its own machine; see :class:`OpusPackets`)."""
+    codec = av.CodecContext.create("libvpx", "w")
+    assert isinstance(codec, av.VideoCodecContext)
+    codec.width, codec.height, codec.pix_fmt = 640, 480, "yuv420p"
+    codec.bit_rate = 500_000  # aiortc's starting bitrate for VP8
+    codec.framerate = fractions.Fraction(fps, 1)
+    codec.time_base = fractions.Fraction(1, fps)
+    codec.gop_size = 3000
+    codec.qmin, codec.qmax = 2, 56
+    rate = str(codec.bit_rate)
+    codec.options = {
+        "bufsize": rate, "cpu-used": "-6", "deadline": "realtime", "lag-in-frames": "0",
+        "minrate": rate, "maxrate": rate, "noise-sensitivity": "4", "overshoot-pct": "15",
+        "partitions": "0", "static-thresh": "1", "undershoot-pct": "100",
+    }  # fmt: skip
+    frames: list[bytes] = []
+    for k in range(fps * PATTERN_LOOP_S):
+        frame = av.VideoFrame.from_ndarray(_pattern_image(k), "rgb24").reformat(format="yuv420p")
+        frame.pts = k
+        frames += [bytes(p) for p in codec.encode(frame)]
+    frames += [bytes(p) for p in codec.encode(None)]
+    return tuple(frames)
+
+
 class PatternTrack(MediaStreamTrack):
-    """A 640x480 camera stand-in: a bar moving over a few prepared frames, 15 fps."""
+    """A 640x480 camera stand-in: a bar moving over a few prepared frames, 15 fps; encoded by
+    aiortc as it sends, or (``encoded``) VP8 frames encoded beforehand, looped."""
 
     kind = "video"
 
-    def __init__(self, fps: int = 15) -> None:
+    def __init__(self, fps: int = 15, encoded: bool = False) -> None:
         super().__init__()
         self._fps = fps
         self._count = 0
         self._began: float | None = None
-        images = []
-        for k in range(8):
-            image = np.full((480, 640, 3), 40, dtype=np.uint8)
-            image[:, k * 80 : k * 80 + 80, :] = (200, 120, 60)
-            images.append(image)
-        self._images = images
+        self._images = [_pattern_image(k) for k in range(PATTERN_IMAGES)]
+        self._vp8 = pattern_vp8(fps) if encoded else ()
 
-    async def recv(self) -> av.VideoFrame:
+    async def recv(self) -> av.VideoFrame | av.Packet[Any]:
         if self.readyState != "live":
             raise MediaStreamError
         if self._began is None:
@@ -262,10 +301,18 @@ class PatternTrack(MediaStreamTrack):
         wait = self._began + self._count / self._fps - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
-        frame = av.VideoFrame.from_ndarray(self._images[self._count % len(self._images)], "rgb24")
-        frame.pts = int(self._count * 90_000 / self._fps)
-        frame.time_base = fractions.Fraction(1, 90_000)
+        pts = int(self._count * 90_000 / self._fps)
         self._count += 1
+        if self._vp8:
+            packet = av.Packet(self._vp8[(self._count - 1) % len(self._vp8)])
+            packet.pts = pts
+            packet.time_base = fractions.Fraction(1, 90_000)
+            return packet
+        frame = av.VideoFrame.from_ndarray(
+            self._images[(self._count - 1) % len(self._images)], "rgb24"
+        )
+        frame.pts = pts
+        frame.time_base = fractions.Fraction(1, 90_000)
         return frame
 
 
@@ -311,7 +358,8 @@ class ScriptedParticipant:
     #: server processes: the call is held by one of them).
     followed: list[str] = field(default_factory=list)
     #: ``audio_16k`` encoded beforehand (:func:`encode_opus`), shared by participants saying
-    #: the same; None: aiortc encodes it while sending.
+    #: the same, and in relay mode the camera too (:func:`pattern_vp8`); None: aiortc encodes
+    #: both while sending.
     opus: OpusPackets | None = None
     _frames: list[Pcm] | OpusPackets = field(init=False, repr=False)
 
@@ -329,7 +377,7 @@ class ScriptedParticipant:
         )
         await self._connect("uplink", [self.speech])
         if self.mode == "relay":
-            await self._connect("relay", [PatternTrack()])
+            await self._connect("relay", [PatternTrack(encoded=self.opus is not None)])
 
     async def _join(self) -> dict[str, Any]:
         """Join the call, following "elsewhere" answers to the node holding it (as the call
@@ -399,7 +447,7 @@ class ScriptedParticipant:
                     self._tasks.append(asyncio.create_task(self._answer_gap(message)))
 
     async def _relay_later(self) -> None:
-        await self._connect("relay", [PatternTrack()])
+        await self._connect("relay", [PatternTrack(encoded=self.opus is not None)])
 
     async def wait_for(self, kind: str, within_s: float = 20.0) -> dict[str, Any]:
         deadline = time.monotonic() + within_s
@@ -486,7 +534,7 @@ class ScriptedParticipant:
             self.speech = self.speech.continuation()
             await self._connect("uplink", [self.speech])
         else:
-            await self._connect("relay", [PatternTrack()])
+            await self._connect("relay", [PatternTrack(encoded=self.opus is not None)])
 
     async def wait_sent(self) -> None:
         """Until the prepared audio has been played once."""
