@@ -415,3 +415,24 @@ def test_an_aside_between_dashes_does_not_cut_the_task_in_two() -> None:
     )  # fmt: skip
     assert (item.owner, item.action) == ("mentee", "Pick two case studies and write them up")
     assert item.due_date == date(2026, 3, 13)
+
+
+def test_a_suggestion_addressed_to_the_other_person_is_a_request() -> None:
+    [item] = _items(
+        ("mentor", "I propose you make a one-page summary of the interviews and share it "
+                   "with the team by Friday."),
+        ("mentee", "Okay, will do."),
+    )  # fmt: skip
+    assert item.owner == "mentee"
+    assert item.action == "Make a one-page summary of the interviews and share it with the team"
+    assert item.due_date == date(2026, 3, 13)
+    [item] = _items(
+        ("mentor", "I'd suggest that you email the recruiter first."),
+        ("mentee", "Good idea, I will."),
+    )
+    assert (item.owner, item.action) == ("mentee", "Email the recruiter first")
+    # Declined, or only some day: no item.
+    assert _items(("mentor", "I suggest you email her tomorrow."),
+                  ("mentee", "I'd rather not, honestly.")) == []  # fmt: skip
+    assert _items(("mentor", "I recommend you read Clean Code some day."),
+                  ("mentee", "Sure.")) == []  # fmt: skip

@@ -143,6 +143,9 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
                 rf"i would like you to|i need you to|"
                 rf"i would love for you to|i would love you to|i would love it if you|"
                 rf"i am going to ask you to|i will ask you to|i am asking you to)\s+{_VP}", 0.85),
+    # "I propose you make a synthesis", "I'd suggest that you email her first".
+    ("request", rf"\bi\s+(?:would\s+)?(?:suggest|propose|recommend)\s+(?:that\s+)?you\s+"
+                rf"(?:to\s+)?{_VP}", 0.7),
     ("request", rf"\b(?:(?:would|could|will)\s+you\s+be\s+(?:able|open|willing)\s+to|"
                 rf"are you\s+(?:able|open|willing)\s+to|would you consider|"
                 rf"is it possible for you to)\s+{_VP}", 0.75),
@@ -201,7 +204,8 @@ _HABIT = re.compile(
 )
 _HYPOTHETICAL = re.compile(
     r"\b(?:if (?:i|we|you) (?:had|were|was|could|did)|would have|could have|should have|"
-    r"someday|one day|in theory|ideally|i wish|in an ideal world|if only|right now|"
+    r"some ?day|one of these days|one day|in theory|ideally|i wish|in an ideal world|if only|"
+    r"right now|"
     # Standing offers: help on call, no task agreed ("message me whenever you need").
     r"if you ever|if ever|any ?time you|anytime|at any point|feel free to|"
     r"my door is (?:always )?open|if you (?:ever )?need (?:anything|help|me))\b",
