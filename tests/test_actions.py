@@ -258,6 +258,10 @@ def test_the_owner_is_who_the_item_speaks_to() -> None:
         ("by the end of next month", date(2026, 4, 30)),
         ("by the end of June", date(2026, 6, 30)),
         ("by the end of the week", date(2026, 3, 13)),
+        ("this quarter", date(2026, 3, 31)),
+        ("this year", date(2026, 12, 31)),
+        ("next quarter", date(2026, 4, 1)),
+        ("sometime next week", date(2026, 3, 16)),
     ],
 )
 def test_spans_of_time_resolve_to_their_last_or_named_day(said: str, due: date) -> None:
@@ -436,3 +440,26 @@ def test_a_suggestion_addressed_to_the_other_person_is_a_request() -> None:
                   ("mentee", "I'd rather not, honestly.")) == []  # fmt: skip
     assert _items(("mentor", "I recommend you read Clean Code some day."),
                   ("mentee", "Sure.")) == []  # fmt: skip
+
+
+def test_a_sprint_is_said_but_not_dated_and_leaves_the_task_text() -> None:
+    [item] = _items(("mentor", "Could you take the migration ticket this sprint?"),
+                    ("mentee", "Sure."))  # fmt: skip
+    assert item.action == "Take the migration ticket"
+    assert (item.due_phrase, item.due_date) == ("this sprint", None)
+
+
+def test_a_request_pointing_at_a_thing_its_own_turn_names_is_a_new_item() -> None:
+    # "That one" is the ticket just named: a new task for the mentee, not more of the
+    # mentor's own item before it.
+    items = _items(
+        ("mentor", "I'll review the postmortem before the meeting."),
+        ("mentee", "Thanks."),
+        ("mentor", "Also, there is the ticket to migrate the load balancers. "
+                   "Why don't you take that one?"),
+        ("mentee", "Yes! I take it."),
+    )  # fmt: skip
+    assert [(i.owner, i.action, i.sources) for i in items] == [
+        ("mentor", "Review the postmortem", (0,)),
+        ("mentee", "Take the ticket", (2, 3)),
+    ]

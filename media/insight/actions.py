@@ -213,7 +213,10 @@ def extract_action_items(
         if candidate.anaphoric:
             # "Sure, I'll do that" or "let's do it" answers or restates an earlier item; a
             # "send it over" with nothing before it to say what "it" is, is no task to save.
-            if _fold_into_recent(items, candidate, utterances, role):
+            new_task = bool(_POINTS_BACK.search(candidate.verb_phrase)) and (
+                _names_its_object(candidate, utterances, own_turn=True) is not None
+            )
+            if not new_task and _fold_into_recent(items, candidate, utterances, role):
                 continue
             if _names_its_object(candidate, utterances) is None:
                 continue
@@ -333,17 +336,26 @@ def _answers(
     return bool(shared) or same_verb
 
 
-def _names_its_object(candidate: _Candidate, utterances: Sequence[Utterance]) -> str | None:
+def _names_its_object(
+    candidate: _Candidate, utterances: Sequence[Utterance], own_turn: bool = False
+) -> str | None:
     """A pointing-back phrase ("send it over") worded with what it points to, if its verb is
-    not a light one ("do it") and what it points to is named in the turns before."""
+    not a light one ("do it") and what it points to is named in the turns before (or, with
+    ``own_turn``, earlier in its own turn: "there's the ticket to… why don't you take that
+    one?" brings in a new task, not a restatement)."""
     words = candidate.verb_phrase.split()
     if not words or words[0].lower() in ("do", "try", "make", "get", "go", "have"):
         return None
-    text = task_text(_without_due(candidate), _context(utterances, candidate), lambda w, d: None)
+    context = _context(utterances, candidate)
+    if own_turn:
+        context = context[-1:] if len(context) > min(4, candidate.index) else []
+    text = task_text(_without_due(candidate), context, lambda w, d: None)
     return text if text is not None and not _BARE_PRONOUN.search(text) else None
 
 
 _BARE_PRONOUN = re.compile(r"\b(?:it|them|this|that|those|these)\b", re.IGNORECASE)
+#: A phrase that points back with a word ("take that one"), not by leaving it out ("I'll ask").
+_POINTS_BACK = re.compile(r"\b(?:it|them|this|that|those|these|one)\b", re.IGNORECASE)
 
 
 def _context(utterances: Sequence[Utterance], candidate: _Candidate) -> list[str]:
@@ -448,8 +460,12 @@ def _fold_into_recent(
     role: Any,
     within: int = 6,
 ) -> bool:
-    """Attach a pointing-back phrase (and its deadline) to the item it refers to, if any."""
-    owner_roles = {role(candidate.speaker), "both"}
+    """Attach a pointing-back phrase (and its deadline) to the item it refers to, if any:
+    the latest of the same owner's (a request's owner is the other person)."""
+    owner = role(candidate.speaker)
+    if candidate.kind == "request":
+        owner = {"mentor": "mentee", "mentee": "mentor"}.get(owner, owner)
+    owner_roles = {owner, "both"}
     for k in range(len(items) - 1, -1, -1):
         item = items[k]
         if candidate.index - item.sources[-1] > within:

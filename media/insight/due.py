@@ -10,7 +10,10 @@ session date, the calendar date. Rules (the session date is day 0):
 - end of (the) week → the Friday of this week (or day 0 at a weekend); end of next week → the
   Friday of the following week; early / mid / late next week → its Monday / Wednesday /
   Friday; this weekend → Sunday;
-- next week → the Monday of the following week; next month → the 1st of the next month;
+- next week → the Monday of the following week; next month → the 1st of the next month; next
+  quarter / year → its first day; this week → its Friday; this month / quarter / year → its
+  last day; this / next sprint → said, with no date (a sprint's length is the team's);
+  "sometime next week" is "next week";
   end of (the) month/quarter/year (this or next) and end of <month> → its last day (a
   quarter is a calendar quarter);
 - in N days/weeks, within a week → day 0 + N;
@@ -95,8 +98,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
              r"after (?:this|the|our) (?:call|meeting|session))\b"),
     ("tomorrow", rf"\b{_LEAD}tomorrow{_DAYPART}\b"),
     ("this_weekend", rf"\b{_LEAD}(?:this|the)\s+weekend\b"),
-    ("next_span", rf"\b{_LEAD}next\s+(week|month|year)\b"),
-    ("this_span", rf"\b{_LEAD}this\s+(week|month)\b"),
+    ("next_span", rf"\b{_LEAD}(?:some\s*time\s+)?next\s+(week|month|quarter|year|sprint)\b"),
+    ("this_span", rf"\b{_LEAD}(?:some\s*time\s+)?this\s+(week|month|quarter|year|sprint)\b"),
     ("in_n", rf"\b(?:in|within)\s+(?:the\s+next\s+)?({_NUMBER}|\d+)\s+(day|week|month)s?\b"),
     ("within_a", r"\bwithin\s+(?:a|the|one)\s+(day|week|month)\b"),
     ("day_of_month", rf"\b{_LEAD}(?:the\s+)?{_DAY}(?:\s+of)?\s+({_MONTH})\b"),
@@ -162,10 +165,7 @@ def _resolve(kind: str, match: re.Match[str], day0: date, next_session: date | N
                 year, month = (year + 1, 1) if month == 12 else (year, month + 1)
             return date(year, month, calendar.monthrange(year, month)[1])
         if unit == "quarter":
-            last = ((day0.month - 1) // 3 + 1) * 3 + (3 if following else 0)
-            year = day0.year + (last - 1) // 12
-            last = (last - 1) % 12 + 1
-            return date(year, last, calendar.monthrange(year, last)[1])
+            return _quarter_end(day0, following)
         if unit == "year":
             return date(day0.year + following, 12, 31)
         return None
@@ -195,11 +195,21 @@ def _resolve(kind: str, match: re.Match[str], day0: date, next_session: date | N
             return day0 + timedelta(days=7 - day0.weekday())
         if groups[0] == "month":
             return date(day0.year + day0.month // 12, day0.month % 12 + 1, 1)
-        return date(day0.year + 1, 1, 1)
+        if groups[0] == "quarter":
+            return _quarter_end(day0, following=False) + timedelta(days=1)
+        if groups[0] == "year":
+            return date(day0.year + 1, 1, 1)
+        return None  # a sprint's length is the team's: said, not dated
     if kind == "this_span":
         if groups[0] == "week":
             return day0 if day0.weekday() >= 4 else _weekday_on_or_after(day0, 4)
-        return day0.replace(day=calendar.monthrange(day0.year, day0.month)[1])
+        if groups[0] == "month":
+            return day0.replace(day=calendar.monthrange(day0.year, day0.month)[1])
+        if groups[0] == "quarter":
+            return _quarter_end(day0, following=False)
+        if groups[0] == "year":
+            return date(day0.year, 12, 31)
+        return None
     if kind == "in_n":
         count = int(groups[0]) if groups[0].isdigit() else _NUMBERS[groups[0]]
         return _plus(day0, count, groups[1])
@@ -216,6 +226,14 @@ def _resolve(kind: str, match: re.Match[str], day0: date, next_session: date | N
             month, year = (1, year + 1) if month == 12 else (month + 1, year)
         return _safe_date(year, month, day)
     return None
+
+
+def _quarter_end(day0: date, following: bool) -> date:
+    """The last day of day 0's calendar quarter, or of the one after."""
+    last = ((day0.month - 1) // 3 + 1) * 3 + (3 if following else 0)
+    year = day0.year + (last - 1) // 12
+    last = (last - 1) % 12 + 1
+    return date(year, last, calendar.monthrange(year, last)[1])
 
 
 def _day_number(said: str) -> int:
