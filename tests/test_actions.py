@@ -148,7 +148,7 @@ def test_work_split_in_one_sentence_goes_to_each_person() -> None:
     )
     assert {(i.owner, i.action) for i in items} == {
         ("mentee", "Write one page on the aims"),
-        ("mentor", "Send Raj comments"),
+        ("mentor", "Send Raj comments on the page on the aims"),
     }
 
 
@@ -463,3 +463,30 @@ def test_a_request_pointing_at_a_thing_its_own_turn_names_is_a_new_item() -> Non
         ("mentor", "Review the postmortem", (0,)),
         ("mentee", "Take the ticket", (2, 3)),
     ]
+
+
+def test_feedback_names_the_thing_handed_over_for_it() -> None:
+    items = _items(
+        ("mentee", "So I'll write a first draft of the abstract by next week."),
+        ("mentor", "Send it to me when it's ready, I'll give you notes."),
+        ("mentee", "Great, thanks."),
+    )
+    texts = {(i.owner, i.action) for i in items}
+    assert ("mentor", "Give Raj notes on the first draft of the abstract") in texts
+    # Writing a draft and sending it are two steps, not one said twice.
+    assert ("mentee", "Send the first draft of the abstract to Ana") in texts
+    [own] = _items(("mentor", "Can you send me the case study? And I'll give you proper feedback."))
+    assert own.action == "Give Raj proper feedback on the case study"
+    # Feedback already said to be on something, or on "those" notes, takes nothing more.
+    [said] = _items(("mentor", "Send me the plan, and I'll give you feedback on the budget."))
+    assert said.action == "Give Raj feedback on the budget"
+
+
+def test_a_relative_clause_that_says_which_thing_stays() -> None:
+    [item] = _items(
+        ("mentor", "Can you write down three things you want to change about how the team runs?"),
+        ("mentee", "Yes, I will."),
+    )
+    assert item.action == "Write down three things you want to change about how the team runs"
+    [whose] = _items(("mentor", "I'll send you the checklist I use."))
+    assert whose.action == "Send Raj the checklist"

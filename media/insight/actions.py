@@ -362,11 +362,15 @@ def _context(utterances: Sequence[Utterance], candidate: _Candidate) -> list[str
     """What a candidate's pronouns may point back to: the four turns before it and the start
     of its own sentence."""
     context = [u.text for u in utterances[max(0, candidate.index - 4) : candidate.index]]
+    lead = _lead(utterances, candidate)
+    return [*context, lead] if lead else context
+
+
+def _lead(utterances: Sequence[Utterance], candidate: _Candidate) -> str:
+    """The candidate's own turn before its verb phrase ("send it to me when it's ready, ")."""
     said = normalise(utterances[candidate.index].text)
     at = said.lower().find(candidate.verb_phrase.lower()[:20])
-    if at > 0:
-        context.append(said[:at])
-    return context
+    return said[:at] if at > 0 else ""
 
 
 #: How far back a bare noun's fuller name is looked for (about ten minutes of talk).
@@ -546,6 +550,11 @@ _GENERIC = frozenset(
 )
 
 
+#: Verbs that say little of the task on their own ("get the deck done" restates "finish the
+#: deck").
+_LIGHT_VERBS = frozenset(["do", "get", "make", "have", "take", "put", "go", "try", "finish"])
+
+
 def _stems(text: str) -> set[str]:
     """Content words cut to five letters, so "intros" meets "introduce" and "draft" "drafts"."""
     return {w[:5] for w in _content_words(text) if w not in _GENERIC and len(w) > 2}
@@ -562,7 +571,11 @@ def _add_or_merge(items: list[ActionItem], item: ActionItem, closing: bool = Fal
             continue
         other = _content_words(existing.action)
         restated = closing and bool(named) and named <= _stems(existing.action)
-        if restated or (words and other and len(words & other) / len(words | other) >= 0.5):
+        # Two verbs for one thing are two steps ("write the draft", "send the draft to
+        # Ahmed"), unless nearly every word is the same.
+        verbs = {existing.action.split()[0].lower(), item.action.split()[0].lower()}
+        alike = 0.5 if len(verbs) == 1 or verbs & _LIGHT_VERBS else 0.75
+        if restated or (words and other and len(words & other) / len(words | other) >= alike):
             items[k] = ActionItem(
                 action=existing.action,
                 owner=existing.owner,
@@ -643,5 +656,6 @@ def _imperative(
 
     context = _context(utterances, candidate) if utterances else []
     people = [n for n in names.values() if n]
-    text = task_text(phrase, context, person, people, _mentions(utterances, candidate))
+    lead = _lead(utterances, candidate) if utterances else ""
+    text = task_text(phrase, context, person, people, _mentions(utterances, candidate), lead)
     return text or ""

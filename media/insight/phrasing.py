@@ -13,6 +13,11 @@ of the sentence's own topic), and the people are named from the owner's side:
 - "that one" → that noun phrase; "the caching one" → "the caching comment";
 - "her", "him" → the latest person named before it (a proper noun that is not one of the pair);
 - a bare number ("cut it down to twenty") → that number of what was counted before ("slides");
+- "feedback", "notes", "comments", "edits", "a summary" said on nothing → on what the turn
+  handed over just before ("send me the case study, I'll give you feedback": feedback on the
+  case study);
+- a relative clause stays when it says which thing ("three things you want to change"), and
+  goes when it only says whose ("the checklist I use");
 - "me", "you", "my", "your" → the other person's name, or nothing/"the" for the owner (who the
   item is addressed to), so no "the mentor the mentor's" is left.
 
@@ -25,8 +30,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from media.insight.english import FILLER, PREFIX, PREFIX_TOKENS, parse, past_forms, words
+from media.insight.english import FILLER, PREFIX, PREFIX_TOKENS, parse, past_forms, tag, words
 from media.insight.references import (
+    OPEN_NOUNS,
     PLURAL,
     SINGULAR,
     Lazy,
@@ -34,6 +40,8 @@ from media.insight.references import (
     chunk_text,
     counted,
     fuller,
+    handed_over,
+    is_open,
     named_person,
 )
 
@@ -54,6 +62,9 @@ _LEADS = re.compile(
     re.IGNORECASE,
 )
 _WHEN_PREPOSITIONS = frozenset(["before", "after", "until", "till", "since"])
+#: What makes a relative clause say which thing is meant ("three things you want to change",
+#: "a number you'd be happy with"), not only whose it is ("the checklist I use").
+_SAYS_WHICH = frozenset(["xcomp", "ccomp", "acomp", "attr", "oprd"])
 
 
 # -- the phrase -----------------------------------------------------------------------------------
@@ -126,9 +137,13 @@ def _keep(token: Any, root: Any) -> bool:
             return False
         if token.dep_ == "conj" and any(c.dep_ in ("nsubj", "nsubjpass") for c in token.children):
             return False  # a clause of its own
-    if token.dep_ == "relcl" and any(
-        c.dep_ == "nsubj" and c.lower_ in ("i", "we", "you", "he", "she", "they")
-        for c in token.children
+    if (
+        token.dep_ == "relcl"
+        and any(
+            c.dep_ == "nsubj" and c.lower_ in ("i", "we", "you", "he", "she", "they")
+            for c in token.children
+        )
+        and not any(c.dep_ in _SAYS_WHICH for c in token.children)
     ):
         return False  # "the checklist I use": the checklist
     if token.dep_ in ("advmod", "npadvmod") and token.lower_ in FILLER:
@@ -166,6 +181,7 @@ def task_text(
     person: Callable[[str, str], str | None],
     people: Sequence[str] = (),
     mentions: Sequence[str] = (),
+    lead: str = "",
 ) -> str | None:
     """The imperative for a verb phrase ("send it to me tonight" → "Send the draft budget to
     Ana"), or None when nothing self-contained is left (a bare "go for it").
@@ -174,7 +190,8 @@ def task_text(
     ``person(word, role)`` rewrites a personal pronoun ("me", "your"…; role is its
     dependency: "poss", "dobj"…) for the owner's side: a name, "the", or "" to drop it.
     ``mentions`` holds the turns said so far, oldest first: a bare "the draft" takes the
-    fuller name it had there ("the design doc draft").
+    fuller name it had there ("the design doc draft"). ``lead`` is the start of the
+    sentence's own turn before the phrase (also the last of ``context``).
     """
     phrase = _LEADS.sub("", verb_phrase.strip(" ,.")).strip(" ,")
     if not phrase:
@@ -218,6 +235,16 @@ def task_text(
             (c for c in root.rights if c.dep_ in ("xcomp", "advcl", "ccomp") and c.tag_ == "VBG"),
             None,
         )
+    # "send me the case study, and I'll give you feedback": feedback on the case study.
+    about: dict[int, str] = {}
+    for token in tokens:
+        if lead.strip() and token.head.i == root.i and token.dep_ == "dobj" and is_open(token):
+            before = list(docs)[:-1] if texts and texts[-1] == lead else list(docs)
+            found = handed_over(tag(lead), before, names)
+            ends = [t.i for t in tokens if token.left_edge.i <= t.i <= token.right_edge.i]
+            if found and ends:
+                about[max(ends)] = f"{OPEN_NOUNS.get(token.lemma_.lower(), 'on')} {found}"
+            break
     out: list[str] = []
     resolved = 0
     for token in tokens:
@@ -279,6 +306,8 @@ def task_text(
             out.append(text + (token.whitespace_ or ""))
         elif out:
             out[-1] = out[-1].rstrip() + " "
+        if token.i in about:
+            out[-1] = out[-1].rstrip() + f" {about[token.i]} "
     sentence = "".join(out)
     for pattern, replacement in _CLEAN:
         sentence = pattern.sub(replacement, sentence)

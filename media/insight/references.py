@@ -55,7 +55,10 @@ def _noun_phrases(doc: Any) -> list[Any]:
                 j = end + 1
                 while j < len(tokens) and tokens[j].pos_ in ("DET", "ADJ", "NUM", "NOUN", "PROPN"):
                     j += 1
-                if j > end + 1 and tokens[j - 1].pos_ in ("NOUN", "PROPN"):
+                # "of the abstract": the tagger takes a noun after "the" for an adjective
+                # when nothing follows it.
+                nominal = tokens[j - 1].pos_ == "ADJ" and tokens[j - 2].pos_ == "DET"
+                if j > end + 1 and (tokens[j - 1].pos_ in ("NOUN", "PROPN") or nominal):
                     end, i = j, j
             span = doc[start:end]
             # The head is the last noun before an "of" ("the list of questions": list).
@@ -234,4 +237,62 @@ def counted(context: Sequence[Any]) -> str | None:
         for k in range(len(tokens) - 1, 0, -1):
             if tokens[k].pos_ == "NOUN" and tokens[k - 1].like_num:
                 return str(tokens[k].text)
+    return None
+
+
+#: Nouns that name a kind of deliverable, not what it is about ("notes", "a summary"), with
+#: the preposition that says what it is about.
+OPEN_NOUNS: dict[str, str] = {
+    **dict.fromkeys(words("feedback notes comments edits thoughts input pointers"), "on"),
+    **dict.fromkeys(words("summary outline writeup"), "of"),
+}
+#: Prepositions after an open noun that already say what it is about.
+_ABOUT = frozenset(words("on of about for regarding re over around"))
+_RECIPIENTS = frozenset(words("me you him her us them"))
+
+
+def is_open(token: Any) -> bool:
+    """An open noun said without a definite word or anything after it that says what it is
+    about ("I'll give you notes" is open; "notes on the intro", "those notes" are not)."""
+    if token.lemma_.lower() not in OPEN_NOUNS and token.lower_ not in OPEN_NOUNS:
+        return False
+    if any(c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ not in ("a", "an", "some"))
+           for c in token.lefts):  # fmt: skip
+        return False
+    return not any(
+        c.dep_ in ("acl", "relcl") or (c.dep_ == "prep" and c.lower_ in _ABOUT)
+        for c in token.rights
+    )
+
+
+def handed_over(lead: Any, context: Sequence[Any], people: set[str]) -> str | None:
+    """The thing the start of a turn hands over or acts on ("send me the case study, and I'll
+    give you feedback": the case study; "send it to me…": what "it" stands for): the latest
+    object said right after a verb (and its recipient), as a noun phrase."""
+    tokens = list(lead)
+    for k in range(len(tokens) - 1, 0, -1):
+        token = tokens[k]
+        before = tokens[k - 1]
+        if before.lower_ in _RECIPIENTS and k > 1:
+            before = tokens[k - 2]
+        if before.pos_ != "VERB":
+            continue
+        if token.lower_ in SINGULAR | PLURAL and token.lower_ not in ("this", "that"):
+            found = antecedent(token.lower_, [*context, lead[:k]], people)
+            return chunk_text(found) if found is not None else None
+        phrases = _noun_phrases(lead[k:])
+        chunk = next((c for c in phrases if c.span.start == token.i), None)
+        if chunk is None or _not_a_referent(chunk) or chunk.root.lower_ in people:
+            continue
+        words = [t.text for t in chunk if t.lower_ not in FILLER and t.pos_ != "PUNCT"]
+        if words and words[0].lower() in ("one", "a", "an", "some", "any", "my", "your"):
+            words = ["the", *words[1:]]  # "you write one page…, I'll send comments": on the page
+        elif words and chunk.span[0].like_num:
+            words = ["the", *words]
+        # What the thing is about says which it is ("one page on the aims").
+        end = chunk.span.end
+        after = next((c for c in phrases if c.span.start == end + 1), None)
+        if after is not None and lead.doc[end].lower_ in ("on", "about", "of", "for"):
+            words += [lead.doc[end].lower_, chunk_text(after)]
+        return " ".join(words)
     return None
