@@ -417,7 +417,8 @@ def test_an_aside_between_dashes_does_not_cut_the_task_in_two() -> None:
                    "export one \u2014 and write them up by Friday."),
         ("mentee", "Okay, will do."),
     )  # fmt: skip
-    assert (item.owner, item.action) == ("mentee", "Pick two case studies and write them up")
+    assert item.owner == "mentee"
+    assert item.action == "Pick two case studies and write up the case studies"
     assert item.due_date == date(2026, 3, 13)
 
 
@@ -428,7 +429,9 @@ def test_a_suggestion_addressed_to_the_other_person_is_a_request() -> None:
         ("mentee", "Okay, will do."),
     )  # fmt: skip
     assert item.owner == "mentee"
-    assert item.action == "Make a one-page summary of the interviews and share it with the team"
+    assert item.action == (
+        "Make a one-page summary of the interviews and share the one-page summary with the team"
+    )
     assert item.due_date == date(2026, 3, 13)
     [item] = _items(
         ("mentor", "I'd suggest that you email the recruiter first."),
@@ -490,3 +493,45 @@ def test_a_relative_clause_that_says_which_thing_stays() -> None:
     assert item.action == "Write down three things you want to change about how the team runs"
     [whose] = _items(("mentor", "I'll send you the checklist I use."))
     assert whose.action == "Send Raj the checklist"
+
+
+def test_a_topic_said_first_and_the_first_of_several_are_named() -> None:
+    [item] = _items(
+        ("mentee", "For the migration script, I'll break it into two smaller scripts and test "
+                   "the first one tomorrow."),
+    )  # fmt: skip
+    assert item.action.startswith("Break the migration script into two smaller")
+    assert item.action.endswith("and test the first script")
+    assert item.due_phrase == "tomorrow"
+
+
+def test_a_pronoun_after_its_own_phrase_takes_that_phrase_thing() -> None:
+    [item] = _items(
+        ("mentor", "Choose three papers and summarize them for me by Friday."),
+        ("mentee", "Okay."),
+    )
+    assert item.action == "Choose three papers and summarize the papers for Ana"
+    [item] = _items(
+        ("mentee", "Here is the cover letter draft."),
+        ("mentor", "Thanks. Could you shorten it and send it back to me?"),
+        ("mentee", "Will do."),
+    )
+    assert item.action == (
+        "Shorten the cover letter draft and send the cover letter draft back to Ana"
+    )
+
+
+def test_a_list_said_right_after_the_task_is_what_it_holds() -> None:
+    [item] = _items(
+        ("mentor", "Could you write me a one-page brief before Monday? Only the budget, the "
+                   "timeline and the risks."),
+        ("mentee", "Sure."),
+    )  # fmt: skip
+    assert item.action == "Write Ana a one-page brief: the budget, the timeline and the risks"
+    assert item.due_phrase == "before Monday"
+    for aside in ("No rush, no pressure.", "At home, whatever.", "Just your notes."):
+        [item] = _items(
+            ("mentor", f"Could you write me a brief before Monday? {aside}"),
+            ("mentee", "Sure."),
+        )
+        assert item.action == "Write Ana a brief"  # not a list of what it holds

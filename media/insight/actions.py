@@ -42,7 +42,7 @@ from media.insight.action_grammar import (
 )
 from media.insight.due import Due, find_due
 from media.insight.english import prepare
-from media.insight.phrasing import task_text
+from media.insight.phrasing import listed_things, task_text
 from media.insight.references import NEEDS_CONTEXT
 from media.transcript import Utterance
 
@@ -658,4 +658,23 @@ def _imperative(
     people = [n for n in names.values() if n]
     lead = _lead(utterances, candidate) if utterances else ""
     text = task_text(phrase, context, person, people, _mentions(utterances, candidate), lead)
+    listed = _spelled_out(utterances, candidate) if text and utterances else None
+    if text and listed and not _stems(listed) <= _stems(text):
+        text = f"{text}: {listed}"  # "Write a first draft: the timeline and root cause"
     return text or ""
+
+
+def _spelled_out(utterances: Sequence[Utterance], candidate: _Candidate) -> str | None:
+    """What one of the two sentences after the candidate's, in its turn, lists as the task's
+    contents (media/insight/phrasing.py: listed_things), unless another task comes first."""
+    said = normalise(utterances[candidate.index].text)
+    at = said.lower().find(candidate.verb_phrase.lower()[:20])
+    if at < 0:
+        return None
+    for sentence in _sentences(said[at:])[1:3]:
+        listed = listed_things(sentence)
+        if listed is not None:
+            return listed
+        if any(match_clause(clause, lead) for clause, lead in split_clauses(sentence)):
+            return None  # what follows belongs to that task
+    return None

@@ -8,8 +8,12 @@ reasons, asides, filler and politeness dropped ("if that's useful", "he owes me 
 (a small, documented coreference: the most recent fitting noun phrase of the preceding turns or
 of the sentence's own topic), and the people are named from the owner's side:
 
-- "it", "that", "this", "them", "those" → the latest noun phrase before it that agrees in number
-  and is not a pronoun, a time or a filler noun ("thing", "stuff"), its possessive made "the";
+- "it", "that", "this", "them", "those" → the object of a verb before it in the same phrase
+  ("pick two case studies and write them up" → "write up the case studies"), else the topic
+  said in front ("for the auth refactor, split it…"), else the latest noun phrase before it
+  that agrees in number and is not a pronoun, a time or a filler noun ("thing", "stuff",
+  "thanks"), its possessive made "the";
+- "the first one" after a plural in the phrase → "the first PR" ("split it into three PRs");
 - "that one" → that noun phrase; "the caching one" → "the caching comment";
 - "her", "him" → the latest person named before it (a proper noun that is not one of the pair);
 - a bare number ("cut it down to twenty") → that number of what was counted before ("slides");
@@ -18,6 +22,9 @@ of the sentence's own topic), and the people are named from the owner's side:
   case study);
 - a relative clause stays when it says which thing ("three things you want to change"), and
   goes when it only says whose ("the checklist I use");
+- a verbless list said in the next sentence or two of the turn ("Just the timeline and root
+  cause.", "Problem, process, outcome.") is what the task holds: "…: the timeline and root
+  cause" (not a pronoun's list, a place or a "no rush");
 - "me", "you", "my", "your" → the other person's name, or nothing/"the" for the owner (who the
   item is addressed to), so no "the mentor the mentor's" is left.
 
@@ -30,7 +37,18 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from media.insight.english import FILLER, PREFIX, PREFIX_TOKENS, parse, past_forms, tag, words
+from media.insight.english import (
+    FILLER,
+    MONTHS,
+    PREFIX,
+    PREFIX_TOKENS,
+    TIMES,
+    VAGUE,
+    parse,
+    past_forms,
+    tag,
+    words,
+)
 from media.insight.references import (
     OPEN_NOUNS,
     PLURAL,
@@ -115,6 +133,43 @@ def _with_meeting_purpose(doc: Any, root: Any, tokens: list[Any]) -> tuple[list[
     return sorted({t.i: t for t in joined}.values(), key=lambda t: t.i), (
         None if said_and else purpose.i
     )
+
+
+def _object_of_verb_before(pronoun: Any) -> str | None:
+    """ "Pick two case studies and write them up": a pronoun object of a verb joined to an
+    earlier one stands for that verb's object, said again ("the case studies")."""
+    verb = pronoun.head
+    if pronoun.dep_ != "dobj" or verb.dep_ != "conj" or verb.head.pos_ != "VERB":
+        return None
+    thing = next((c for c in verb.head.children if c.dep_ == "dobj" and c.i < pronoun.i), None)
+    if thing is None or thing.pos_ not in ("NOUN", "PROPN"):
+        return None
+    span = thing.doc[thing.left_edge.i : thing.right_edge.i + 1]
+    if any(c.dep_ == "conj" for c in thing.children):
+        # "the Guest, Bunce and Johnson paper": a list, said again whole or not at all.
+        if len(span) > 8 or any(t.dep_ in ("appos", "relcl", "acl", "prep") for t in span):
+            return None
+    else:
+        # Up to what follows it and says more ("your last PRD, the notifications one").
+        after = [c.i for c in thing.rights if c.dep_ in ("appos", "relcl", "acl", "prep", "punct")]
+        span = thing.doc[thing.left_edge.i : min(after) if after else span.end]
+    said = [t for t in span if t.lower_ not in FILLER]
+    # "a", "your", "two" give way to "the"; "one-page" stays.
+    while said and (
+        said[0].pos_ == "DET" or said[0].tag_ == "PRP$"
+        or (said[0].pos_ == "NUM" and (len(said) < 2 or said[1].text != "-"))
+    ):  # fmt: skip
+        said = said[1:]
+    text = "".join(t.text_with_ws for t in said).strip(" ,")
+    return f"the {text}" if text else None
+
+
+def _singular(token: Any) -> str:
+    """ "PRs" → "PR", "case studies" → "study": the lemma, keeping an acronym's capitals."""
+    text = str(token.text)
+    if text.endswith("s") and text[:-1].isupper():
+        return text[:-1]
+    return str(token.lemma_)
 
 
 def _is_verb_head(token: Any, root: Any) -> bool:
@@ -221,7 +276,9 @@ def task_text(
     # A topic said before the verb ("for the auth refactor, split it into…") is what its
     # pronoun stands for.
     topic = None
-    for child in root.lefts:
+    # The parser may hang it on the "will" put in front for it.
+    fronted = [t for t in doc[PREFIX_TOKENS : root.i] if t.dep_ == "prep" and t.head.i < root.i]
+    for child in [*root.lefts, *fronted[:1]]:
         if child.dep_ in ("prep", "npadvmod") and child.i < root.i:
             objects = [c for c in child.subtree if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")]
             if objects:
@@ -247,9 +304,12 @@ def task_text(
             break
     out: list[str] = []
     resolved = 0
+    moved: set[int] = set()
     for token in tokens:
         if token.i < PREFIX_TOKENS or (minded is not None and token.i < minded.i):
             continue  # the subject put in front for the parser
+        if token.i in moved:
+            continue
         word = token.lower_
         text = token.text
         if token.i == and_at:
@@ -271,8 +331,19 @@ def task_text(
                 out = out[:-1]
             continue
         elif word in SINGULAR | PLURAL and token.dep_ in _OBJECT_DEPS:
+            # "pick two case studies and write them up": the phrase's own thing comes first.
+            own = _object_of_verb_before(token)
             found = topic if topic is not None else antecedent(word, list(docs), names)
-            if found is not None:
+            if own is not None:
+                # A particle goes before a full noun phrase: "write up the case studies".
+                particle = next((c for c in token.head.children
+                                 if c.dep_ == "prt" and c.i == token.i + 1), None)  # fmt: skip
+                if particle is not None:
+                    moved.add(particle.i)
+                    own = f"{particle.text} {own}"
+                text = own
+                resolved += 1
+            elif found is not None:
                 text = chunk_text(found)
                 resolved += 1
         elif word == "one" and token.dep_ in _OBJECT_DEPS:
@@ -286,8 +357,13 @@ def task_text(
             ):
                 out = out[:-1]  # "that one" → the thing itself
                 text = chunk_text(found)
-            elif found is not None and any(c.dep_ in ("amod", "compound") for c in token.lefts):
-                text = str(found.root.text)
+            elif any(c.dep_ in ("amod", "compound") for c in token.lefts):
+                # "split it into three PRs and get the first one up": the first PR.
+                several = [t for t in doc[PREFIX_TOKENS : token.i] if t.tag_ in ("NNS", "NNPS")]
+                if several:
+                    text = _singular(several[-1])
+                elif found is not None:
+                    text = str(found.root.text)
         elif token.pos_ == "NOUN" and token.dep_ in _OBJECT_DEPS and mentions:
             text = fuller(token, earlier, names) + text
         elif word in ("her", "him") and token.dep_ in _OBJECT_DEPS:
@@ -344,3 +420,37 @@ def _self_contained(root: Any, tokens: Sequence[Any], resolved: int) -> bool:
     content = [t for t in words if t.i != root.i and t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ",
                                                                  "VERB", "ADV")]  # fmt: skip
     return bool(content or resolved)
+
+
+#: How a speaker starts saying what a task is to hold ("just the timeline and root cause").
+_SPELLS_OUT = frozenset(words("just only mainly mostly basically especially"))
+
+
+def listed_things(sentence: str) -> str | None:
+    """What a sentence said right after a task spells out that it is to hold, if it is a list
+    of things with no verb ("Just the problem statement and two options.", "Problem, process,
+    outcome."): the list, without its "just"; else None. A fragment with a pronoun ("just your
+    notes"), a place or manner ("at home, whatever") or a refusal ("no rush, no pressure") is
+    none."""
+    plain = sentence.strip().lower()
+    spelled_out = plain.split(" ", 1)[0] in _SPELLS_OUT
+    if len(plain.split()) > 15 or not (spelled_out or "," in plain or " and " in plain):
+        return None  # not worth tagging
+    doc = tag(sentence)
+    said = [t for t in doc if t.pos_ not in ("PUNCT", "SPACE")]
+    if not said or any(t.pos_ in ("VERB", "AUX", "PRON") or t.tag_ == "PRP$" for t in said):
+        return None
+    things = [t for t in said if t.pos_ in ("NOUN", "PROPN") and t.lower_ not in TIMES
+              and t.lower_ not in MONTHS and t.lower_ not in VAGUE]  # fmt: skip
+    if not things or said[0].lower_ in ("no", "not", "never"):
+        return None
+    kept = [t for t in doc if t.lower_ not in FILLER and t.lower_ not in _SPELLS_OUT]
+    if not kept or kept[0].pos_ not in ("DET", "NOUN", "PROPN", "ADJ", "NUM"):
+        return None
+    text = "".join(t.text_with_ws for t in kept)
+    for pattern, replacement in (_CLEAN[0], *_CLEAN[2:]):
+        text = pattern.sub(replacement, text)
+    text = text.strip(" ,.;:!?-")
+    if not text:
+        return None
+    return text if text[:2].isupper() else text[0].lower() + text[1:]
