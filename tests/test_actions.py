@@ -535,3 +535,51 @@ def test_a_list_said_right_after_the_task_is_what_it_holds() -> None:
             ("mentee", "Sure."),
         )
         assert item.action == "Write Ana a brief"  # not a list of what it holds
+
+
+def test_a_bare_draft_is_a_draft_of_the_writing_talked_about() -> None:
+    found = _items(
+        ("mentee", "The grant proposal is due at the end of the month."),
+        ("mentor", "Okay. Send me the draft by Tuesday and we can go through it together on "
+                   "Wednesday."),
+        ("mentee", "Sounds good."),
+    )  # fmt: skip
+    assert [i.action for i in found] == [
+        "Send Ana the draft of the grant proposal",
+        "Go through the draft of the grant proposal together",
+    ]
+    [item] = _items(
+        ("mentee", "The grant proposal is due soon."),
+        ("mentor", "Send me the draft budget by Tuesday."),
+        ("mentee", "Okay."),
+    )
+    assert item.action == "Send Ana the draft budget"  # it says what it is a draft of
+
+
+def test_her_or_him_is_a_person_named_by_role_when_nobody_was_named() -> None:
+    [item] = _items(
+        ("mentee", "I still need to tell my landlord about the move."),
+        ("mentor", "When?"),
+        ("mentee", "I'll call her tonight."),
+    )
+    assert (item.action, item.due_phrase) == ("Call the landlord", "tonight")
+    [item] = _items(
+        ("mentee", "My old boss used to shout at people."),
+        ("mentor", "Don't be that boss."),
+        ("mentee", "I'll call him on Monday."),
+    )
+    assert item.action == "Call him"  # a past boss and what not to be are nobody to call
+
+
+def test_a_name_that_starts_a_sentence_as_its_subject_is_a_person() -> None:
+    [item] = _items(
+        ("mentee", "Oh, the reference letter. Olga still has to sign it."),
+        ("mentor", "Can you remind her this week?"),
+        ("mentee", "Yes, will do."),
+    )
+    assert (item.owner, item.action) == ("mentee", "Remind Olga")
+    [item] = _items(
+        ("mentor", "Email's better than a call for this."),
+        ("mentee", "Okay, I'll email her tomorrow."),
+    )
+    assert item.action == "Email her"  # "Email" is no one

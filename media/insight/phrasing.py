@@ -15,7 +15,11 @@ of the sentence's own topic), and the people are named from the owner's side:
   "thanks"), its possessive made "the";
 - "the first one" after a plural in the phrase → "the first PR" ("split it into three PRs");
 - "that one" → that noun phrase; "the caching one" → "the caching comment";
-- "her", "him" → the latest person named before it (a proper noun that is not one of the pair);
+- "her", "him" → the latest person named before it (a proper noun that is not one of the pair),
+  else the latest named by a role ("the recruiter", "your manager" → "the manager"; not an
+  "old" or "former" one, nor what someone is: "be that manager");
+- a bare "draft" ("send me the draft") → the draft of the latest piece of writing named
+  before it ("the draft of the court report"), unless it was named in full before;
 - a bare number ("cut it down to twenty") → that number of what was counted before ("slides");
 - "feedback", "notes", "comments", "edits", "a summary" said on nothing → on what the turn
   handed over just before ("send me the case study, I'll give you feedback": feedback on the
@@ -53,14 +57,18 @@ from media.insight.references import (
     OPEN_NOUNS,
     PLURAL,
     SINGULAR,
+    VERSIONS,
     Lazy,
     antecedent,
     chunk_text,
     counted,
     fuller,
     handed_over,
+    is_bare_version,
     is_open,
     named_person,
+    named_role,
+    written_thing,
 )
 
 #: Dependents of the task's verb (and of verbs joined to it) that are not part of the task:
@@ -302,6 +310,17 @@ def task_text(
             if found and ends:
                 about[max(ends)] = f"{OPEN_NOUNS.get(token.lemma_.lower(), 'on')} {found}"
             break
+    # "send me the draft" after talk of the court report: the draft of the court report.
+    for token in tokens:
+        as_object = token.dep_ in _OBJECT_DEPS or (
+            token.dep_ == "npadvmod" and token.head.i == root.i  # "put together, like, a draft"
+        )
+        if as_object and is_bare_version(token) and token.i not in about:
+            if mentions and fuller(token, earlier, names):
+                continue  # named in full before ("the design doc draft"): said below
+            thing = written_thing(list(docs), names)
+            if thing:
+                about[token.i] = f"of {thing}"
     out: list[str] = []
     resolved = 0
     moved: set[int] = set()
@@ -346,6 +365,11 @@ def task_text(
             elif found is not None:
                 text = chunk_text(found)
                 resolved += 1
+                nouns = [t for t in found if t.pos_ in ("NOUN", "PROPN")]
+                if len(nouns) == 1 and nouns[0].lower_ in VERSIONS:
+                    # "send me the draft… let's go through it": the draft of the report
+                    thing = written_thing(list(docs), names)
+                    text += f" of {thing}" if thing else ""
         elif word == "one" and token.dep_ in _OBJECT_DEPS:
             found = topic if topic is not None else antecedent("it", list(docs), names)
             dets = [c for c in token.lefts if c.dep_ == "det"]
@@ -367,7 +391,8 @@ def task_text(
         elif token.pos_ == "NOUN" and token.dep_ in _OBJECT_DEPS and mentions:
             text = fuller(token, earlier, names) + text
         elif word in ("her", "him") and token.dep_ in _OBJECT_DEPS:
-            text = named_person([*docs, doc[PREFIX_TOKENS : token.i]], names) or text
+            before = [*docs, doc[PREFIX_TOKENS : token.i]]
+            text = named_person(before, names) or named_role(before, names) or text
         elif token.like_num and token.dep_ in _OBJECT_DEPS and not list(token.children):
             noun = counted([*docs, doc[PREFIX_TOKENS : token.i]])
             if noun:

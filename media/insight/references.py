@@ -27,7 +27,10 @@ def chunk_text(chunk: Any) -> str:
         return " ".join(["the", *(t.text for t in words[1:])])
     if words and words[0].lower_ in ("a", "an", "some", "any"):
         return " ".join(["the", *(t.text for t in words[1:])])
-    return " ".join(t.text for t in words)
+    said = [t.text for t in words]
+    if words and words[0].pos_ == "DET":
+        said[0] = words[0].lower_  # "The grant proposal is due…": mid-sentence, "the"
+    return " ".join(said)
 
 
 def _noun_phrases(doc: Any) -> list[Any]:
@@ -162,14 +165,48 @@ def named_person(context: Sequence[Any], people: set[str]) -> str | None:
                 continue  # "levels.fyi", "LinkedIn", "Q4": a product or a thing, not her
             if token.lower_ in TIMES or token.lower_ in MONTHS:
                 continue  # "until Friday": a day, not who "her" is
-            if k == 0 or tokens[k - 1].text in (".", "?", "!", ":"):
-                continue  # a capital at a sentence's start says nothing ("Email's better")
+            at_start = k == 0 or tokens[k - 1].text in (".", "?", "!", ":")
+            acts = k + 1 < len(tokens) and tokens[k + 1].tag_ in ("VBD", "VBZ", "MD", "RB")
+            if at_start and not (acts and tokens[k + 1].lower_ not in ("'s", "is")):
+                # A capital at a sentence's start says nothing ("Email's better"), unless
+                # the word is the subject of what follows ("Katrin still has to sign").
+                continue
             start = k
             while start > 0 and tokens[start - 1].pos_ == "PROPN":
                 start -= 1
             if k + 1 < len(tokens) and tokens[k + 1].pos_ == "PROPN":
                 continue  # the run goes on: take it from its last word
             return " ".join(t.text for t in tokens[start : k + 1])
+    return None
+
+
+#: Nouns for the people around the pair, whom "her" or "him" may stand for when no one was
+#: named ("call the recruiter?" … "I'll email her").
+ROLES = frozenset(
+    words(
+        "manager boss advisor adviser supervisor recruiter lawyer client professor teacher "
+        "colleague coworker director lead editor reviewer principal doctor counselor coach "
+        "landlord partner interviewer customer founder ceo cfo cto chair examiner tutor "
+        "friend sister brother mother father mom dad wife husband assessor mentor head "
+        "officer contact engineer designer analyst"
+    )
+)
+
+
+def named_role(context: Sequence[Any], people: set[str]) -> str | None:
+    """The latest person named by a role ("the recruiter", "your manager"), as a definite
+    noun phrase ("the manager"), or None."""
+    for doc in reversed(context):
+        for chunk in reversed(_noun_phrases(doc)):
+            root = chunk.root
+            if root.lemma_.lower() not in ROLES or root.tag_ != "NN" or _not_a_referent(chunk):
+                continue
+            if any(t.lower_ in ("old", "former", "previous", "ex") for t in chunk):
+                continue  # someone from before ("my old manager would…"), not whom a task is for
+            start = chunk.span.start
+            if start > 0 and chunk.span.doc[start - 1].lemma_ == "be":
+                continue  # what someone is ("I don't want to be that manager"), not who
+            return chunk_text(chunk)
     return None
 
 
@@ -295,4 +332,41 @@ def handed_over(lead: Any, context: Sequence[Any], people: set[str]) -> str | No
         if after is not None and lead.doc[end].lower_ in ("on", "about", "of", "for"):
             words += [lead.doc[end].lower_, chunk_text(after)]
         return " ".join(words)
+    return None
+
+
+#: Nouns for a version of a piece of writing, which is of the piece ("a draft of the email").
+VERSIONS = frozenset(words("draft drafts"))
+#: What people write and hand over for comments, so what a bare "draft" is a draft of.
+WRITINGS = frozenset(
+    words(
+        "doc docs document report email letter deck proposal paper chapter plan application "
+        "essay abstract section resume cv brief memo post article thesis statement story "
+        "script pitch spec rfc prd summary outline writeup presentation slides manuscript "
+        "submission review rebuttal cover"
+    )
+)
+
+
+def is_bare_version(token: Any) -> bool:
+    """ "the draft", "a rough draft", "your draft": a version said without what it is of
+    ("the draft budget", "a draft of the email" and "the draft I sent" say it)."""
+    if token.lemma_.lower() not in VERSIONS and token.lower_ not in VERSIONS:
+        return False
+    if any(c.dep_ in ("compound", "nmod", "poss") and c.tag_ != "PRP$" for c in token.lefts):
+        return False
+    return not any(c.dep_ in ("prep", "acl", "relcl", "appos") for c in token.rights)
+
+
+def written_thing(context: Sequence[Any], people: set[str]) -> str | None:
+    """The latest piece of writing named in the context ("the court report", "the email"), as
+    a definite noun phrase, or None."""
+    for doc in reversed(context):
+        for chunk in reversed(_noun_phrases(doc)):
+            root = chunk.root
+            if root.lower_ in people or _not_a_referent(chunk):
+                continue
+            if root.lemma_.lower() in WRITINGS and root.lemma_.lower() not in VERSIONS:
+                words = [t for t in chunk if t.lower_ not in VERSIONS]
+                return chunk_text(words) if words else None
     return None
