@@ -464,7 +464,7 @@ def test_a_request_pointing_at_a_thing_its_own_turn_names_is_a_new_item() -> Non
     )  # fmt: skip
     assert [(i.owner, i.action, i.sources) for i in items] == [
         ("mentor", "Review the postmortem", (0,)),
-        ("mentee", "Take the ticket", (2, 3)),
+        ("mentee", "Take the ticket to migrate the load balancers", (2, 3)),
     ]
 
 
@@ -583,3 +583,46 @@ def test_a_name_that_starts_a_sentence_as_its_subject_is_a_person() -> None:
         ("mentee", "Okay, I'll email her tomorrow."),
     )
     assert item.action == "Email her"  # "Email" is no one
+
+
+def test_a_full_stop_inside_a_word_does_not_end_the_task() -> None:
+    [item] = _items(
+        ("mentor", "Check the salary data on glassdoor.com for that role tonight and write down "
+                   "a figure you'd be comfortable with."),
+        ("mentee", "Okay."),
+    )  # fmt: skip
+    assert item.action == (
+        "Check the salary data on glassdoor.com for that role and write down a figure you "
+        "would be comfortable with"  # the stranded "with" belongs to its clause
+    )
+
+
+def test_them_after_a_count_is_the_things_counted() -> None:
+    [item] = _items(
+        ("mentor", "How many annual leave days do you have left?"),
+        ("mentee", "Maybe six."),
+        ("mentor", "Book at least two of them before the holidays."),
+        ("mentee", "Okay, I will."),
+    )
+    assert item.action.startswith("Book at least two of the annual leave days")
+    [item] = _items(
+        ("mentee", "I'm so tired lately, work, the move, everything."),
+        ("mentor", "Let's check in on all this next week."),
+        ("mentee", "Sure."),
+    )
+    assert item.action == "Check in on all this"  # the whole talk, not its last noun
+
+
+def test_what_a_thing_is_for_says_which_it_is_and_particles_come_first() -> None:
+    [item] = _items(
+        ("mentor", "There's the form to request a parking permit."),
+        ("mentor", "Could you fill that one out this week?"),
+        ("mentee", "Yes."),
+    )
+    assert item.action == "Fill out the form to request a parking permit"
+    found = _items(
+        ("mentor", "Write the pitch by Friday, and then let's do a dry run together before you "
+                   "present it."),
+        ("mentee", "Great."),
+    )  # fmt: skip
+    assert [i.action for i in found] == ["Write the pitch", "Do a dry run of the pitch together"]

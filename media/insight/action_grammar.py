@@ -110,7 +110,9 @@ _ADVERBS = (
     r"(?:(?:also|definitely|just|then|probably|really|actually|totally|certainly|still|"
     r"quickly|first|now|right|both|all|please|maybe|at least|go ahead and|try to|try and)\s+)*"
 )
-_VP = rf"{_ADVERBS}(?P<vp>[a-z][^.?!;]*)"
+# A clause runs to the sentence's end; a full stop inside a word ("levels.fyi", "2.5") is none.
+_IN_CLAUSE = r"(?:[^.?!;]|\.(?=\w))*"
+_VP = rf"{_ADVERBS}(?P<vp>[a-z]{_IN_CLAUSE})"
 
 _SELF_FUTURE = (
     r"(?:will|shall|am going to|am planning to|plan to|intend to|promise to|commit to|"
@@ -162,12 +164,13 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now|please)\s*,?\s+)*"
                 rf"(?:please\s+|make sure (?:to|you)\s+|remember to\s+|do not forget to\s+|"
                 rf"be sure to\s+){_VP}", 0.75),
-    ("request", r"\b(?P<vp>let me know\b[^.?!;]*)", 0.7),
+    ("request", rf"\b(?P<vp>let me know\b{_IN_CLAUSE})", 0.7),
     # "You write the outline, and I will read it": a bare "you" + task verb assigns work.
     ("assignment", rf"^(?:(?:so|and|okay|ok|alright|now)\s*,?\s+)*you\s+{_ADVERBS}"
-                rf"(?P<vp>(?:{_TASK_VERBS}|do|take|try|talk to|speak to)\b(?!')[^.?!;]*)", 0.65),
+                rf"(?P<vp>(?:{_TASK_VERBS}|do|take|try|talk to|speak to)\b(?!')"
+                rf"{_IN_CLAUSE})", 0.65),
     ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now)\s*,?\s+)*{_ADVERBS}"
-                rf"(?P<vp>(?:{_TASK_VERBS})\b(?!')[^.?!;]*)", 0.7),
+                rf"(?P<vp>(?:{_TASK_VERBS})\b(?!'){_IN_CLAUSE})", 0.7),
     ("joint", rf"\blet us\s+{_VP}", 0.75),
     ("joint", rf"\bwe\s+{_SELF_FUTURE}\s+{_VP}", 0.75),
     ("joint", rf"\bwe\s+(?:should|need to|have to|can|must|could)\s+{_VP}", 0.6),

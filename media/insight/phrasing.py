@@ -14,6 +14,10 @@ of the sentence's own topic), and the people are named from the owner's side:
   that agrees in number and is not a pronoun, a time or a filler noun ("thing", "stuff",
   "thanks"), its possessive made "the";
 - "the first one" after a plural in the phrase → "the first PR" ("split it into three PRs");
+  a noun phrase said again keeps the "to" clause that said which it is ("the ticket to
+  migrate the load balancers"), drops how many ("how many leave days" → "the leave days"),
+  and takes a particle before it ("fill out the form…"); "all this" is the whole talk, left
+  as said; a vague noun named by a noun ("vacation days") is a thing;
 - "that one" → that noun phrase; "the caching one" → "the caching comment";
 - "her", "him" → the latest person named before it (a proper noun that is not one of the pair),
   else the latest named by a role ("the recruiter", "your manager" → "the manager"; not an
@@ -21,9 +25,9 @@ of the sentence's own topic), and the people are named from the owner's side:
 - a bare "draft" ("send me the draft") → the draft of the latest piece of writing named
   before it ("the draft of the court report"), unless it was named in full before;
 - a bare number ("cut it down to twenty") → that number of what was counted before ("slides");
-- "feedback", "notes", "comments", "edits", "a summary" said on nothing → on what the turn
-  handed over just before ("send me the case study, I'll give you feedback": feedback on the
-  case study);
+- "feedback", "notes", "comments", "edits", "a summary", "a dry run" said on nothing → on
+  what the turn handed over just before ("send me the case study, I'll give you feedback":
+  feedback on the case study);
 - a relative clause stays when it says which thing ("three things you want to change"), and
   goes when it only says whose ("the checklist I use");
 - a verbless list said in the next sentence or two of the turn ("Just the timeline and root
@@ -68,6 +72,7 @@ from media.insight.references import (
     is_open,
     named_person,
     named_role,
+    with_purpose,
     written_thing,
 )
 
@@ -277,6 +282,8 @@ def task_text(
         and tokens[-1].pos_ in ("ADP", "CCONJ", "PUNCT", "DET")
         and tokens[-1].dep_ != "prt"
         and not any(c.i in kept for c in tokens[-1].children)
+        # "a number you'd be happy with": stranded in its relative clause, not left over.
+        and not (tokens[-1].pos_ == "ADP" and any(a.dep_ == "relcl" for a in tokens[-1].ancestors))
     ):
         kept.discard(tokens[-1].i)
         tokens = tokens[:-1]
@@ -306,9 +313,9 @@ def task_text(
         if lead.strip() and token.head.i == root.i and token.dep_ == "dobj" and is_open(token):
             before = list(docs)[:-1] if texts and texts[-1] == lead else list(docs)
             found = handed_over(tag(lead), before, names)
-            ends = [t.i for t in tokens if token.left_edge.i <= t.i <= token.right_edge.i]
-            if found and ends:
-                about[max(ends)] = f"{OPEN_NOUNS.get(token.lemma_.lower(), 'on')} {found}"
+            if found:
+                word = OPEN_NOUNS.get(token.lemma_.lower()) or OPEN_NOUNS.get(token.lower_, "of")
+                about[token.i] = f"{word} {found}"  # right after it: "a dry run of the deck"
             break
     # "send me the draft" after talk of the court report: the draft of the court report.
     for token in tokens:
@@ -349,21 +356,19 @@ def task_text(
             if out and out[-1].strip().lower() == token.head.lower_:
                 out = out[:-1]
             continue
-        elif word in SINGULAR | PLURAL and token.dep_ in _OBJECT_DEPS:
+        elif (
+            word in SINGULAR | PLURAL
+            and token.dep_ in _OBJECT_DEPS
+            and not any(c.lower_ == "all" for c in token.lefts)  # "all this": the whole talk
+        ):
             # "pick two case studies and write them up": the phrase's own thing comes first.
             own = _object_of_verb_before(token)
             found = topic if topic is not None else antecedent(word, list(docs), names)
             if own is not None:
-                # A particle goes before a full noun phrase: "write up the case studies".
-                particle = next((c for c in token.head.children
-                                 if c.dep_ == "prt" and c.i == token.i + 1), None)  # fmt: skip
-                if particle is not None:
-                    moved.add(particle.i)
-                    own = f"{particle.text} {own}"
                 text = own
                 resolved += 1
             elif found is not None:
-                text = chunk_text(found)
+                text = with_purpose(found) if found is not topic else chunk_text(found)
                 resolved += 1
                 nouns = [t for t in found if t.pos_ in ("NOUN", "PROPN")]
                 if len(nouns) == 1 and nouns[0].lower_ in VERSIONS:
@@ -380,7 +385,7 @@ def task_text(
                 and len(list(token.lefts)) == 1
             ):
                 out = out[:-1]  # "that one" → the thing itself
-                text = chunk_text(found)
+                text = with_purpose(found)
             elif any(c.dep_ in ("amod", "compound") for c in token.lefts):
                 # "split it into three PRs and get the first one up": the first PR.
                 several = [t for t in doc[PREFIX_TOKENS : token.i] if t.tag_ in ("NNS", "NNPS")]
@@ -403,6 +408,13 @@ def task_text(
             if replaced is None:
                 replaced = text
             text = replaced
+        if text != token.text and token.dep_ == "dobj" and len(text.split()) > 2:
+            # A particle goes before a noun phrase said in full: "write up the case studies".
+            particle = next((c for c in token.head.children
+                             if c.dep_ == "prt" and c.i == token.i + 1), None)  # fmt: skip
+            if particle is not None:
+                moved.add(particle.i)
+                text = f"{particle.text} {text}"
         if text:
             out.append(text + (token.whitespace_ or ""))
         elif out:

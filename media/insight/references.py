@@ -21,16 +21,42 @@ SINGULAR = frozenset(["it", "this", "that"])
 PLURAL = frozenset(["them", "those", "these"])
 
 
+#: Words for how many, which a thing said again leaves out ("two of them": of the days).
+_HOW_MANY = frozenset(words("many much few several all both"))
+
+
 def chunk_text(chunk: Any) -> str:
     words = [t for t in chunk if t.lower_ not in FILLER and t.pos_ != "PUNCT"]
     if words and words[0].tag_ == "PRP$":
         return " ".join(["the", *(t.text for t in words[1:])])
     if words and words[0].lower_ in ("a", "an", "some", "any"):
         return " ".join(["the", *(t.text for t in words[1:])])
+    if len(words) > 1 and (words[0].lower_ in _HOW_MANY or words[0].like_num):
+        return " ".join(["the", *(t.text for t in words[1:])])  # "how many leave days"
     said = [t.text for t in words]
     if words and words[0].pos_ == "DET":
         said[0] = words[0].lower_  # "The grant proposal is due…": mid-sentence, "the"
     return " ".join(said)
+
+
+def with_purpose(chunk: Any) -> str:
+    """A noun phrase as said, with the "to" clause after it that says which it is ("the
+    ticket to migrate the staging load balancers"), up to the sentence's end (at most twelve
+    words) when it has one."""
+    text = chunk_text(chunk)
+    span = getattr(chunk, "span", None)
+    if span is None:
+        return text
+    doc, end = span.doc, span.end
+    if end + 1 >= len(doc) or doc[end].lower_ != "to" or doc[end + 1].tag_ != "VB":
+        return text
+    stop = end
+    while stop < len(doc) and doc[stop].text not in (".", "?", "!", ";", ",", "—", "-", ":"):
+        stop += 1
+    said = [t.text_with_ws for t in doc[end:stop] if t.lower_ not in FILLER]
+    if stop - end > 12 or not said:
+        return text
+    return f"{text} {''.join(said).strip()}"
 
 
 def _noun_phrases(doc: Any) -> list[Any]:
@@ -69,7 +95,10 @@ def _noun_phrases(doc: Any) -> list[Any]:
             before_of = span[: words.index("of")] if "of" in words else span
             nouns = [t for t in before_of if t.pos_ in ("NOUN", "PROPN")]
             head = nouns[-1] if nouns else span[-1]
-            if head.lower_ not in VAGUE and not head.like_num:
+            # "vacation days", "the kickoff meeting": a vague noun that a noun names.
+            named = any(t.pos_ == "NOUN" and t.i == head.i - 1 and t.lower_ not in TIMES
+                        and t.lower_ not in VAGUE for t in span)  # fmt: skip
+            if (head.lower_ not in VAGUE or named) and not head.like_num:
                 found.append(_Phrase(span, head))
         i = max(i + 1, end) if end <= start else i
     return found
@@ -281,8 +310,10 @@ def counted(context: Sequence[Any]) -> str | None:
 #: the preposition that says what it is about.
 OPEN_NOUNS: dict[str, str] = {
     **dict.fromkeys(words("feedback notes comments edits thoughts input pointers"), "on"),
-    **dict.fromkeys(words("summary outline writeup"), "of"),
+    **dict.fromkeys(words("summary outline writeup rehearsal walkthrough"), "of"),
 }
+#: "a dry run", "a practice run": a run of something.
+_RUNS = frozenset(words("dry practice test trial"))
 #: Prepositions after an open noun that already say what it is about.
 _ABOUT = frozenset(words("on of about for regarding re over around"))
 _RECIPIENTS = frozenset(words("me you him her us them"))
@@ -291,7 +322,8 @@ _RECIPIENTS = frozenset(words("me you him her us them"))
 def is_open(token: Any) -> bool:
     """An open noun said without a definite word or anything after it that says what it is
     about ("I'll give you notes" is open; "notes on the intro", "those notes" are not)."""
-    if token.lemma_.lower() not in OPEN_NOUNS and token.lower_ not in OPEN_NOUNS:
+    run = token.lower_ == "run" and any(c.lower_ in _RUNS for c in token.lefts)
+    if token.lemma_.lower() not in OPEN_NOUNS and token.lower_ not in OPEN_NOUNS and not run:
         return False
     if any(c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ not in ("a", "an", "some"))
            for c in token.lefts):  # fmt: skip
