@@ -10,7 +10,7 @@ import pytest
 from media.insight.actions import ActionItem, extract_action_items
 from media.insight.due import find_due
 from media.transcript import Utterance
-from server.bench.actions import SETS, evaluate_set
+from server.bench.actions import SETS, Miss, Scores, evaluate_set, score
 
 THURSDAY = date(2026, 3, 12)
 
@@ -181,6 +181,26 @@ def test_mentoring_sets_meet_the_targets(path: Path) -> None:
     assert scores.precision >= 0.8
     assert scores.recall >= 0.85
     assert scores.owner_accuracy >= 0.9
+    assert scores.usable_text >= 0.5
+
+
+def test_in_turn_says_which_labels_their_own_turn_carries() -> None:
+    conversation = {
+        "id": "t",
+        "names": {"mentor": "Ana", "mentee": "Raj"},
+        "utterances": [
+            {"speaker": "mentee", "text": "I'll send the budget sheet tonight."},
+            {"speaker": "mentee", "text": "And I'll email her tomorrow."},
+        ],
+        "items": [
+            {"source": 0, "owner": "mentee", "action": "Send Ana the budget sheet"},
+            {"source": 1, "owner": "mentee", "action": "Email the recruiter about the offer"},
+        ],
+    }
+    scores, misses = Scores(), list[Miss]()
+    score(conversation, [], scores, misses)
+    assert (scores.said_in_turn, scores.in_turn) == (1, 0.5)
+    assert scores.false_negatives == 2 and len(misses) == 2
 
 
 def test_held_out_set_does_not_regress() -> None:

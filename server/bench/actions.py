@@ -19,7 +19,11 @@ counts once right and once wrong. Owner and due date are scored on matched items
 text**: a matched item whose words carry the labelled task's content words (words of three or
 more letters that are not stop words, people's names or "mentor"/"mentee", compared by their
 first five letters), at least two thirds of them, and no pronoun left pointing nowhere ("it",
-"them", "her", "this"…, or "I", "me", "we": "you" is the owner the item speaks to). AMI is
+"them", "her", "this"…, or "I", "me", "we": "you" is the owner the item speaks to).
+**In-turn**: the share of labelled tasks whose own turns (the statement and its acceptance)
+carry the label's content words by the same measure; where labels name what the turn only
+points at ("Email the recruiter" for "I'll email her"), wording has to come from the
+conversation before, so this says how far the labels reach beyond what was said there. AMI is
 scored per utterance, as its labels are.
 """
 
@@ -87,6 +91,9 @@ class Scores:
     due_checked: int = 0
     due_correct: int = 0
     usable: int = 0
+    #: Labelled tasks whose own turns (the statement and its acceptance) carry the label's
+    #: content words: what wording from those turns alone could reach.
+    said_in_turn: int = 0
     items: int = 0
     utterances: int = 0
     seconds: float = 0.0
@@ -121,6 +128,11 @@ class Scores:
     def usable_text(self) -> float:
         return self.usable / self.true_positives if self.true_positives else 0.0
 
+    @property
+    def in_turn(self) -> float:
+        gold = self.true_positives + self.false_negatives
+        return self.said_in_turn / gold if gold else 0.0
+
 
 @dataclass(frozen=True)
 class Miss:
@@ -138,13 +150,14 @@ def _stems(text: str, names: Sequence[str]) -> set[str]:
             if len(w) >= 3 and w not in _STOP and w.removesuffix("'s") not in drop}  # fmt: skip
 
 
+def _carries(found: str, labelled: str, names: Sequence[str]) -> bool:
+    want = _stems(labelled, names)
+    return not want or len(want & _stems(found, names)) * 3 >= 2 * len(want)
+
+
 def usable(found: str, labelled: str, names: Sequence[str] = ()) -> bool:
     """Whether a found item's words carry the labelled task's (see the module's docstring)."""
-    want = _stems(labelled, names)
-    if not want:
-        return True
-    shared = len(want & _stems(found, names))
-    return shared * 3 >= 2 * len(want) and not _DANGLING.search(found)
+    return _carries(found, labelled, names) and not _DANGLING.search(found)
 
 
 def load_set(path: Path) -> list[dict[str, Any]]:
@@ -181,6 +194,8 @@ def score(
     scores.items += len(items)
     for gold in conversation["items"]:
         wanted = {gold["source"]} | ({gold["accepted_in"]} if gold.get("accepted_in") else set())
+        turns = " ".join(lines[k]["text"] for k in sorted(wanted))
+        scores.said_in_turn += _carries(turns, gold["action"], names)
         candidates = [i for i in open_items if covered(i) & wanted]
         # Where one turn holds several tasks, pair the labelled one with the found item that
         # is most like it: from its first turn, with its owner, sharing most of its words.
@@ -362,7 +377,7 @@ def _lines(name: str, s: Scores, timing: bool = True) -> list[str]:
     first = (
         f"{name:<13} {s.utterances:>6} {s.true_positives + s.false_negatives:>5} {s.items:>6} "
         f"{s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {s.owner_accuracy:6.3f} "
-        f"{s.due_accuracy:6.3f} {s.usable_text:7.3f}"
+        f"{s.due_accuracy:6.3f} {s.usable_text:7.3f} {s.in_turn:7.3f}"
     )
     if timing:
         first += f"   {_per_hour_ms(s):6.0f} ms/hour"
@@ -396,7 +411,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     warm_up()  # loading the parser (about a second, once per process) is not per hour
     clear_cache()
     header = (f"{'set':<13} {'utts':>6} {'gold':>5} {'items':>6} {'P':>6} {'R':>6} {'F1':>6} "
-              f"{'owner':>6} {'due':>6} {'usable':>7}")  # fmt: skip
+              f"{'owner':>6} {'due':>6} {'usable':>7} {'in-turn':>7}")  # fmt: skip
     print(header)
     development: list[Miss] = []
     for name, path in SETS.items():
