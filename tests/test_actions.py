@@ -646,3 +646,36 @@ def test_what_a_thing_is_for_says_which_it_is_and_particles_come_first() -> None
         ("mentee", "Great."),
     )  # fmt: skip
     assert [i.action for i in found] == ["Write the pitch", "Do a dry run of the pitch together"]
+
+
+def test_what_is_filled_in_is_named_as_said_before() -> None:
+    [offer, item] = _items(
+        ("mentor", "Let me send you the onboarding checklist we use. Fill it in for your first "
+                   "week, send it back by Friday."),
+        ("mentee", "Okay, will do."),
+    )  # fmt: skip
+    assert (offer.owner, offer.action) == ("mentor", "Send Raj the onboarding checklist")
+    assert item.owner == "mentee" and item.due_phrase == "by Friday"
+    assert item.action.startswith("Fill in the onboarding checklist for the first week")
+
+
+def test_a_tag_question_is_no_part_of_the_task() -> None:
+    [item] = _items(
+        ("mentor", "Why don't you try greeting them at the door, and noting how each lesson "
+                   "starts, yeah?"),
+        ("mentee", "Okay, I'll try that."),
+    )  # fmt: skip
+    assert not item.action.endswith(("yeah", ","))
+    assert item.action.endswith("noting how each lesson starts")
+
+
+def test_a_second_subject_after_a_hedged_clause_is_its_own_task() -> None:
+    found = _items(
+        ("mentor", "I'm going to ask Lena whether the budget is really frozen or if it's just a "
+                   "delay, and then separately you should pull last year's spending figures."),
+        ("mentee", "Yes, I can pull those."),
+    )  # fmt: skip
+    assert [(i.owner, i.action) for i in found] == [
+        ("mentor", "Ask Lena whether the budget is frozen or if it is a delay"),
+        ("mentee", "Pull last year's spending figures"),
+    ]

@@ -33,7 +33,10 @@ _FILLERS = re.compile(
 # Sentence ends, and the cut-offs ("--", "…") rough transcripts mark interruptions with.
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;:])\s+|\s*(?:--+|\u2014|\u2026|\.\.\.)\s*")
 _CLAUSE_SPLIT = re.compile(
-    r",?\s+\b(?:and|but|so|then|also)\s+(?=(?:i|you|we|let us)\b)"
+    # "…, and then separately you should pull the data": a new subject, a new clause.
+    r",?\s+\b(?:and|but|so|then|also)\s+"
+    r"(?:(?:then|separately|also|meanwhile|afterwards|after that|later)\s*,?\s+){0,2}"
+    r"(?=(?:i|you|we|let us)\b)"
     r"|,\s+(?=(?:i|we|you|it|that|this|he|she|they)\s+"
     r"(?:will|am|are|is|was|have|has|can|shall)\b)",
     re.IGNORECASE,
@@ -126,7 +129,7 @@ _TASK_VERBS = (
     r"find|follow up|block|record|list|pick|choose|watch|listen to|post|publish|polish|"
     r"rehearse|outline|plan|document|test|deploy|run|book|order|buy|contact|introduce|"
     r"invite|organize|organise|sketch|summarize|summarise|collect|gather|compile|print|"
-    r"upload|download|install|fill out|fill in|register|renew|file|pay|return|forward|put|"
+    r"upload|download|install|fill out|fill in|fill|register|renew|file|pay|return|forward|put|"
     r"pull|lodge|sign|chase|confirm|cancel|arrange|redo|rewrite|edit|proofread|translate|"
     r"revise|memorize|memorise|jot down|note down|log|track|map|audit|measure|scan|copy|cc|"
     r"loop in|ping|remind|flag|raise|mention|escalate|present|demo|shadow|observe|visit|"

@@ -101,7 +101,15 @@ def _candidates(
     found = []
     for index, utterance in enumerate(utterances):
         clauses = split_clauses(utterance.text)
-        matches = [match_clause(clause, lead) for clause, lead in clauses]
+        matches: list[tuple[str, str, float] | None] = []
+        since = 0  # where the lead starts that belongs to this clause
+        for clause, lead in clauses:
+            # A clause that matched is a task of its own: its hedges and conditions ("get a
+            # read on whether… or if it is") do not weaken the next one ("and then separately
+            # you should pull the data").
+            if matches and matches[-1] is not None:
+                since = len(lead)
+            matches.append(match_clause(clause, lead[since:]))
         for position, ((clause, _), matched) in enumerate(zip(clauses, matches, strict=True)):
             if matched is None:
                 continue

@@ -17,7 +17,9 @@ of the sentence's own topic), and the people are named from the owner's side:
   a noun phrase said again keeps the "to" clause that said which it is ("the ticket to
   migrate the load balancers"), drops how many ("how many leave days" → "the leave days"),
   and takes a particle before it ("fill out the form…"); "all this" is the whole talk, left
-  as said; a vague noun named by a noun ("vacation days") is a thing;
+  as said; a vague noun named by a noun ("vacation days") is a thing; said again, a thing
+  is definite ("spreadsheet" → "the costing spreadsheet"); a tag question at the end
+  ("…, yeah?") goes;
 - "that one" → that noun phrase; "the caching one" → "the caching comment";
 - "her", "him" → the latest person named before it (a proper noun that is not one of the pair),
   else the latest named by a role ("the recruiter", "your manager" → "the manager"; not an
@@ -435,7 +437,11 @@ def task_text(
     return sentence[0].upper() + sentence[1:]
 
 
-_DANGLING_END = re.compile(r"\s*(?:,|\b(?:and|or|but|so|then|like))$", re.IGNORECASE)
+_DANGLING_END = re.compile(
+    # a tag question left at the end ("…how each start goes, yeah") is no part of the task
+    r"\s*(?:,|\b(?:and|or|but|so|then|like|yeah|yes|okay|ok|alright|eh|huh))$",
+    re.IGNORECASE,
+)
 
 #: Said as a task only with something to act on: "go for it", "do it", "get it done".
 _LIGHT = frozenset(words("do go get make have take try see keep give put come be"))

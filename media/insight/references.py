@@ -33,6 +33,8 @@ def chunk_text(chunk: Any) -> str:
         return " ".join(["the", *(t.text for t in words[1:])])
     if len(words) > 1 and (words[0].lower_ in _HOW_MANY or words[0].like_num):
         return " ".join(["the", *(t.text for t in words[1:])])  # "how many leave days"
+    if words and words[0].pos_ in ("NOUN", "ADJ") and words[-1].tag_ in ("NN", "NNS"):
+        return " ".join(["the", *(t.text for t in words)])  # said again, it is definite
     said = [t.text for t in words]
     if words and words[0].pos_ == "DET":
         said[0] = words[0].lower_  # "The grant proposal is due…": mid-sentence, "the"
@@ -73,6 +75,13 @@ def _noun_phrases(doc: Any) -> list[Any]:
             and (
                 tokens[i].pos_ in ("DET", "ADJ", "NUM", "NOUN", "PROPN")
                 or tokens[i].tag_ in ("PRP$", "HYPH", "POS")
+                # "the costing spreadsheet": a gerund naming a noun after a determiner
+                or (
+                    tokens[i].tag_ == "VBG"
+                    and i > start
+                    and i + 1 < len(tokens)
+                    and tokens[i + 1].pos_ == "NOUN"
+                )
             )
         ):
             i += 1
