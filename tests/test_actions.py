@@ -679,3 +679,15 @@ def test_a_second_subject_after_a_hedged_clause_is_its_own_task() -> None:
         ("mentor", "Ask Lena whether the budget is frozen or if it is a delay"),
         ("mentee", "Pull last year's spending figures"),
     ]
+
+
+def test_what_to_ask_stays_and_a_condition_goes() -> None:
+    [item] = _items(("mentor", "Ask the supplier when they ship."), ("mentee", "Okay."))
+    assert item.action == "Ask the supplier when they ship"
+    [item] = _items(
+        ("mentor", "Could you check whether the room is free on Friday, if it's no trouble?"),
+        ("mentee", "Sure."),
+    )
+    assert item.action == "Check whether the room is free"  # not ", if it is no trouble"
+    [item] = _items(("mentor", "Call me when you land."), ("mentee", "Will do."))
+    assert item.action == "Call Ana"  # when, not what

@@ -44,6 +44,7 @@ from media.insight.due import Due, find_due
 from media.insight.english import prepare
 from media.insight.phrasing import listed_things, task_text
 from media.insight.references import NEEDS_CONTEXT
+from media.insight.sentences import restore
 from media.transcript import Utterance
 
 
@@ -197,6 +198,11 @@ def extract_action_items(
     """
     roles = dict(roles or {})
     names = dict(names or {})
+    # A turn the recogniser printed without punctuation gets its sentence breaks back.
+    utterances = [
+        u if said == u.text else replace(u, text=said)
+        for u, said in zip(utterances, restore([u.text for u in utterances]), strict=True)
+    ]
 
     def role(speaker: str) -> str:
         return roles.get(speaker, speaker)

@@ -187,6 +187,34 @@ def _singular(token: Any) -> str:
     return str(token.lemma_)
 
 
+#: Verbs whose "when…", "whether…" or "if…" clause is what to find out, not a condition.
+_ASKING = frozenset(
+    words("ask check confirm find see figure learn clarify verify enquire inquire decide work")
+)
+_ASKED = frozenset(words("when whether if what how where who which why"))
+
+
+def _asks_about(clause: Any, root: Any) -> bool:
+    """ "call the supplier and ask when they ship": a wh- or whether-clause after a verb of
+    asking (the nearest verb before it, however the parser hung the clause)."""
+    first = clause.doc[clause.left_edge.i]
+    if first.lower_ not in _ASKED:
+        return False
+    verbs = [t for t in clause.doc[root.i : first.i] if _is_verb_head(t, root)]
+    return bool(verbs) and verbs[-1].lemma_.lower() in _ASKING
+
+
+def _set_off(clause: Any) -> bool:
+    """A condition or reason after a comma (", if that helps", ", because it is due")."""
+    start = clause.left_edge.i
+    doc = clause.doc
+    return bool(
+        start > 0
+        and doc[start - 1].text == ","
+        and doc[start].lower_ in ("if", "unless", "because", "since", "so", "as")
+    )
+
+
 def _is_verb_head(token: Any, root: Any) -> bool:
     joined = token.dep_ == "conj" and token.pos_ == "VERB" and token.head.i == root.i
     return bool(token.i == root.i or joined)
@@ -197,7 +225,11 @@ def _keep(token: Any, root: Any) -> bool:
         return True
     if token.dep_ in _ASIDES:
         return False
+    if token.dep_ == "advcl" and _set_off(token):
+        return False  # ", if that helps" at any depth
     if _is_verb_head(token.head, root):
+        if token.dep_ == "advcl" and _asks_about(token, root):
+            return True  # "ask them when they ship": what is asked is the task
         if token.dep_ == "advcl":
             # A condition or reason has its own subject or a subordinator ("if you want",
             # "so we have a number"); without, the parser misread part of the task.

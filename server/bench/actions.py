@@ -7,6 +7,9 @@ Sets (all hand-labelled mentoring conversations in tests/data, plus AMI):
 - ``fresh``: sixteen conversations in fields no other set covers, written blind by yet another
   author with labelled non-items of every kind (declined, question, past, habit, memory,
   advice, hypothetical, standing offer, pleasantry); never tuned on;
+- ``mentoring-unpunct``, ``mentoring2-unpunct``: the development sets as a recogniser without
+  punctuation prints them (lowercase, no punctuation): what the grammar makes of turns whose
+  sentence ends it has to find itself;
 - ``fresh-speech``: the ``speak`` conversations of ``fresh`` rendered to speech (two espeak-ng
   voices) and run through ``tandem analyze``, so recognition errors are included;
 - ``AMI``: the AMI meeting corpus's action labels, on the test meetings of its standard
@@ -243,9 +246,25 @@ def score(
                            f"{item.owner}: {item.action}"))  # fmt: skip
 
 
-def evaluate_set(path: Path) -> tuple[Scores, list[Miss]]:
+def as_recognised(conversation: Mapping[str, Any]) -> dict[str, Any]:
+    """The conversation as a recogniser without punctuation prints it: lowercase words, no
+    punctuation (hyphens and apostrophes inside words kept)."""
+
+    def plain(text: str) -> str:
+        text = re.sub(r"[^\w\s'-]", " ", text.replace("\u2019", "'"))
+        text = re.sub(r"(?<!\w)-|-(?!\w)", " ", text)
+        return " ".join(text.lower().split())
+
+    turns = [{**u, "text": plain(u["text"])} for u in conversation["utterances"]]
+    return {**conversation, "utterances": turns}
+
+
+def evaluate_set(path: Path, unpunctuated: bool = False) -> tuple[Scores, list[Miss]]:
+    """Scores of one set; ``unpunctuated`` reads it as ``as_recognised`` prints it."""
     scores, misses = Scores(), list[Miss]()
     for conversation in load_set(path):
+        if unpunctuated:
+            conversation = as_recognised(conversation)
         utterances = text_utterances(conversation)
         started = time.perf_counter()
         items = extract_action_items(
@@ -375,7 +394,7 @@ def _per_hour_ms(s: Scores) -> float:
 
 def _lines(name: str, s: Scores, timing: bool = True) -> list[str]:
     first = (
-        f"{name:<13} {s.utterances:>6} {s.true_positives + s.false_negatives:>5} {s.items:>6} "
+        f"{name:<18} {s.utterances:>6} {s.true_positives + s.false_negatives:>5} {s.items:>6} "
         f"{s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {s.owner_accuracy:6.3f} "
         f"{s.due_accuracy:6.3f} {s.usable_text:7.3f} {s.in_turn:7.3f}"
     )
@@ -384,7 +403,7 @@ def _lines(name: str, s: Scores, timing: bool = True) -> list[str]:
     lines = [first]
     if s.non_items:
         alarms = ", ".join(f"{k} {s.false_alarms[k]}/{n}" for k, n in sorted(s.non_items.items()))
-        lines.append(f"{'':<13} non-items taken for items: {alarms}")
+        lines.append(f"{'':<18} non-items taken for items: {alarms}")
     return lines
 
 
@@ -410,7 +429,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     warm_up()  # loading the parser (about a second, once per process) is not per hour
     clear_cache()
-    header = (f"{'set':<13} {'utts':>6} {'gold':>5} {'items':>6} {'P':>6} {'R':>6} {'F1':>6} "
+    header = (f"{'set':<18} {'utts':>6} {'gold':>5} {'items':>6} {'P':>6} {'R':>6} {'F1':>6} "
               f"{'owner':>6} {'due':>6} {'usable':>7} {'in-turn':>7}")  # fmt: skip
     print(header)
     development: list[Miss] = []
@@ -422,13 +441,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if name.startswith("mentoring"):
             development += misses
         print("\n".join(_lines(name, scores)), flush=True)
+        if name.startswith("mentoring"):
+            plain, _ = evaluate_set(path, unpunctuated=True)
+            print("\n".join(_lines(f"{name}-unpunct", plain)), flush=True)
     if not args.no_speech and SETS["fresh"].is_file():
         speech = evaluate_speech(SETS["fresh"], args.model, lambda m: print(m, file=sys.stderr))
         print("\n".join(_lines("fresh-speech", speech, timing=False)))
     ami_folder = Path(args.ami)
     if (ami_folder / "ami_dialogue_acts_action_labels.jsonl.gz").is_file():
         ami = evaluate_ami(ami_folder)
-        print(f"{'AMI test':<13} {ami.utterances:>6} {ami.true_positives + ami.false_negatives:>5} "
+        print(f"{'AMI test':<18} {ami.utterances:>6} {ami.true_positives + ami.false_negatives:>5} "
               f"{ami.items:>6} {ami.precision:6.3f} {ami.recall:6.3f} {ami.f1:6.3f}   "
               f"(utterance level; Morgan et al. 2006: F {AMI_REFERENCE_F1} on ICSI)")  # fmt: skip
     else:

@@ -1,0 +1,115 @@
+"""Sentence breaks for turns transcribed without punctuation.
+
+A recogniser may print a turn as one run of lowercase words ("let me send you the costing
+spreadsheet we use fill it in for your three specials send it back by sunday"); the clause
+grammar reads sentences, so such a turn would be one clause. Breaks are put back from the
+parts of speech, where a new sentence is plain:
+
+- before an imperative: a base-form verb followed by what it acts on ("fill it", "send us",
+  "get the"), after a word that can end a clause (a noun, a number, a particle, an object
+  pronoun, a past participle, a time word such as "tonight"); adverbs that lead into the
+  verb go with it ("… this week. actually get it in by friday"); a verb after "and" is the
+  same sentence's next step, and one after "let me" or "help me" is what those ask for;
+- before a new subject with a modal ("… by tomorrow i'll mark it up").
+
+Turns that have any punctuation are left as they are: the recogniser has said where its
+sentences end. Pure function of its inputs (the tagger is media/insight/english.py's).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from media.insight.english import prepare, tag, words
+
+#: Words that lead into the verb after them ("and just ask her", "so please repeat it").
+_LEAD_IN = frozenset(
+    words(
+        "and so then also just actually really definitely please maybe now first quickly "
+        "still okay ok alright right yeah yes"
+    )
+)
+#: Verbs in base form that are not told to anyone ("you know", "i mean", "i guess").
+_NOT_IMPERATIVE = frozenset(
+    words(
+        "know think mean guess suppose say feel want need like love hope wish bet reckon be "
+        "am are is was were been do does did have has had"
+    )
+)
+#: What a told verb is followed by: what it acts on, a particle or a preposition.
+_OBJECT_TAGS = frozenset(["PRP", "PRP$", "DT", "NN", "NNS", "NNP", "NNPS", "RP", "IN", "CD", "JJ"])
+#: Tags of a word that can end a clause.
+_CLAUSE_END_TAGS = frozenset(["NN", "NNS", "NNP", "NNPS", "CD", "RP", "VBN"])
+_OBJECT_PRONOUNS = frozenset(words("it them me us him her this that those these"))
+_TIME_WORDS = frozenset(
+    words("tonight today tomorrow anyway eventually though too later again back soon yesterday")
+)
+_SUBJECTS = frozenset(words("i we you they he she"))
+#: Punctuation that says where the recogniser's sentences end.
+_PUNCTUATED = re.compile(r"[.?!,;:]")
+
+
+def _ends_clause(token: Any) -> bool:
+    return bool(
+        token.tag_ in _CLAUSE_END_TAGS
+        or token.lower_ in _OBJECT_PRONOUNS
+        or token.lower_ in _TIME_WORDS
+    )
+
+
+def _unpunctuated(text: str) -> bool:
+    return not _PUNCTUATED.search(text) and len(text.split()) >= 6
+
+
+def with_breaks(text: str) -> str:
+    """The turn with ". " put where a new sentence starts, if it has no punctuation."""
+    if not _unpunctuated(text):
+        return text
+    tokens = list(tag(text))
+    starts: set[int] = set()
+    for k, token in enumerate(tokens):
+        if k == 0 or k + 1 >= len(tokens):
+            continue
+        after = tokens[k + 1]
+        imperative = (
+            token.tag_ in ("VB", "VBP")
+            and token.lower_ not in _NOT_IMPERATIVE
+            and after.tag_ in _OBJECT_TAGS
+        )
+        subject = token.lower_ in _SUBJECTS and after.tag_ == "MD"
+        if not (imperative or subject):
+            continue
+        start = k
+        if imperative:
+            # The words that lead into the verb go with it; after "and" it is the same
+            # sentence's next step ("repeat it this week and show me the result").
+            while start > 0 and tokens[start - 1].lower_ in _LEAD_IN:
+                start -= 1
+            if any(t.lower_ == "and" for t in tokens[start:k]):
+                continue
+            if (
+                start > 1
+                and tokens[start - 1].lower_ in _OBJECT_PRONOUNS
+                and tokens[start - 2].pos_ in ("VERB", "AUX")
+            ):
+                continue  # "let me send", "help me fix": what the verb before asks for
+        if start == 0 or start in starts:
+            continue
+        if _ends_clause(tokens[start - 1]):
+            starts.add(start)
+    if not starts:
+        return text
+    out: list[str] = []
+    for k, token in enumerate(tokens):
+        if k in starts and out:
+            out[-1] = out[-1].rstrip() + ". "
+        out.append(token.text_with_ws)
+    return "".join(out).strip()
+
+
+def restore(texts: Sequence[str]) -> list[str]:
+    """``with_breaks`` of each turn, the unpunctuated ones tagged in one batch."""
+    prepare([], [t for t in texts if _unpunctuated(t)])
+    return [with_breaks(t) for t in texts]

@@ -1,0 +1,60 @@
+"""Sentence breaks put back into turns a recogniser printed without punctuation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from media.insight.actions import extract_action_items
+from media.insight.sentences import restore, with_breaks
+from media.transcript import Utterance
+
+
+def test_an_imperative_after_a_finished_clause_starts_a_sentence() -> None:
+    assert with_breaks(
+        "thanks for the slides i looked at them last night send me the final version by "
+        "friday and i will forward it to the board"
+    ) == (
+        "thanks for the slides i looked at them last night. send me the final version by "
+        "friday and i will forward it to the board"
+    )
+    assert with_breaks("so the invoices are late again call the supplier tomorrow") == (
+        "so the invoices are late again. call the supplier tomorrow"
+    )
+
+
+def test_a_new_subject_with_a_modal_starts_a_sentence() -> None:
+    assert with_breaks("okay i can do that i will email the venue tonight") == (
+        "okay i can do that. i will email the venue tonight"
+    )
+
+
+def test_verbs_that_belong_to_the_sentence_before_stay_in_it() -> None:
+    for text in (
+        "could you help me set up the projector before the talk",  # what "help me" asks
+        "we talked about the budget last week and i think it was fine",
+        "please repeat the test this week and show me the numbers on thursday",  # "and"
+    ):
+        assert with_breaks(text) == text
+
+
+def test_a_turn_with_punctuation_is_left_as_the_recogniser_said_it() -> None:
+    assert restore(["Send me the draft, then we talk.", "ok"]) == [
+        "Send me the draft, then we talk.",
+        "ok",
+    ]
+
+
+def test_an_unpunctuated_turn_gives_each_of_its_tasks() -> None:
+    utterances = [
+        Utterance("mentor", 0.0, 6.0, "so the invoices are late again call the supplier "
+                                      "tomorrow and ask when they ship"),
+        Utterance("mentee", 6.0, 8.0, "okay i can do that i will email the venue tonight too"),
+    ]  # fmt: skip
+    items = extract_action_items(
+        utterances, names={"mentor": "Ana", "mentee": "Raj"}, session_date=date(2026, 3, 12)
+    )
+    assert [(i.owner, i.action) for i in items] == [
+        ("mentee", "Call the supplier and ask when they ship"),
+        ("mentee", "Email the venue"),
+    ]
+    assert items[0].due_date == date(2026, 3, 13)
