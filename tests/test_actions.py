@@ -691,3 +691,13 @@ def test_what_to_ask_stays_and_a_condition_goes() -> None:
     assert item.action == "Check whether the room is free"  # not ", if it is no trouble"
     [item] = _items(("mentor", "Call me when you land."), ("mentee", "Will do."))
     assert item.action == "Call Ana"  # when, not what
+
+
+def test_a_bare_number_after_a_time_word_is_a_time_of_day() -> None:
+    [item] = _items(
+        ("mentor", "How many weeks until the launch?"),
+        ("mentee", "Three weeks."),
+        ("mentor", "Okay. Can you stop answering email after eight?"),
+        ("mentee", "I'll try, yes."),
+    )
+    assert item.action == "Stop answering email after eight"  # not "eight weeks"

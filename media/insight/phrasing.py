@@ -95,6 +95,7 @@ _LEADS = re.compile(
     re.IGNORECASE,
 )
 _WHEN_PREPOSITIONS = frozenset(["before", "after", "until", "till", "since"])
+_CLOCK_PREPOSITIONS = frozenset([*_WHEN_PREPOSITIONS, "at", "by", "around", "from", "past"])
 #: What makes a relative clause say which thing is meant ("three things you want to change",
 #: "a number you'd be happy with"), not only whose it is ("the checklist I use").
 _SAYS_WHICH = frozenset(["xcomp", "ccomp", "acomp", "attr", "oprd"])
@@ -432,7 +433,12 @@ def task_text(
         elif word in ("her", "him") and token.dep_ in _OBJECT_DEPS:
             before = [*docs, doc[PREFIX_TOKENS : token.i]]
             text = named_person(before, names) or named_role(before, names) or text
-        elif token.like_num and token.dep_ in _OBJECT_DEPS and not list(token.children):
+        elif (
+            token.like_num
+            and token.dep_ in _OBJECT_DEPS
+            and not list(token.children)
+            and token.head.lower_ not in _CLOCK_PREPOSITIONS  # "after seven": a time of day
+        ):
             noun = counted([*docs, doc[PREFIX_TOKENS : token.i]])
             if noun:
                 text = f"{token.text} {noun}"
