@@ -701,3 +701,13 @@ def test_a_bare_number_after_a_time_word_is_a_time_of_day() -> None:
         ("mentee", "I'll try, yes."),
     )
     assert item.action == "Stop answering email after eight"  # not "eight weeks"
+
+
+def test_it_is_no_person_and_him_can_be_one_named_by_what_he_is() -> None:
+    [item] = _items(
+        ("mentor", "Get someone outside the field to read your cover letter."),
+        ("mentee", "My flatmate is a journalist."),
+        ("mentor", "Perfect. That's the ideal reader."),
+        ("mentee", "Okay, I'll send it to him tonight."),
+    )
+    assert item.action == "Send the cover letter to the flatmate"

@@ -12,7 +12,8 @@ of the sentence's own topic), and the people are named from the owner's side:
   ("pick two case studies and write them up" → "write up the case studies"), else the topic
   said in front ("for the auth refactor, split it…"), else the latest noun phrase before it
   that agrees in number and is not a pronoun, a time or a filler noun ("thing", "stuff",
-  "thanks"), its possessive made "the";
+  "thanks"), nor for "it" a person ("the ideal reader", "a journalist"), its possessive
+  made "the";
 - "the first one" after a plural in the phrase → "the first PR" ("split it into three PRs");
   a noun phrase said again keeps the "to" clause that said which it is ("the ticket to
   migrate the load balancers"), drops how many ("how many leave days" → "the leave days"),

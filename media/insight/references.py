@@ -169,6 +169,17 @@ def _introduced(chunk: _Phrase) -> bool:
     )
 
 
+_LISTS = tuple(words("checklist playlist wishlist shortlist blacklist whitelist watchlist setlist"))
+
+
+def is_person_noun(token: Any) -> bool:
+    """ "the recruiter", "my roommate", "a biologist": a noun for a person, which "it" is not."""
+    word = token.lemma_.lower()
+    # "-ist" names people ("journalist", "therapist"), but not lists ("checklist").
+    trade = len(word) >= 7 and word.endswith("ist") and not word.endswith(_LISTS)
+    return bool(word in ROLES or word in _PERSON_NOUNS or trade)
+
+
 def antecedent(pronoun: str, context: Sequence[Any], people: set[str]) -> Any | None:
     plural = pronoun in PLURAL
     for doc in reversed(context):
@@ -178,6 +189,8 @@ def antecedent(pronoun: str, context: Sequence[Any], people: set[str]) -> Any | 
         for chunk in reversed(chunks):
             if chunk.root.lower_ in people:
                 continue
+            if not plural and is_person_noun(chunk.root):
+                continue  # "send it to him": "it" is no one
             is_plural = chunk.root.tag_ in ("NNS", "NNPS")
             if chunk.root.pos_ == "PROPN" and pronoun in PLURAL:
                 continue
@@ -226,7 +239,17 @@ ROLES = frozenset(
         "colleague coworker director lead editor reviewer principal doctor counselor coach "
         "landlord partner interviewer customer founder ceo cfo cto chair examiner tutor "
         "friend sister brother mother father mom dad wife husband assessor mentor head "
-        "officer contact engineer designer analyst"
+        "officer contact engineer designer analyst roommate flatmate neighbour neighbor "
+        "intern student candidate"
+    )
+)
+
+
+#: Other nouns for people (ROLES holds those a task is often for).
+_PERSON_NOUNS = frozenset(
+    words(
+        "person people guy girl boy woman man kid child hire member reader parent someone "
+        "somebody anyone everyone nobody"
     )
 )
 
