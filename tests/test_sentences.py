@@ -28,11 +28,18 @@ def test_a_new_subject_with_a_modal_starts_a_sentence() -> None:
     )
 
 
+def test_a_day_that_fixes_the_time_is_a_sentence_of_its_own() -> None:
+    assert with_breaks("yes okay i'll do that thursday is fine for me") == (
+        "yes okay i'll do that. thursday is fine for me"
+    )
+
+
 def test_verbs_that_belong_to_the_sentence_before_stay_in_it() -> None:
     for text in (
         "could you help me set up the projector before the talk",  # what "help me" asks
         "we talked about the budget last week and i think it was fine",
         "please repeat the test this week and show me the numbers on thursday",  # "and"
+        "they might reorganise in spring so who knows which desk i'll even have",
     ):
         assert with_breaks(text) == text
 

@@ -10,7 +10,9 @@ parts of speech, where a new sentence is plain:
   pronoun, a past participle, a time word such as "tonight"); adverbs that lead into the
   verb go with it ("… this week. actually get it in by friday"); a verb after "and" is the
   same sentence's next step, and one after "let me" or "help me" is what those ask for;
-- before a new subject with a modal ("… by tomorrow i'll mark it up").
+- before a new subject with a modal ("… by tomorrow i'll mark it up"), unless a wh-word just
+  before makes it a clause inside the sentence ("who knows what team i'll have");
+- before a day said to fix a time ("i will do that next wednesday is fine").
 
 Turns that have any punctuation are left as they are: the recogniser has said where its
 sentences end. Pure function of its inputs (the tagger is media/insight/english.py's).
@@ -22,7 +24,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from media.insight.english import prepare, tag, words
+from media.insight.english import TIMES, prepare, tag, words
 
 #: Words that lead into the verb after them ("and just ask her", "so please repeat it").
 _LEAD_IN = frozenset(
@@ -79,7 +81,16 @@ def with_breaks(text: str) -> str:
             and after.tag_ in _OBJECT_TAGS
         )
         subject = token.lower_ in _SUBJECTS and after.tag_ == "MD"
-        if not (imperative or subject):
+        if subject and any(t.tag_ in ("WP", "WDT", "WRB") for t in tokens[max(0, k - 3) : k]):
+            continue  # "who knows what team i'll even have": a clause inside the sentence
+        # "i will do that next wednesday is fine": a day said to fix the time is a reply.
+        day = (
+            (token.lower_ in TIMES
+            and after.tag_ == "VBZ")
+            or (token.lower_ in ("next", "this") and after.lower_ in TIMES
+                and k + 2 < len(tokens) and tokens[k + 2].tag_ == "VBZ")
+        )  # fmt: skip
+        if not (imperative or subject or day):
             continue
         start = k
         if imperative:
