@@ -711,3 +711,13 @@ def test_it_is_no_person_and_him_can_be_one_named_by_what_he_is() -> None:
         ("mentee", "Okay, I'll send it to him tonight."),
     )
     assert item.action == "Send the cover letter to the flatmate"
+
+
+def test_what_you_will_receive_is_the_speakers_task_not_yours() -> None:
+    found = _items(
+        ("mentor", "I'll read the report tonight, so you'll have my notes by Friday."),
+        ("mentee", "Thank you!"),
+    )
+    assert [(i.owner, i.action) for i in found] == [("mentor", "Read the report")]
+    [item] = _items(("mentor", "You will need to get the form signed."), ("mentee", "Okay."))
+    assert item.owner == "mentee"  # what they must get done stays theirs

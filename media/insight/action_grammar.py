@@ -202,6 +202,8 @@ _NOT_TASKS = re.compile(
     r"park (?:that|this|it))\b",
     re.IGNORECASE,
 )
+#: "You will have / get / hear…": the other person receiving what the speaker will do.
+_RECEIVED = re.compile(r"you\s+will\s+(?:have|get|receive|hear|see)\b(?!\s+to\b)", re.IGNORECASE)
 _HABIT = re.compile(
     r"\b(?:usually|always|often|sometimes|normally|generally|typically|tend to|used to|"
     r"every time|whenever|most of the time|on most days|never|keep \w+ing|i keep|these days|"
@@ -350,6 +352,8 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         return None
     if _NEGATED.search(clause[: match.end("vp")]) or _REPORTED.search(before):
         return None
+    if kind == "request" and _RECEIVED.match(clause[match.start() :]):
+        return None  # "you'll have comments by Monday": what the speaker will give
     if kind == "assignment":
         # Only at the start of a sentence: "so then you ask him" narrates a method.
         if lead.strip():
