@@ -65,3 +65,25 @@ def test_an_unpunctuated_turn_gives_each_of_its_tasks() -> None:
         ("mentee", "Email the venue"),
     ]
     assert items[0].due_date == date(2026, 3, 13)
+
+
+def test_contractions_printed_without_apostrophes_get_them_back() -> None:
+    assert restore(["she knows me now ill ring her this afternoon and id like to help"]) == [
+        "she knows me now i'll ring her this afternoon and i'd like to help"
+    ]
+    for text in ("he was ill last week so lets see", "bring your id card", "it lets you skip"):
+        said = restore([text])[0]
+        assert "i'll" not in said and "i'd" not in said and "it let's" not in said
+    assert restore(["I'll ring her, ill as she is"]) == ["I'll ring her, ill as she is"]
+
+
+def test_a_turn_without_apostrophes_still_gives_its_task() -> None:
+    utterances = [
+        Utterance("mentee", 0.0, 6.0, "honestly it should come from me ill ring her this "
+                                      "afternoon about the noise"),
+    ]  # fmt: skip
+    [item] = extract_action_items(
+        utterances, names={"mentor": "Ana", "mentee": "Raj"}, session_date=date(2026, 3, 12)
+    )
+    assert (item.owner, item.due_phrase) == ("mentee", "this afternoon")
+    assert item.action.startswith("Ring her about the noise")

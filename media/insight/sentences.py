@@ -1,4 +1,4 @@
-"""Sentence breaks for turns transcribed without punctuation.
+"""Apostrophes and sentence breaks for turns transcribed without punctuation.
 
 A recogniser may print a turn as one run of lowercase words ("let me send you the costing
 spreadsheet we use fill it in for your three specials send it back by sunday"); the clause
@@ -14,7 +14,9 @@ parts of speech, where a new sentence is plain:
   before makes it a clause inside the sentence ("who knows what team i'll have");
 - before a day said to fix a time ("i will do that next wednesday is fine").
 
-Turns that have any punctuation are left as they are: the recogniser has said where its
+A turn printed without a single apostrophe gets those of its contractions back first ("ill
+ring her" → "i'll ring her", "dont", "youre", "id like", "lets go"). Turns that have any
+punctuation are left as they are: the recogniser has said where its
 sentences end. Pure function of its inputs (the tagger is media/insight/english.py's).
 """
 
@@ -59,6 +61,64 @@ def _ends_clause(token: Any) -> bool:
         or token.lower_ in _OBJECT_PRONOUNS
         or token.lower_ in _TIME_WORDS
     )
+
+
+#: Contractions a recogniser may print without their apostrophe, that are no other word.
+_NOT = words(
+    "dont cant didnt doesnt isnt arent wasnt werent couldnt shouldnt wouldnt havent "
+    "hasnt hadnt wont"
+)
+_WITH = words("youre theyre youll theyll youve weve theyve youd theyd")
+_BARE_CONTRACTIONS = {
+    **{w: w[:-1] + "'" + w[-1] for w in _NOT},
+    **{w: w[:-2] + "'" + w[-2:] for w in _WITH},
+    **dict(
+        zip(
+            words("im ive hes shes thats whats theres heres itll"),
+            words("i'm i've he's she's that's what's there's here's it'll"),
+            strict=True,
+        )
+    ),
+}
+#: Ones that are also words: "ill" is "I'll" unless someone is ill, "id" before what one
+#: would do is "I'd", "lets" before a verb is "let's".
+_ILL_BEFORE = frozenset(
+    words(
+        "is was am are be been being feel feels felt feeling fell get gets got look looks "
+        "looked very so too quite really seriously mentally critically terminally"
+    )
+)
+_ILL_AFTER = frozenset(words("health effect effects feeling advised prepared equipped informed"))
+_ID_AFTER = frozenset(
+    words(
+        "like love rather say suggest recommend prefer be have go do need want think "
+        "probably just really also actually never definitely"
+    )
+)
+_LETS_BEFORE = frozenset(words("it this that which he she"))
+_LETS_AFTER = frozenset(
+    words("do go get say try meet talk see start make have look book catch set plan put pick")
+)
+
+
+def with_apostrophes(text: str) -> str:
+    """A lowercase turn printed with no apostrophe at all gets them back in its
+    contractions ("ill ring her" → "i'll ring her", "dont" → "don't")."""
+    if "'" in text or "\u2019" in text or text != text.lower():
+        return text
+    said = text.split(" ")
+    out = []
+    for k, word in enumerate(said):
+        before = said[k - 1] if k > 0 else ""
+        after = said[k + 1] if k + 1 < len(said) else ""
+        if word == "ill" and after and before not in _ILL_BEFORE and after not in _ILL_AFTER:
+            word = "i'll"
+        elif word == "id" and after in _ID_AFTER:
+            word = "i'd"
+        elif word == "lets" and after in _LETS_AFTER and before not in _LETS_BEFORE:
+            word = "let's"
+        out.append(_BARE_CONTRACTIONS.get(word, word))
+    return " ".join(out)
 
 
 def _unpunctuated(text: str) -> bool:
@@ -121,6 +181,8 @@ def with_breaks(text: str) -> str:
 
 
 def restore(texts: Sequence[str]) -> list[str]:
-    """``with_breaks`` of each turn, the unpunctuated ones tagged in one batch."""
+    """Each turn with its apostrophes and sentence breaks put back where the recogniser
+    left them out (the unpunctuated turns tagged in one batch)."""
+    texts = [with_apostrophes(t) for t in texts]
     prepare([], [t for t in texts if _unpunctuated(t)])
     return [with_breaks(t) for t in texts]
