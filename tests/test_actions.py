@@ -721,3 +721,11 @@ def test_what_you_will_receive_is_the_speakers_task_not_yours() -> None:
     assert [(i.owner, i.action) for i in found] == [("mentor", "Read the report")]
     [item] = _items(("mentor", "You will need to get the form signed."), ("mentee", "Okay."))
     assert item.owner == "mentee"  # what they must get done stays theirs
+
+
+def test_a_hyphenated_word_and_a_time_that_names_a_thing_stay_in_the_task() -> None:
+    [item] = _items(
+        ("mentee", "I'm going to write up a lessons-learned doc for next year's volunteers."),
+    )
+    assert item.action == "Write up a lessons-learned doc for next year's volunteers"
+    assert item.due_phrase is None  # "next year's volunteers" is no deadline

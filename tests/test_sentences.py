@@ -87,3 +87,15 @@ def test_a_turn_without_apostrophes_still_gives_its_task() -> None:
     )
     assert (item.owner, item.due_phrase) == ("mentee", "this afternoon")
     assert item.action.startswith("Ring her about the noise")
+
+
+def test_a_condition_goes_with_what_it_conditions() -> None:
+    assert with_breaks("i'll check the contract today and if there's no clause i'll call them") == (
+        "i'll check the contract today. and if there's no clause i'll call them"
+    )
+
+
+def test_there_is_after_a_finished_clause_is_a_new_statement() -> None:
+    assert with_breaks("could you book the first aid course there's one in march") == (
+        "could you book the first aid course. there's one in march"
+    )

@@ -23,6 +23,7 @@ _CONTRACTIONS = (
     (r"\bgonna\b", "going to"), (r"\bwanna\b", "want to"), (r"\bgotta\b", "have to"),
     (r"\bkindly\b", "please"),
     (r"\bhe'll\b", "he will"), (r"\bshe'll\b", "she will"), (r"\bthey'll\b", "they will"),
+    (r"\bthere's\b", "there is"), (r"\bhere's\b", "here is"), (r"\bwhat's\b", "what is"),
 )  # fmt: skip
 _CONTRACTIONS_RE = tuple((re.compile(p, re.IGNORECASE), r) for p, r in _CONTRACTIONS)
 _FILLERS = re.compile(

@@ -128,6 +128,8 @@ def find_due(text: str, session_date: date | None, next_session: date | None = N
     best: tuple[int, int, str, re.Match[str]] | None = None
     for kind, pattern in _COMPILED:
         for match in pattern.finditer(text):
+            if re.match(r"['\u2019]s\b", text[match.end() :]):
+                continue  # "next year's committee": a time that says which thing, no deadline
             key = (match.start(), -(match.end() - match.start()))
             if best is None or key < (best[0], best[1]):
                 best = (key[0], key[1], kind, match)

@@ -53,9 +53,16 @@ FILLER = frozenset(
 @cache
 def load_pipeline() -> Any:
     import spacy
+    from spacy.lang.char_classes import HYPHENS
+    from spacy.util import compile_infix_regex
 
     # The named-entity recogniser is not needed (people are found as proper nouns).
-    return spacy.load(PIPELINE, exclude=["ner"])
+    nlp = spacy.load(PIPELINE, exclude=["ner"])
+    # A hyphenated word stays one token ("a lessons-learned doc", "a one-page summary"): split,
+    # its halves derail the parse ("learned" read as the sentence's verb).
+    infixes = [rule for rule in nlp.Defaults.infixes if HYPHENS not in rule]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    return nlp
 
 
 #: Parses and taggings by text (bounded: emptied when full).

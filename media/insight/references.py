@@ -315,7 +315,9 @@ def _as_inside(token: Any, people: set[str]) -> str:
 def fuller(token: Any, earlier: Iterable[Any], people: set[str]) -> str:
     """The words that named a bare noun ("the draft", "your deck") when it was last said in
     full ("the design doc draft", "a seed pitch deck"), with a space after; "" if none."""
-    own = {c.lower_ for c in token.lefts if c.dep_ in ("compound", "amod", "nmod", "poss")}
+    # Its own naming words, as parsed or just before it ("the sepsis e-learning module").
+    own = {t.lower_ for c in token.lefts for t in c.subtree}
+    own |= {t.lower_ for t in token.doc[max(0, token.i - 4) : token.i]}
     if any(c.dep_ in ("compound", "nmod") for c in token.lefts) or token.lower_ in VAGUE:
         return ""  # already named ("the roadmap proposal"), or nothing to name
     for doc in reversed(list(earlier)):

@@ -12,7 +12,8 @@ parts of speech, where a new sentence is plain:
   same sentence's next step, and one after "let me" or "help me" is what those ask for;
 - before a new subject with a modal ("… by tomorrow i'll mark it up"), unless a wh-word just
   before makes it a clause inside the sentence ("who knows what team i'll have");
-- before a day said to fix a time ("i will do that next wednesday is fine").
+- before a day said to fix a time ("i will do that next wednesday is fine"), and before a
+  "there's" or "here's" after a finished clause ("… the refresher there's one in february").
 
 A turn printed without a single apostrophe gets those of its contractions back first ("ill
 ring her" → "i'll ring her", "dont", "youre", "id like", "lets go"). Turns that have any
@@ -51,6 +52,7 @@ _TIME_WORDS = frozenset(
     words("tonight today tomorrow anyway eventually though too later again back soon yesterday")
 )
 _SUBJECTS = frozenset(words("i we you they he she"))
+_SUBORDINATORS = frozenset(words("if when once unless"))
 #: Punctuation that says where the recogniser's sentences end.
 _PUNCTUATED = re.compile(r"[.?!,;:]")
 
@@ -150,7 +152,9 @@ def with_breaks(text: str) -> str:
             or (token.lower_ in ("next", "this") and after.lower_ in TIMES
                 and k + 2 < len(tokens) and tokens[k + 2].tag_ == "VBZ")
         )  # fmt: skip
-        if not (imperative or subject or day):
+        # "… the contract refresher there's one in february": a new statement.
+        existential = token.lower_ in ("there", "here") and after.lower_ in ("'s", "is", "are")
+        if not (imperative or subject or day or existential):
             continue
         start = k
         if imperative:
@@ -169,7 +173,17 @@ def with_breaks(text: str) -> str:
         if start == 0 or start in starts:
             continue
         if _ends_clause(tokens[start - 1]):
-            starts.add(start)
+            # "… today and if there's no waiver i'll draft it": the condition goes with
+            # what it conditions.
+            since = max(starts, default=0)
+            condition = next((j for j in range(start - 1, max(since, start - 9), -1)
+                              if tokens[j].lower_ in _SUBORDINATORS), None)  # fmt: skip
+            if condition is not None:
+                while condition > since + 1 and tokens[condition - 1].lower_ in _LEAD_IN:
+                    condition -= 1
+                start = condition
+            if start > 0:
+                starts.add(start)
     if not starts:
         return text
     out: list[str] = []
