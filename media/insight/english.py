@@ -60,8 +60,9 @@ def load_pipeline() -> Any:
     nlp = spacy.load(PIPELINE, exclude=["ner"])
     # A hyphenated word stays one token ("a lessons-learned doc", "a one-page summary"): split,
     # its halves derail the parse ("learned" read as the sentence's verb).
-    infixes = [rule for rule in nlp.Defaults.infixes if HYPHENS not in rule]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    infixes = [rule for rule in nlp.Defaults.infixes or () if HYPHENS not in str(rule)]
+    tokenizer: Any = nlp.tokenizer
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     return nlp
 
 
