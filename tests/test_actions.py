@@ -729,3 +729,15 @@ def test_a_hyphenated_word_and_a_time_that_names_a_thing_stay_in_the_task() -> N
     )
     assert item.action == "Write up a lessons-learned doc for next year's volunteers"
     assert item.due_phrase is None  # "next year's volunteers" is no deadline
+
+
+def test_leaving_the_call_and_help_on_call_are_no_items() -> None:
+    for lines in (
+        [("mentor", "Okay, I have to run, I've got a meeting."), ("mentee", "Bye!")],
+        [("mentor", "My door's always open. Call me if anything comes up before the launch."),
+         ("mentee", "Thanks.")],
+        [("mentor", "okay so what do you want to work on today"), ("mentee", "the budget")],
+    ):  # fmt: skip
+        assert _items(*lines) == []
+    [item] = _items(("mentee", "I'll run the numbers tonight."))
+    assert item.action == "Run the numbers"  # a task, not leaving

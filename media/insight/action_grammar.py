@@ -196,6 +196,9 @@ _NOT_TASKS = re.compile(
     r"hope|wish|wonder|agree|understand|mean|stop you|jump in|interrupt|summarize|pause|"
     r"give you an example|share my screen|share your screen|get started|dive in|kick off|"
     r"let you go|take a look now|end up|go there|"
+    # Leaving the call ("I've got to run", "I have to head off").
+    r"run(?!\s+(?:the|a|an|it|this|that|these|those|some|through|over|by|past|with|\w+s\b))|"
+    r"head off|jump off|dash|get going|hop off|go now|"
     # Managing the call itself, not work for after it.
     r"move fast|start there|start here|close the door|make (?:that|this|it) a priority|"
     r"grab (?:a|my|some) (?:coffee|water|tea)|mute|unmute|"
@@ -217,7 +220,9 @@ _HYPOTHETICAL = re.compile(
     r"right now|"
     # Standing offers: help on call, no task agreed ("message me whenever you need").
     r"if you ever|if ever|any ?time you|anytime|at any point|feel free to|"
-    r"my door is (?:always )?open|if you (?:ever )?need (?:anything|help|me))\b",
+    r"my door(?: is|'s) (?:always )?open|if you (?:ever )?need (?:anything|help|me)|"
+    r"if (?:anything|something) (?:comes up|changes|happens|goes wrong)|if you get stuck|"
+    r"if you have (?:any )?(?:questions|worries|doubts))\b",
     re.IGNORECASE,
 )
 _NEGATED = re.compile(
@@ -330,6 +335,11 @@ _BARE_START = re.compile(rf"^(?:(?:and|then|also|so)\s*,?\s+)*(?:{_TASK_VERBS})\
 _SELF_LEAD = re.compile(rf"\b(?:i\s+{_SELF_FUTURE}|let me)\s+\w+[^.?!;]*$", re.IGNORECASE)
 _WE_LEAD = re.compile(rf"\b(?:we\s+{_SELF_FUTURE}|let us)\s+\w+[^.?!;]*$", re.IGNORECASE)
 _WH_QUESTION = re.compile(r"\b(?:what|which|where|when|who|whom|whose|how)\b", re.IGNORECASE)
+_ASKS = re.compile(
+    r"^(?:(?:okay|ok|so|and|then|well|alright|right|now)\s+)*(?:what|which|where|when|who|how|"
+    r"why)\s+(?:do|does|did|would|will|can|could|should|are|is|am|shall)\s+(?:you|we|i)\b",
+    re.IGNORECASE,
+)
 _SUGGESTION = re.compile(r"\b(?:how about|what about|why do not|why not)\b", re.IGNORECASE)
 
 
@@ -365,7 +375,8 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         if not _ADDRESSEE.search(clause) and not clause.endswith("?"):
             return None
         kind = "offer"
-    question = clause.endswith("?")
+    # Unpunctuated speech asks without a "?": "okay so what do you want to work on today".
+    question = clause.endswith("?") or bool(_ASKS.match(clause))
     if question and kind == "commitment" and not before.strip():
         return None  # "will I need a visa?" asks; it does not promise
     if question and _WH_QUESTION.search(f"{lead} {before}") and not _SUGGESTION.search(clause):
