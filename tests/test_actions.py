@@ -741,3 +741,19 @@ def test_leaving_the_call_and_help_on_call_are_no_items() -> None:
         assert _items(*lines) == []
     [item] = _items(("mentee", "I'll run the numbers tonight."))
     assert item.action == "Run the numbers"  # a task, not leaving
+
+
+def test_a_possessive_time_names_a_thing_unless_a_deadline_leads_it() -> None:
+    assert find_due("a doc for next year's committee", THURSDAY) is None
+    due = find_due("check the levels before tomorrow's show", THURSDAY)
+    assert due is not None and due.phrase == "before tomorrow's show"
+    assert due.date == date(2026, 3, 13)
+
+
+def test_a_day_said_after_a_week_narrows_it() -> None:
+    [item] = _items(
+        ("mentor", "Can you book a call with the printer next week? Like, by Tuesday."),
+        ("mentee", "Yes, I will."),
+    )
+    assert (item.action, item.due_phrase) == ("Book a call with the printer", "by Tuesday")
+    assert item.due_date == date(2026, 3, 17)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from media.insight.action_grammar import (
@@ -116,16 +116,24 @@ def _candidates(
                 continue
             kind, verb_phrase, confidence = matched
             due = find_due(clause, session_date, next_session)
-            if due is None:
+            if due is None or _SPAN.search(due.phrase):
                 # "I'll write it up. Like, end of the month." The deadline may follow in the
-                # speaker's next words, as long as they do not start another item.
+                # speaker's next words, as long as they do not start another item; so may a
+                # day that narrows a week ("this week? Like, before Friday").
                 for (later, _), later_match in zip(
                     clauses[position + 1 :], matches[position + 1 :], strict=True
                 ):
                     if later_match is not None:
                         break
-                    due = find_due(later, session_date, next_session)
-                    if due is not None:
+                    said = find_due(later, session_date, next_session)
+                    if said is not None and due is not None and _narrows(said, due):
+                        # The week said first goes from the task's words with the day.
+                        verb_phrase = re.sub(_TIME_PREPOSITION + re.escape(due.phrase), " ",
+                                             verb_phrase, flags=re.IGNORECASE)  # fmt: skip
+                        due = said
+                    elif said is not None and due is None:
+                        due = said
+                    if said is not None:
                         break
             without_due = verb_phrase
             if due is not None:
@@ -142,6 +150,18 @@ def _candidates(
                 )
             )
     return found
+
+
+#: A deadline that is a whole week, which a day said after it may narrow.
+_SPAN = re.compile(r"\b(?:this|next)\s+week\b", re.IGNORECASE)
+
+
+def _narrows(day: Due, week: Due) -> bool:
+    """Whether ``day`` falls within the week (Monday to Sunday) of ``week``'s date."""
+    if day.date is None or week.date is None:
+        return False
+    monday = week.date - timedelta(days=week.date.weekday())
+    return monday <= day.date <= monday + timedelta(days=6)
 
 
 def _sentences(text: str) -> list[str]:

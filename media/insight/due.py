@@ -128,8 +128,9 @@ def find_due(text: str, session_date: date | None, next_session: date | None = N
     best: tuple[int, int, str, re.Match[str]] | None = None
     for kind, pattern in _COMPILED:
         for match in pattern.finditer(text):
-            if re.match(r"['\u2019]s\b", text[match.end() :]):
-                continue  # "next year's committee": a time that says which thing, no deadline
+            possessive = re.match(r"['\u2019]s\b", text[match.end() :])
+            if possessive and not re.match(r"(?:by|before|until|till)\b", match.group(0).strip()):
+                continue  # "next year's committee" names a thing ("before tomorrow's show" is due)
             key = (match.start(), -(match.end() - match.start()))
             if best is None or key < (best[0], best[1]):
                 best = (key[0], key[1], kind, match)
@@ -137,11 +138,16 @@ def find_due(text: str, session_date: date | None, next_session: date | None = N
     if best is None:
         return None
     _, _, kind, match = best
-    phrase = match.group(0).strip()
+    end = match.end()
+    # "before tomorrow's show": the event it names belongs to the phrase.
+    owned = re.match(r"['\u2019]s\s+[a-z][\w-]*", text[end:], re.IGNORECASE)
+    if owned:
+        end += owned.end()
+    phrase = text[match.start() : end].strip()
     resolved = None
     if session_date is not None:
         resolved = _resolve(kind, match, session_date, next_session)
-    return Due(phrase=phrase, date=resolved, span=(match.start(), match.end()))
+    return Due(phrase=phrase, date=resolved, span=(match.start(), end))
 
 
 def _weekday_on_or_after(day0: date, weekday: int) -> date:

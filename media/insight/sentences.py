@@ -76,8 +76,11 @@ _BARE_CONTRACTIONS = {
     **{w: w[:-2] + "'" + w[-2:] for w in _WITH},
     **dict(
         zip(
-            words("im ive hes shes thats whats theres heres itll"),
-            words("i'm i've he's she's that's what's there's here's it'll"),
+            words("im ive hes shes thats whats theres heres itll todays tomorrows tonights"),
+            words(
+                "i'm i've he's she's that's what's there's here's it'll today's tomorrow's "
+                "tonight's"
+            ),
             strict=True,
         )
     ),
