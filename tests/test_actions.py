@@ -757,3 +757,18 @@ def test_a_day_said_after_a_week_narrows_it() -> None:
     )
     assert (item.action, item.due_phrase) == ("Book a call with the printer", "by Tuesday")
     assert item.due_date == date(2026, 3, 17)
+
+
+def test_it_is_the_thing_not_where_it_is_and_a_language_is_no_person() -> None:
+    [item] = _items(
+        ("mentee", "The torque wrench in bay two is reading low."),
+        ("mentor", "Right, I'll send it off for calibration next week."),
+        ("mentee", "Great."),
+    )
+    assert item.action == "Send off the torque wrench for calibration"
+    [item] = _items(
+        ("mentee", "My Spanish on the phone is not so good."),
+        ("mentor", "You'll be fine. Call her this afternoon, obviously."),
+        ("mentee", "Okay, I will."),
+    )
+    assert item.action == "Call her"  # not "Call Spanish", no "obviously"

@@ -45,7 +45,8 @@ TIMES = frozenset(
 FILLER = frozenset(
     words(
         "um uh erm er hmm mm like just maybe probably actually really basically "
-        "literally honestly please okay ok so then too also kinda sorta"
+        "literally honestly please okay ok so then too also kinda sorta obviously "
+        "definitely certainly seriously anyway"
     )
 )
 

@@ -12,8 +12,9 @@ of the sentence's own topic), and the people are named from the owner's side:
   ("pick two case studies and write them up" → "write up the case studies"), else the topic
   said in front ("for the auth refactor, split it…"), else the latest noun phrase before it
   that agrees in number and is not a pronoun, a time or a filler noun ("thing", "stuff",
-  "thanks"), nor for "it" a person ("the ideal reader", "a journalist"), its possessive
-  made "the";
+  "thanks"), nor for "it" a person ("the ideal reader", "a journalist"), nor a phrase that
+  only places the one before it ("the torque wrench in bay two": the wrench), its
+  possessive made "the";
 - "the first one" after a plural in the phrase → "the first PR" ("split it into three PRs");
   a noun phrase said again keeps the "to" clause that said which it is ("the ticket to
   migrate the load balancers"), drops how many ("how many leave days" → "the leave days"),
@@ -22,7 +23,8 @@ of the sentence's own topic), and the people are named from the owner's side:
   is definite ("spreadsheet" → "the costing spreadsheet"); a tag question at the end
   ("…, yeah?") goes;
 - "that one" → that noun phrase; "the caching one" → "the caching comment";
-- "her", "him" → the latest person named before it (a proper noun that is not one of the pair),
+- "her", "him" → the latest person named before it (a proper noun that is not one of the pair,
+  nor something someone has: "my English", "the Focus"),
   else the latest named by a role ("the recruiter", "your manager" → "the manager"; not an
   "old" or "former" one, nor what someone is: "be that manager");
 - a bare "draft" ("send me the draft") → the draft of the latest piece of writing named

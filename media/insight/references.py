@@ -172,6 +172,18 @@ def _introduced(chunk: _Phrase) -> bool:
 _LISTS = tuple(words("checklist playlist wishlist shortlist blacklist whitelist watchlist setlist"))
 
 
+def _attached(chunk: _Phrase) -> bool:
+    """A noun phrase that only says more about the one before it ("in bay two" after "the
+    torque wrench"): a preposition between them, a noun just before the preposition."""
+    start, doc = chunk.span.start, chunk.span.doc
+    return bool(
+        start >= 2
+        and doc[start - 1].pos_ == "ADP"
+        and doc[start - 1].lower_ not in ("of",)  # "the draft of the report" is one phrase
+        and doc[start - 2].pos_ in ("NOUN", "PROPN", "NUM")
+    )
+
+
 def is_person_noun(token: Any) -> bool:
     """ "the recruiter", "my roommate", "a biologist": a noun for a person, which "it" is not."""
     word = token.lemma_.lower()
@@ -191,6 +203,8 @@ def antecedent(pronoun: str, context: Sequence[Any], people: set[str]) -> Any | 
                 continue
             if not plural and is_person_noun(chunk.root):
                 continue  # "send it to him": "it" is no one
+            if _attached(chunk):
+                continue  # "the torque wrench in bay two": the wrench, not the bay
             is_plural = chunk.root.tag_ in ("NNS", "NNPS")
             if chunk.root.pos_ == "PROPN" and pronoun in PLURAL:
                 continue
@@ -214,6 +228,8 @@ def named_person(context: Sequence[Any], people: set[str]) -> str | None:
                 continue
             if not _NAME_WORD.match(token.text):
                 continue  # "levels.fyi", "LinkedIn", "Q4": a product or a thing, not her
+            if k > 0 and (tokens[k - 1].tag_ == "PRP$" or tokens[k - 1].pos_ == "DET"):
+                continue  # "my English", "the Focus": a thing someone has, not someone
             if token.lower_ in TIMES or token.lower_ in MONTHS:
                 continue  # "until Friday": a day, not who "her" is
             at_start = k == 0 or tokens[k - 1].text in (".", "?", "!", ":")
