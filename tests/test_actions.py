@@ -772,3 +772,18 @@ def test_it_is_the_thing_not_where_it_is_and_a_language_is_no_person() -> None:
         ("mentee", "Okay, I will."),
     )
     assert item.action == "Call her"  # not "Call Spanish", no "obviously"
+
+
+def test_people_are_called_by_first_name_unless_a_title_leads() -> None:
+    def action(names: dict[str, str]) -> str:
+        utterances = [
+            Utterance("mentor", 0.0, 3.0, "Could you send me the budget sheet by Friday?"),
+            Utterance("mentee", 4.0, 6.0, "Sure."),
+        ]
+        [item] = extract_action_items(utterances, names=names, session_date=THURSDAY)
+        return item.action
+
+    assert action({"mentor": "Rosa Delgado", "mentee": "Hamid Rahimi"}) == (
+        "Send Rosa the budget sheet"
+    )
+    assert action({"mentor": "Dr. Lin", "mentee": "Hamid"}) == "Send Dr. Lin the budget sheet"

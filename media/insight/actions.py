@@ -135,6 +135,8 @@ def _candidates(
                         due = said
                     if said is not None:
                         break
+            if due is None and position == _last_match(matches):
+                due = _due_carried_over(utterances, index, session_date, next_session)
             without_due = verb_phrase
             if due is not None:
                 without_due = re.sub(re.escape(due.phrase), " ", verb_phrase, flags=re.I)
@@ -150,6 +152,28 @@ def _candidates(
                 )
             )
     return found
+
+
+def _last_match(matches: Sequence[object | None]) -> int:
+    return max((k for k, m in enumerate(matches) if m is not None), default=-1)
+
+
+def _due_carried_over(
+    utterances: Sequence[Utterance],
+    index: int,
+    session_date: date | None,
+    next_session: date | None,
+) -> Due | None:
+    """A deadline at the start of the speaker's next turn, when a pause split the sentence
+    ("send it to me by" / "thursday so we can go through it"), unless that turn starts a
+    task of its own."""
+    if index + 1 >= len(utterances) or utterances[index + 1].speaker != utterances[index].speaker:
+        return None
+    clauses = split_clauses(utterances[index + 1].text)
+    if not clauses or match_clause(*clauses[0]) is not None:
+        return None
+    due = find_due(clauses[0][0], session_date, next_session)
+    return due if due is not None and due.span[0] <= 40 else None  # its first words
 
 
 #: A deadline that is a whole week, which a day said after it may narrow.
@@ -217,7 +241,8 @@ def extract_action_items(
     entry); ``names`` maps speaker labels to how people are called in action texts.
     """
     roles = dict(roles or {})
-    names = dict(names or {})
+    # In a 1:1 the two call each other by first name: "Send Rosa the draft".
+    names = {speaker: _called(name) for speaker, name in (names or {}).items()}
     # A turn the recogniser printed without punctuation gets its sentence breaks back.
     utterances = [
         u if said == u.text else replace(u, text=said)
@@ -630,6 +655,18 @@ _TRAILING = re.compile(
     r"for you|for me|if you can|if that works|if possible|or something)\s*$"
 )
 _CUT = re.compile(r"\s+\b(?:because|since|so that|cause|which|while|but)\b.*$")
+
+
+_TITLE = re.compile(r"^(?:dr|mr|mrs|ms|mx|prof|professor|sir|dame)\b\.?", re.IGNORECASE)
+
+
+def _called(name: str) -> str:
+    """How a person is called in an item: the first name ("Rosa" for "Rosa Delgado"), or
+    the whole name when it starts with a title ("Dr. Lin")."""
+    name = " ".join(name.split())
+    if not name or _TITLE.match(name):
+        return name
+    return name.split(" ", 1)[0]
 
 
 def _display(speaker: str | None, names: Mapping[str, str], role: Any) -> str:
