@@ -787,3 +787,22 @@ def test_people_are_called_by_first_name_unless_a_title_leads() -> None:
         "Send Rosa the budget sheet"
     )
     assert action({"mentor": "Dr. Lin", "mentee": "Hamid"}) == "Send Dr. Lin the budget sheet"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "It's okay, my sister is an accountant, she already offered.",
+        "its okay my sister already said she will do it",
+        "I'd love to, but Saturdays I coach the under-nines.",
+        "That sounds great, but I'm away that week.",
+    ],
+)
+def test_a_yes_in_words_with_a_no_after_it_declines(reply: str) -> None:
+    assert _items(("mentor", "I could look over your tax forms if you want."),
+                  ("mentee", reply)) == []  # fmt: skip
+
+
+def test_parking_a_topic_is_managing_the_call() -> None:
+    assert _items(("mentor", "Let's park the budget for a moment and talk about hiring."),
+                  ("mentee", "Sure.")) == []  # fmt: skip

@@ -203,7 +203,7 @@ _NOT_TASKS = re.compile(
     r"move fast|start there|start here|close the door|make (?:that|this|it) a priority|"
     r"grab (?:a|my|some) (?:coffee|water|tea)|mute|unmute|"
     r"turn (?:on|off) (?:my|your|the) (?:camera|video|mic)|come back to (?:that|this|it)|"
-    r"park (?:that|this|it))\b",
+    r"park (?:that|this|it)|park\b.{0,40}?\bfor (?:a (?:second|moment|minute|bit)|now))\b",
     re.IGNORECASE,
 )
 #: "You will have / get / hear…": the other person receiving what the speaker will do.
@@ -263,7 +263,11 @@ DECLINE = re.compile(
     r"that is alright|maybe not|i am good|i am fine|do not worry|not necessary|i already|"
     r"i have already|thanks,? but|thank you,? but|i do not have time|not this (?:week|time)|"
     r"sorry|i have a conflict|i can not|i am okay|it is fine|that is fine|"
+    r"it is (?:okay|ok|alright)|"
     r"i think i am (?:okay|good|fine)|"
+    # A yes in words with a no after it: "I'd love to, but Saturdays I work".
+    r"i would (?:love|like) to,? but|i wish i could|(?:that )?sounds (?:great|lovely|good|"
+    r"amazing|fun),? but|"
     r"(?:i have )?(?:seen|read|got|done) (?:it|that|one) already)",
     re.IGNORECASE,
 )

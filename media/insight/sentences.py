@@ -101,6 +101,13 @@ _ID_AFTER = frozenset(
     )
 )
 _LETS_BEFORE = frozenset(words("it this that which he she"))
+_ITS_AFTER = frozenset(
+    words(
+        "okay ok fine alright not just been going gonna a an the all really so too only on in "
+        "my your about still actually probably quite pretty very good great bad hard easy done "
+        "ready no"
+    )
+)
 _LETS_AFTER = frozenset(
     words("do go get say try meet talk see start make have look book catch set plan put pick")
 )
@@ -122,6 +129,8 @@ def with_apostrophes(text: str) -> str:
             word = "i'd"
         elif word == "lets" and after in _LETS_AFTER and before not in _LETS_BEFORE:
             word = "let's"
+        elif word == "its" and after in _ITS_AFTER:
+            word = "it's"  # "its okay my cousin will": a possessive "its" comes before a noun
         out.append(_BARE_CONTRACTIONS.get(word, word))
     return " ".join(out)
 
