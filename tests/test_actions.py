@@ -806,3 +806,19 @@ def test_a_yes_in_words_with_a_no_after_it_declines(reply: str) -> None:
 def test_parking_a_topic_is_managing_the_call() -> None:
     assert _items(("mentor", "Let's park the budget for a moment and talk about hiring."),
                   ("mentee", "Sure.")) == []  # fmt: skip
+
+
+def test_a_time_said_before_an_imperative_and_when_it_is_done() -> None:
+    [item] = _items(
+        ("mentor", "So for next week, try to keep every answer under a minute."),
+        ("mentee", "Okay, I'll try."),
+    )
+    assert (item.owner, item.action) == ("mentee", "Keep every answer under a minute")
+    assert item.due_phrase == "for next week"
+    [item] = _items(
+        ("mentee", "I'm writing up the lessons-learned document this week."),
+        ("mentor", "Good. Then send it to Gloria once it's done."),
+        ("mentee", "Yeah, I can do that."),
+    )
+    # "once it's done" says when, not whether: the yes makes it an item.
+    assert (item.owner, item.action) == ("mentee", "Send the lessons-learned document to Gloria")

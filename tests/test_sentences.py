@@ -99,3 +99,9 @@ def test_there_is_after_a_finished_clause_is_a_new_statement() -> None:
     assert with_breaks("could you book the first aid course there's one in march") == (
         "could you book the first aid course. there's one in march"
     )
+
+
+def test_ill_is_i_will_unless_someone_is_ill() -> None:
+    assert restore(["so ill catch it up by thursday"]) == ["so i'll catch it up by thursday"]
+    for text in ("he was so ill that he left early", "i was really ill last week"):
+        assert restore([text]) == [text]

@@ -118,6 +118,12 @@ _ADVERBS = (
 _IN_CLAUSE = r"(?:[^.?!;]|\.(?=\w))*"
 _VP = rf"{_ADVERBS}(?P<vp>[a-z]{_IN_CLAUSE})"
 
+# A time said before an imperative ("so for next week, try to keep every link short").
+_FRONTED_TIME = (
+    r"(?:(?:(?:for|by|over|during)\s+)?(?:next|this)\s+(?:week|month)|tomorrow|today|tonight|"
+    r"(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))?\s*,?\s*"
+)
+
 _SELF_FUTURE = (
     r"(?:will|shall|am going to|am planning to|plan to|intend to|promise to|commit to|"
     r"will make sure to|will make sure i|will try to|will try and|am committing to|aim to)"
@@ -173,8 +179,8 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("assignment", rf"^(?:(?:so|and|okay|ok|alright|now)\s*,?\s+)*you\s+{_ADVERBS}"
                 rf"(?P<vp>(?:{_TASK_VERBS}|do|take|try|talk to|speak to)\b(?!')"
                 rf"{_IN_CLAUSE})", 0.65),
-    ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now)\s*,?\s+)*{_ADVERBS}"
-                rf"(?P<vp>(?:{_TASK_VERBS})\b(?!'){_IN_CLAUSE})", 0.7),
+    ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now)\s*,?\s+)*{_FRONTED_TIME}{_ADVERBS}"
+                rf"(?P<vp>(?:{_TASK_VERBS}|try to|try and)\b(?!'){_IN_CLAUSE})", 0.7),
     ("joint", rf"\blet us\s+{_VP}", 0.75),
     ("joint", rf"\bwe\s+{_SELF_FUTURE}\s+{_VP}", 0.75),
     ("joint", rf"\bwe\s+(?:should|need to|have to|can|must|could)\s+{_VP}", 0.6),
@@ -239,7 +245,10 @@ _HEDGE = re.compile(r"\b(?:probably|maybe|perhaps|might|possibly)\b", re.IGNOREC
 _CONDITION = re.compile(
     # "see if", "ask whether": the task is to find out, not a condition on it.
     r"(?<!\bsee )(?<!\bask )(?<!\bcheck )(?<!\bout )(?<!\bknow )"
-    r"\b(?:if|unless|once)\b(?!\s+you\s+(?:want|like|need|prefer|have time|can|would like))",
+    r"\b(?:if|unless|once)\b(?!\s+you\s+(?:want|like|need|prefer|have time|can|would like))"
+    # "once it's done": when to do it, not whether.
+    r"(?!\s+(?:it|that|this|they|those)\s+(?:is|are)\s+(?:done|ready|finished|out|sent|signed|"
+    r"approved|back|in)\b)",
     re.IGNORECASE,
 )
 _ADDRESSEE = re.compile(r"\b(?:you|your|yours|if you (?:want|like|need))\b", re.IGNORECASE)

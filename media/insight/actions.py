@@ -290,7 +290,7 @@ def extract_action_items(
         confidence = candidate.confidence
         # Weak wordings ("I should…", "we could…", "you might want to…") need support: a
         # deadline or the other person's yes.
-        if confidence < 0.7 and candidate.due is None and not accepted:
+        if round(confidence, 6) < 0.7 and candidate.due is None and not accepted:
             continue
         other = utterances[reply[1]].speaker if reply and accepted else next_other(candidate.index)
         if candidate.kind in ("offer", "permission", "proposal") and not accepted:
@@ -318,7 +318,7 @@ def extract_action_items(
         joint = candidate.kind in ("joint", "proposal")
         owner = "both" if joint or len(owner_speakers) > 1 else role(owner_speakers[0])
         action = _imperative(candidate, owner_speakers, speaker, other, names, role, utterances)
-        if not action or confidence < min_confidence:
+        if not action or round(confidence, 6) < min_confidence:  # 0.45 + 0.05 is 0.4999…
             continue
         item = ActionItem(
             action=action,

@@ -93,6 +93,10 @@ _ILL_BEFORE = frozenset(
         "looked very so too quite really seriously mentally critically terminally"
     )
 )
+_DEGREE = frozenset(words("so very too quite really seriously"))
+_AFTER_STATE = frozenset(
+    words("that and i to with at in for last this today yesterday lately but so or as")
+)
 _ILL_AFTER = frozenset(words("health effect effects feeling advised prepared equipped informed"))
 _ID_AFTER = frozenset(
     words(
@@ -123,7 +127,15 @@ def with_apostrophes(text: str) -> str:
     for k, word in enumerate(said):
         before = said[k - 1] if k > 0 else ""
         after = said[k + 1] if k + 1 < len(said) else ""
-        if word == "ill" and after and before not in _ILL_BEFORE and after not in _ILL_AFTER:
+        # "so ill catch it up": after "so" or "really" it is sick only before what a
+        # state is followed by ("so ill that", "really ill last week").
+        degree = before in _DEGREE and after not in _AFTER_STATE
+        if (
+            word == "ill"
+            and after
+            and (before not in _ILL_BEFORE or degree)
+            and (after not in _ILL_AFTER)
+        ):
             word = "i'll"
         elif word == "id" and after in _ID_AFTER:
             word = "i'd"
