@@ -822,3 +822,23 @@ def test_a_time_said_before_an_imperative_and_when_it_is_done() -> None:
     )
     # "once it's done" says when, not whether: the yes makes it an item.
     assert (item.owner, item.action) == ("mentee", "Send the lessons-learned document to Gloria")
+
+
+def test_one_and_them_all_and_a_numbered_thing() -> None:
+    [item] = _items(
+        ("mentee", "Some of the song durations in the playout system are wrong."),
+        ("mentee", "I'll check them all tonight."),
+    )
+    assert item.action == "Check all the song durations"
+    [item] = _items(
+        ("mentor", "She wants a letter with the delivery times, I think."),
+        ("mentee", "Yeah, I'll put one through her door tomorrow."),
+    )
+    assert item.action == "Put a letter through her door"
+    [item] = _items(
+        ("mentor", "How many weeks of recordings do you have?"),
+        ("mentee", "Six weeks."),
+        ("mentor", "Bring the recording of session five to supervision."),
+        ("mentee", "Okay."),
+    )
+    assert item.action == "Bring the recording of session five to supervision"  # not "five weeks"

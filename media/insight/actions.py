@@ -661,12 +661,13 @@ _TITLE = re.compile(r"^(?:dr|mr|mrs|ms|mx|prof|professor|sir|dame)\b\.?", re.IGN
 
 
 def _called(name: str) -> str:
-    """How a person is called in an item: the first name ("Rosa" for "Rosa Delgado"), or
-    the whole name when it starts with a title ("Dr. Lin")."""
-    name = " ".join(name.split())
-    if not name or _TITLE.match(name):
-        return name
-    return name.split(" ", 1)[0]
+    """How a person is called in an item: the given name ("Rosa" for "Rosa Delgado", "Mei
+    Lin" for "Mei Lin Tan": all but the family name of a longer one), or the whole name when
+    it starts with a title ("Dr. Lin")."""
+    parts = name.split()
+    if len(parts) < 2 or _TITLE.match(parts[0]):
+        return " ".join(parts)
+    return parts[0] if len(parts) == 2 else " ".join(parts[:-1])
 
 
 def _display(speaker: str | None, names: Mapping[str, str], role: Any) -> str:

@@ -29,7 +29,10 @@ of the sentence's own topic), and the people are named from the owner's side:
   "old" or "former" one, nor what someone is: "be that manager");
 - a bare "draft" ("send me the draft") → the draft of the latest piece of writing named
   before it ("the draft of the court report"), unless it was named in full before;
-- a bare number ("cut it down to twenty") → that number of what was counted before ("slides");
+- a bare number ("cut it down to twenty") → that number of what was counted before ("slides"),
+  not after a noun that it numbers ("session five") or a time word ("after seven");
+- a bare "one" → one of what was said before ("drop her a letter… I'll put one through her
+  door": a letter); "them all" → "all the song durations";
 - "feedback", "notes", "comments", "edits", "a summary", "a dry run" said on nothing → on
   what the turn handed over just before ("send me the case study, I'll give you feedback":
   feedback on the case study);
@@ -431,6 +434,14 @@ def task_text(
                     text = _singular(several[-1])
                 elif found is not None:
                     text = str(found.root.text)
+            elif not list(token.children) and found is not None and found.root.pos_ == "NOUN":
+                # "drop her a letter… I'll put one through her door": a letter.
+                said = chunk_text(found).split()
+                said = said[1:] if said and said[0] in ("the", "a", "an") else said
+                if said:
+                    said[-1] = str(found.root.lemma_) if found.root.tag_ == "NNS" else said[-1]
+                    text = " ".join(["an" if said[0][0] in "aeiou" else "a", *said])
+                    resolved += 1
         elif token.pos_ == "NOUN" and token.dep_ in _OBJECT_DEPS and mentions:
             text = fuller(token, earlier, names) + text
         elif word in ("her", "him") and token.dep_ in _OBJECT_DEPS:
@@ -441,6 +452,7 @@ def task_text(
             and token.dep_ in _OBJECT_DEPS
             and not list(token.children)
             and token.head.lower_ not in _CLOCK_PREPOSITIONS  # "after seven": a time of day
+            and not (token.i > 0 and doc[token.i - 1].pos_ in ("NOUN", "PROPN"))  # "session five"
         ):
             noun = counted([*docs, doc[PREFIX_TOKENS : token.i]])
             if noun:
@@ -451,6 +463,10 @@ def task_text(
             if replaced is None:
                 replaced = text
             text = replaced
+        nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if word in PLURAL and text != token.text and nxt is not None and nxt.lower_ == "all":
+            moved.add(nxt.i)  # "check them all": all the durations
+            text = "all " + text
         if text != token.text and token.dep_ == "dobj" and len(text.split()) > 2:
             # A particle goes before a noun phrase said in full: "write up the case studies".
             particle = next((c for c in token.head.children
