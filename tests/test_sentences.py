@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from media.insight.actions import extract_action_items
-from media.insight.sentences import restore, with_breaks
+from media.insight.sentences import joined, restore, with_breaks
 from media.transcript import Utterance
 
 
@@ -105,3 +105,31 @@ def test_ill_is_i_will_unless_someone_is_ill() -> None:
     assert restore(["so ill catch it up by thursday"]) == ["so i'll catch it up by thursday"]
     for text in ("he was so ill that he left early", "i was really ill last week"):
         assert restore([text]) == [text]
+
+
+def test_a_sentence_a_pause_cut_in_two_is_made_whole() -> None:
+    parts = [
+        Utterance("mentor", 0.0, 3.0, "And then could you put together a rough first"),
+        Utterance("mentor", 3.4, 6.0, "draft? Just the problem statement and two options."),
+        Utterance("mentee", 6.5, 8.0, "Yeah, I can do that."),
+    ]
+    whole = joined(parts)
+    assert [u.text for u in whole] == [
+        "And then could you put together a rough first draft? Just the problem statement and "
+        "two options.",
+        "",
+        "Yeah, I can do that.",
+    ]
+    [item] = extract_action_items(parts, names={"mentor": "Ana", "mentee": "Raj"})
+    assert item.action.startswith("Put together a rough first draft")
+    assert item.sources == (0, 2)
+
+
+def test_separate_sentences_and_other_speakers_stay_apart() -> None:
+    parts = [
+        Utterance("mentor", 0.0, 3.0, "Send me the deck."),
+        Utterance("mentor", 3.2, 5.0, "then we talk"),  # a full stop before it
+        Utterance("mentee", 5.2, 6.0, "and the budget"),  # the other person
+        Utterance("mentee", 9.0, 10.0, "later on"),  # after a long pause
+    ]
+    assert joined(parts) == parts

@@ -44,7 +44,7 @@ from media.insight.due import Due, find_due
 from media.insight.english import prepare
 from media.insight.phrasing import listed_things, task_text
 from media.insight.references import NEEDS_CONTEXT
-from media.insight.sentences import restore
+from media.insight.sentences import joined, restore
 from media.transcript import Utterance
 
 
@@ -243,7 +243,9 @@ def extract_action_items(
     roles = dict(roles or {})
     # In a 1:1 the two call each other by first name: "Send Rosa the draft".
     names = {speaker: _called(name) for speaker, name in (names or {}).items()}
-    # A turn the recogniser printed without punctuation gets its sentence breaks back.
+    # A sentence a pause cut in two is made whole, and a turn the recogniser printed without
+    # punctuation gets its sentence breaks back.
+    utterances = joined(utterances)
     utterances = [
         u if said == u.text else replace(u, text=said)
         for u, said in zip(utterances, restore([u.text for u in utterances]), strict=True)

@@ -1,4 +1,5 @@
-"""Apostrophes and sentence breaks for turns transcribed without punctuation.
+"""Sentences as they were said, from turns a recogniser printed: a sentence a pause cut in
+two made whole, and apostrophes and sentence breaks for turns without punctuation.
 
 A recogniser may print a turn as one run of lowercase words ("let me send you the costing
 spreadsheet we use fill it in for your three specials send it back by sunday"); the clause
@@ -25,9 +26,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from media.insight.english import TIMES, prepare, tag, words
+from media.transcript import Utterance
 
 #: Words that lead into the verb after them ("and just ask her", "so please repeat it").
 _LEAD_IN = frozenset(
@@ -216,6 +219,39 @@ def with_breaks(text: str) -> str:
             out[-1] = out[-1].rstrip() + ". "
         out.append(token.text_with_ws)
     return "".join(out).strip()
+
+
+#: How long a pause may be inside one sentence the recogniser cut in two.
+SPLIT_PAUSE_S = 2.0
+_ENDS_SENTENCE = re.compile(r"[.?!…]['\")\]]*\s*$")
+
+
+def joined(utterances: Sequence[Utterance]) -> list[Utterance]:
+    """The utterances with each sentence a pause cut in two made whole again: from a
+    recogniser that punctuates, a turn that ends without a full stop takes the same
+    speaker's next part when that follows within ``SPLIT_PAUSE_S`` and starts in lower case
+    ("… could you put together a rough first" / "draft. Doesn't need to be polished."). The
+    part taken in is left empty, so every index still points at the same utterance."""
+    out = list(utterances)
+    anchor = 0
+    for k in range(1, len(out)):
+        here, after = out[anchor], out[k]
+        text = after.text.lstrip()
+        cut = (
+            here.speaker == after.speaker
+            and here.text.strip()
+            and text
+            and text[0].islower()
+            and after.start_s - here.end_s <= SPLIT_PAUSE_S
+            and not _ENDS_SENTENCE.search(here.text)
+            and here.text != here.text.lower()  # a recogniser that writes capitals
+        )
+        if cut:
+            out[anchor] = replace(here, text=f"{here.text.rstrip()} {text}", end_s=after.end_s)
+            out[k] = replace(after, text="")
+        elif after.text.strip():
+            anchor = k
+    return out
 
 
 def restore(texts: Sequence[str]) -> list[str]:
