@@ -842,3 +842,11 @@ def test_one_and_them_all_and_a_numbered_thing() -> None:
         ("mentee", "Okay."),
     )
     assert item.action == "Bring the recording of session five to supervision"  # not "five weeks"
+
+
+@pytest.mark.parametrize(
+    "reply", ["Maybe. I'll see how I feel.", "Let me think about it.", "Not sure yet, we'll see."]
+)
+def test_an_undecided_answer_is_no_yes(reply: str) -> None:
+    assert _items(("mentor", "If you want, we can do a practice run the day before."),
+                  ("mentee", reply)) == []  # fmt: skip

@@ -274,6 +274,9 @@ DECLINE = re.compile(
     r"sorry|i have a conflict|i can not|i am okay|it is fine|that is fine|"
     r"it is (?:okay|ok|alright)|"
     r"i think i am (?:okay|good|fine)|"
+    # Not decided is no yes: "Maybe. I'll see how I feel", "let me think about it".
+    r"(?:maybe|perhaps)\W+i will see\b|i will see how|we will see|let me think about it|"
+    r"i will think about it|not sure yet|i need to think|"
     # A yes in words with a no after it: "I'd love to, but Saturdays I work".
     r"i would (?:love|like) to,? but|i wish i could|(?:that )?sounds (?:great|lovely|good|"
     r"amazing|fun),? but|"
