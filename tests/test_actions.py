@@ -850,3 +850,11 @@ def test_one_and_them_all_and_a_numbered_thing() -> None:
 def test_an_undecided_answer_is_no_yes(reply: str) -> None:
     assert _items(("mentor", "If you want, we can do a practice run the day before."),
                   ("mentee", reply)) == []  # fmt: skip
+
+
+def test_a_size_said_alone_is_not_what_it_points_at() -> None:
+    [item] = _items(
+        ("mentor", "Then what about a short proposal for the board? One page."),
+        ("mentee", "Yes. I'll write it this week."),
+    )
+    assert item.action == "Write the short proposal"

@@ -172,6 +172,16 @@ def _introduced(chunk: _Phrase) -> bool:
 _LISTS = tuple(words("checklist playlist wishlist shortlist blacklist whitelist watchlist setlist"))
 
 
+def _a_size(chunk: _Phrase) -> bool:
+    """A number and its noun said as a sentence of their own ("One page.", "Two weeks?")."""
+    span, doc = chunk.span, chunk.span.doc
+    if not span[0].like_num:
+        return False
+    before = doc[span.start - 1].text if span.start > 0 else "."
+    after = doc[span.end].text if span.end < len(doc) else "."
+    return before in (".", "?", "!") and after in (".", "?", "!")
+
+
 def _attached(chunk: _Phrase) -> bool:
     """A noun phrase that only says more about the one before it ("in bay two" after "the
     torque wrench"): a preposition between them, a noun just before the preposition."""
@@ -205,6 +215,8 @@ def antecedent(pronoun: str, context: Sequence[Any], people: set[str]) -> Any | 
                 continue  # "send it to him": "it" is no one
             if _attached(chunk):
                 continue  # "the torque wrench in bay two": the wrench, not the bay
+            if _a_size(chunk):
+                continue  # "… a short proposal for Colin? One page.": how big, not what
             is_plural = chunk.root.tag_ in ("NNS", "NNPS")
             if chunk.root.pos_ == "PROPN" and pronoun in PLURAL:
                 continue
