@@ -133,3 +133,16 @@ def test_separate_sentences_and_other_speakers_stay_apart() -> None:
         Utterance("mentee", 9.0, 10.0, "later on"),  # after a long pause
     ]
     assert joined(parts) == parts
+
+
+def test_a_task_said_wholly_after_the_pause_keeps_its_own_part() -> None:
+    parts = [
+        Utterance("mentor", 0.0, 3.0, "We went through the budget and the"),
+        Utterance("mentor", 3.3, 6.0, "schedule, so could you send me the minutes by Friday?"),
+        Utterance("mentee", 6.5, 8.0, "Sure."),
+    ]
+    [item] = extract_action_items(
+        parts, names={"mentor": "Ana", "mentee": "Raj"}, session_date=date(2026, 3, 12)
+    )
+    assert item.action == "Send Ana the minutes"
+    assert item.sources == (1, 2) and item.start_s == 3.3

@@ -154,6 +154,27 @@ def _candidates(
     return found
 
 
+def _in_their_parts(
+    candidates: list[_Candidate], utterances: list[Utterance], apart: Sequence[Utterance]
+) -> tuple[list[_Candidate], list[Utterance]]:
+    """A task said wholly in the part of a sentence after a pause is that part's: it takes
+    the part's index, and the part its own words back (media/insight/sentences.py: joined)."""
+    out: list[_Candidate] = []
+    utterances = list(utterances)
+    for candidate in candidates:
+        start = candidate.verb_phrase.lower()[:30]
+        k = candidate.index + 1
+        while k < len(utterances) and not utterances[k].text and apart[k].text.strip():
+            part = restore([apart[k].text])[0]
+            if start and start in normalise(part).lower():
+                utterances[k] = replace(apart[k], text=part)
+                candidate = replace(candidate, index=k)
+                break
+            k += 1
+        out.append(candidate)
+    return out, utterances
+
+
 def _last_match(matches: Sequence[object | None]) -> int:
     return max((k for k, m in enumerate(matches) if m is not None), default=-1)
 
@@ -245,6 +266,7 @@ def extract_action_items(
     names = {speaker: _called(name) for speaker, name in (names or {}).items()}
     # A sentence a pause cut in two is made whole, and a turn the recogniser printed without
     # punctuation gets its sentence breaks back.
+    said_apart = list(utterances)
     utterances = joined(utterances)
     utterances = [
         u if said == u.text else replace(u, text=said)
@@ -262,6 +284,7 @@ def extract_action_items(
 
     items: list[ActionItem] = []
     candidates = _candidates(utterances, session_date, next_session)
+    candidates, utterances = _in_their_parts(candidates, utterances, said_apart)
     _prepare_wording(utterances, candidates)
     recaps = _recap_utterances(utterances, candidates)
     for candidate in candidates:

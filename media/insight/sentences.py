@@ -223,6 +223,8 @@ def with_breaks(text: str) -> str:
 
 #: How long a pause may be inside one sentence the recogniser cut in two.
 SPLIT_PAUSE_S = 2.0
+#: A part shorter than this is a turn of its own, not a sentence cut short.
+_CUT_WORDS = 4
 _ENDS_SENTENCE = re.compile(r"[.?!…]['\")\]]*\s*$")
 
 
@@ -245,6 +247,7 @@ def joined(utterances: Sequence[Utterance]) -> list[Utterance]:
             and after.start_s - here.end_s <= SPLIT_PAUSE_S
             and not _ENDS_SENTENCE.search(here.text)
             and here.text != here.text.lower()  # a recogniser that writes capitals
+            and len(here.text.split()) >= _CUT_WORDS  # "Okay" / "so we will…" is two turns
         )
         if cut:
             out[anchor] = replace(here, text=f"{here.text.rstrip()} {text}", end_s=after.end_s)
