@@ -858,3 +858,16 @@ def test_a_size_said_alone_is_not_what_it_points_at() -> None:
         ("mentee", "Yes. I'll write it this week."),
     )
     assert item.action == "Write the short proposal"
+
+
+def test_brilliant_is_a_yes_and_a_when_clause_may_lead_an_assignment() -> None:
+    [item] = _items(
+        ("mentor", "I can send you my revision notes from module two."),
+        ("mentee", "Oh, that would be brilliant, yes please."),
+    )
+    assert (item.owner, item.action) == ("mentor", "Send Raj the revision notes from module two")
+    [item] = _items(
+        ("mentor", "And meanwhile, when the next audit comes in, you shadow me on it."),
+        ("mentee", "Okay, deal."),
+    )
+    assert item.owner == "mentee" and item.action.startswith("Shadow Ana")

@@ -118,6 +118,8 @@ _ADVERBS = (
 _IN_CLAUSE = r"(?:[^.?!;]|\.(?=\w))*"
 _VP = rf"{_ADVERBS}(?P<vp>[a-z]{_IN_CLAUSE})"
 
+# When a task is to be done, said before it ("when the next hybrid comes in, you shadow me").
+_WHEN_FRONTED = r"(?:(?:when|once|after|before|as soon as)\s[^,]{1,60},\s*)?"
 # A time said before an imperative ("so for next week, try to keep every link short").
 _FRONTED_TIME = (
     r"(?:(?:(?:for|by|over|during)\s+)?(?:next|this)\s+(?:week|month)|tomorrow|today|tonight|"
@@ -176,7 +178,8 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
                 rf"be sure to\s+){_VP}", 0.75),
     ("request", rf"\b(?P<vp>let me know\b{_IN_CLAUSE})", 0.7),
     # "You write the outline, and I will read it": a bare "you" + task verb assigns work.
-    ("assignment", rf"^(?:(?:so|and|okay|ok|alright|now)\s*,?\s+)*you\s+{_ADVERBS}"
+    ("assignment", rf"^(?:(?:so|and|okay|ok|alright|now|meanwhile|in the meantime)\s*,?\s+)*"
+                   rf"{_WHEN_FRONTED}you\s+{_ADVERBS}"
                 rf"(?P<vp>(?:{_TASK_VERBS}|do|take|try|talk to|speak to)\b(?!')"
                 rf"{_IN_CLAUSE})", 0.65),
     ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now)\s*,?\s+)*{_FRONTED_TIME}{_ADVERBS}"
@@ -261,7 +264,9 @@ ACCEPT = re.compile(
     r"(?:yes|yeah|yep|yup|sure|ok|okay|alright|absolutely|definitely|of course|certainly|"
     r"sounds good|sounds great|sounds like a plan|that works|works for me|will do|on it|deal|"
     r"great|perfect|good idea|great idea|love (?:it|that)|i would love that|please do|"
-    r"yes please|that would (?:be )?(?:great|helpful|amazing|awesome|nice|lovely|perfect|help)|"
+    r"yes please|that would (?:be )?(?:really |so |very )?(?:great|helpful|amazing|awesome|nice|"
+    r"lovely|perfect|help|brilliant|fantastic|wonderful|excellent|useful|ideal|super)|"
+    r"brilliant|fantastic|wonderful|excellent|lovely|"
     r"that would help|thanks|thank you|i will|i can do that|i can|no problem|happy to|"
     r"i am on it|let us do it|count me in|got it|agreed|fine|makes sense|i will try)\b",
     re.IGNORECASE,
