@@ -871,3 +871,12 @@ def test_brilliant_is_a_yes_and_a_when_clause_may_lead_an_assignment() -> None:
         ("mentee", "Okay, deal."),
     )
     assert item.owner == "mentee" and item.action.startswith("Shadow Ana")
+
+
+def test_a_present_tense_with_a_day_is_a_commitment() -> None:
+    found = _items(("mentee", "I will call the client today, and I redo the brakes on Monday."))
+    assert [(i.owner, i.action, i.due_date) for i in found] == [
+        ("mentee", "Call the client", THURSDAY),
+        ("mentee", "Redo the brakes", date(2026, 3, 16)),
+    ]
+    assert _items(("mentor", "Okay, recap: and I talk to Jonas about the demo.")) == []

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from media.insight.due import find_due
+
 # -- normalisation ----------------------------------------------------------------------------
 _CONTRACTIONS = (
     (r"\bi'm\b", "i am"), (r"\bi've\b", "i have"), (r"\bi'd\b", "i would"),
@@ -189,6 +191,10 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("joint", rf"\bwe\s+(?:should|need to|have to|can|must|could)\s+{_VP}", 0.6),
     ("commitment", rf"\blet me\s+{_VP}", 0.7),
     ("commitment", rf"\bi\s+{_SELF_FUTURE}\s+{_VP}", 0.85),
+    # "and I redo the brakes on Monday": a present tense for the future, only with a day
+    # said ("and I talk to Jonas" in a recap restates).
+    ("present", rf"^(?:(?:and|then|so|okay)\s*,?\s+)*i\s+(?P<vp>(?:{_TASK_VERBS})\b(?!'|s\b)"
+                rf"{_IN_CLAUSE})", 0.55),
     ("commitment", rf"\bi\s+(?:need to|have to|must|have got to|got to|should)\s+{_VP}", 0.55),
 )  # fmt: skip
 _COMPILED = tuple((kind, re.compile(rx, re.IGNORECASE), conf) for kind, rx, conf in _PATTERNS)
@@ -386,6 +392,10 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         return None
     if kind == "request" and _RECEIVED.match(clause[match.start() :]):
         return None  # "you'll have comments by Monday": what the speaker will give
+    if kind == "present":
+        if find_due(clause, None) is None:
+            return None
+        kind = "commitment"
     if kind == "assignment":
         # Only at the start of a sentence: "so then you ask him" narrates a method.
         if lead.strip():
