@@ -880,3 +880,12 @@ def test_a_present_tense_with_a_day_is_a_commitment() -> None:
         ("mentee", "Redo the brakes", date(2026, 3, 16)),
     ]
     assert _items(("mentor", "Okay, recap: and I talk to Jonas about the demo.")) == []
+
+
+def test_it_is_not_a_noun_of_its_own_phrase() -> None:
+    [item] = _items(
+        ("mentee", "The torque wrench in bay two, I think it needs calibration."),
+        ("mentor", "Right, I'll send it off for calibration next week."),
+        ("mentee", "Great."),
+    )
+    assert item.action == "Send off the torque wrench for calibration"

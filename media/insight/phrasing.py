@@ -13,8 +13,8 @@ of the sentence's own topic), and the people are named from the owner's side:
   said in front ("for the auth refactor, split it…"), else the latest noun phrase before it
   that agrees in number and is not a pronoun, a time or a filler noun ("thing", "stuff",
   "thanks"), nor for "it" a person ("the ideal reader", "a journalist"), nor a phrase that
-  only places the one before it ("the torque wrench in bay two": the wrench), its
-  possessive made "the";
+  only places the one before it ("the torque wrench in bay two": the wrench), nor a noun of
+  its own phrase ("send it off for calibration"), its possessive made "the";
 - "the first one" after a plural in the phrase → "the first PR" ("split it into three PRs");
   a noun phrase said again keeps the "to" clause that said which it is ("the ticket to
   migrate the load balancers"), drops how many ("how many leave days" → "the leave days"),
@@ -404,7 +404,8 @@ def task_text(
         ):
             # "pick two case studies and write them up": the phrase's own thing comes first.
             own = _object_of_verb_before(token)
-            found = topic if topic is not None else antecedent(word, list(docs), names)
+            besides = [t.lemma_ for t in tokens if t.pos_ == "NOUN"]
+            found = topic if topic is not None else antecedent(word, list(docs), names, besides)
             if own is not None:
                 text = own
                 resolved += 1

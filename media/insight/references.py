@@ -202,8 +202,14 @@ def is_person_noun(token: Any) -> bool:
     return bool(word in ROLES or word in _PERSON_NOUNS or trade)
 
 
-def antecedent(pronoun: str, context: Sequence[Any], people: set[str]) -> Any | None:
+def antecedent(
+    pronoun: str, context: Sequence[Any], people: set[str], besides: Iterable[str] = ()
+) -> Any | None:
+    """The noun phrase a pronoun stands for (see media/insight/phrasing.py). ``besides``:
+    nouns of the pronoun's own phrase, which it does not stand for ("send it off for
+    calibration" after "it needs calibration")."""
     plural = pronoun in PLURAL
+    own = {word.lower() for word in besides}
     for doc in reversed(context):
         chunks = [c for c in _noun_phrases(doc) if not _not_a_referent(c)]
         # "there's the ticket to migrate…": what a sentence brings in is what it is about.
@@ -217,6 +223,8 @@ def antecedent(pronoun: str, context: Sequence[Any], people: set[str]) -> Any | 
                 continue  # "the torque wrench in bay two": the wrench, not the bay
             if _a_size(chunk):
                 continue  # "… a short proposal for Colin? One page.": how big, not what
+            if chunk.root.lemma_.lower() in own:
+                continue
             is_plural = chunk.root.tag_ in ("NNS", "NNPS")
             if chunk.root.pos_ == "PROPN" and pronoun in PLURAL:
                 continue
@@ -346,6 +354,7 @@ def fuller(token: Any, earlier: Iterable[Any], people: set[str]) -> str:
     # Its own naming words, as parsed or just before it ("the sepsis e-learning module").
     own = {t.lower_ for c in token.lefts for t in c.subtree}
     own |= {t.lower_ for t in token.doc[max(0, token.i - 4) : token.i]}
+    own |= {t.lower_ for t in token.subtree}  # "the streets around Cooper Street"
     if any(c.dep_ in ("compound", "nmod") for c in token.lefts) or token.lower_ in VAGUE:
         return ""  # already named ("the roadmap proposal"), or nothing to name
     for doc in reversed(list(earlier)):
