@@ -404,7 +404,7 @@ def task_text(
         ):
             # "pick two case studies and write them up": the phrase's own thing comes first.
             own = _object_of_verb_before(token)
-            besides = [t.lemma_ for t in tokens if t.pos_ == "NOUN"]
+            besides = [t.lower_ for t in tokens if t.pos_ == "NOUN"]  # as said: "scripts" is not it
             found = topic if topic is not None else antecedent(word, list(docs), names, besides)
             if own is not None:
                 text = own

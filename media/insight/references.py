@@ -223,7 +223,7 @@ def antecedent(
                 continue  # "the torque wrench in bay two": the wrench, not the bay
             if _a_size(chunk):
                 continue  # "… a short proposal for Colin? One page.": how big, not what
-            if chunk.root.lemma_.lower() in own:
+            if chunk.root.lower_ in own:
                 continue
             is_plural = chunk.root.tag_ in ("NNS", "NNPS")
             if chunk.root.pos_ == "PROPN" and pronoun in PLURAL:
