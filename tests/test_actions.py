@@ -889,3 +889,31 @@ def test_it_is_not_a_noun_of_its_own_phrase() -> None:
         ("mentee", "Great."),
     )
     assert item.action == "Send off the torque wrench for calibration"
+
+
+def test_advice_acknowledged_is_no_task_taken_on() -> None:
+    assert _items(("mentor", "You should practise presenting a bit, it matters later."),
+                  ("mentee", "Yes, I know, I know.")) == []  # fmt: skip
+
+
+def test_a_relative_clause_with_what_it_was_for_says_which() -> None:
+    [item] = _items(
+        ("mentor", "Let me send you the template we used for the billing migration."),
+        ("mentee", "Oh, that'd be great, thanks."),
+    )
+    assert item.action == "Send Raj the template used for the billing migration"
+
+
+def test_a_false_start_and_a_month_are_read_as_meant() -> None:
+    [item] = _items(
+        ("mentor", "And I'll, um, I'll see if our CFO can join the call."),
+        ("mentee", "That would help."),
+    )
+    assert item.action == "See if the CFO can join the call"
+    assert _items(("mentee", "Yes, in May I think I will have enough data."),
+                  ("mentor", "Good.")) == []  # fmt: skip
+    [item] = _items(
+        ("mentor", "um let me think i'll send you a list of good ones"),
+        ("mentee", "oh thanks"),
+    )
+    assert (item.owner, item.action) == ("mentor", "Send Raj a list of good ones")

@@ -146,3 +146,18 @@ def test_a_task_said_wholly_after_the_pause_keeps_its_own_part() -> None:
     )
     assert item.action == "Send Ana the minutes"
     assert item.sources == (1, 2) and item.start_s == 3.3
+
+
+def test_lead_ins_and_statements_of_their_own_end_a_sentence() -> None:
+    assert restore(["here's what i want you to do pull up the sales data for that region"]) == [
+        "here's what i want you to do. pull up the sales data for that region"
+    ]
+    assert restore(["yes many people do so please repeat it with the new buffer"]) == [
+        "yes many people do. so please repeat it with the new buffer"
+    ]
+    assert restore(["i'll send you the plans i use tonight they're on my laptop"]) == [
+        "i'll send you the plans i use tonight. they're on my laptop"
+    ]
+    assert restore(["send me the plans they're using for the launch"]) == [
+        "send me the plans they're using for the launch"
+    ]

@@ -101,14 +101,19 @@ _ASIDE = re.compile(
 
 
 def normalise(text: str) -> str:
-    """Contractions expanded, fillers and asides dropped; letter case kept (names stay
-    names)."""
+    """Contractions expanded, fillers and asides dropped, words said twice in a false start
+    said once ("I'll, um, I'll see"); letter case kept (names stay names)."""
     text = _ASIDE.sub(" ", text)
     text = _TITLES.sub(r"\1", text.replace("\u2019", "'"))
     for pattern, replacement in _CONTRACTIONS_RE:
         text = pattern.sub(_keep_case(replacement), text)
     text = _FILLERS.sub("", text)
+    text = _REPEATED.sub(r"\1", text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+#: One to three words said again straight after ("i will i will see", "can you, can you").
+_REPEATED = re.compile(r"\b((?:[a-z']+\s+){0,2}[a-z']+)(?:\s*,?\s+\1\b)+", re.IGNORECASE)
 
 
 # -- clause grammar ---------------------------------------------------------------------------
@@ -167,7 +172,10 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
                 rf"is it possible for you to)\s+{_VP}", 0.75),
     ("request", rf"\b(?:could|can|would|will)\s+you\s+(?:please\s+|maybe\s+|possibly\s+)?"
                 rf"(?:mind\s+)?{_VP}", 0.75),
-    ("permission", rf"\b(?:could|can|may)\s+i\s+(?:maybe\s+|possibly\s+|please\s+)?{_VP}", 0.75),
+    # Not the month: "in May I think…".
+    ("permission", rf"\b(?:could|can|(?<!\bin )(?<!\bby )(?<!\bof )(?<!\bearly )(?<!\blate )"
+                   rf"(?<!\bmid )(?<!\bsince )(?<!\buntil )may)\s+i\s+"
+                   rf"(?:maybe\s+|possibly\s+|please\s+)?{_VP}", 0.75),
     ("permission", rf"\b(?:would it be (?:possible|okay|ok|alright) (?:for me to|if i)|"
                    rf"is it (?:okay|ok|alright) if i|(?:do|would) you mind if i)\s+{_VP}", 0.75),
     ("proposal", rf"\b(?:shall we|should we|how about we|what if we|why do not we)\s+{_VP}", 0.75),
@@ -211,6 +219,8 @@ _NOT_TASKS = re.compile(
     r"hope|wish|wonder|agree|understand|mean|stop you|jump in|interrupt|summarize|pause|"
     r"give you an example|share my screen|share your screen|get started|dive in|kick off|"
     r"let you go|take a look now|end up|go there|"
+    # A state foreseen, not a task: "in May I think I will have enough data".
+    r"have (?:enough|more|less|plenty|too much|too many|no idea)\b|"
     # Leaving the call ("I've got to run", "I have to head off").
     r"run(?!\s+(?:the|a|an|it|this|that|these|those|some|through|over|by|past|with|\w+s\b))|"
     r"head off|jump off|dash|get going|hop off|go now|"
@@ -285,6 +295,8 @@ DECLINE = re.compile(
     r"sorry|i have a conflict|i can not|i am okay|it is fine|that is fine|"
     r"it is (?:okay|ok|alright)|"
     r"i think i am (?:okay|good|fine)|"
+    # Advice acknowledged is no task taken on: "yes, I know, I know".
+    r"(?:yes|yeah|yep)?\W*i know\W*(?:i know\W*)?$|"
     # Not decided is no yes: "Maybe. I'll see how I feel", "let me think about it".
     r"(?:maybe|perhaps)\W+i will see\b|i will see how|we will see|let me think about it|"
     r"i will think about it|not sure yet|i need to think|"
@@ -383,7 +395,15 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         return None
     # The pattern that starts first governs the clause ("I'm going to raise it with Karen and
     # see if we can…" is the speaker's commitment); on a tie the list's order decides.
-    kind, match, confidence = min(found, key=lambda f: f[1].start())
+    # "let me think i'll send you a list" (no comma): a start that is talk about the talk
+    # gives way to the pattern after it.
+    ordered = sorted(found, key=lambda f: f[1].start())
+    while len(ordered) > 1 and _NOT_TASKS.match(ordered[0][1].group("vp").strip(" ,")):
+        later = [f for f in ordered[1:] if f[1].start() >= ordered[0][1].start("vp")]
+        if not later:
+            break
+        ordered = later
+    kind, match, confidence = ordered[0]
     before = clause[: match.start()]
     verb_phrase = match.group("vp").strip(" ,")
     if not verb_phrase or _NOT_TASKS.match(verb_phrase):

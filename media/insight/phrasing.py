@@ -36,8 +36,9 @@ of the sentence's own topic), and the people are named from the owner's side:
 - "feedback", "notes", "comments", "edits", "a summary", "a dry run" said on nothing → on
   what the turn handed over just before ("send me the case study, I'll give you feedback":
   feedback on the case study);
-- a relative clause stays when it says which thing ("three things you want to change"), and
-  goes when it only says whose ("the checklist I use");
+- a relative clause stays when it says which thing ("three things you want to change", "the
+  template used for the billing migration", its "we" dropped), and goes when it only says
+  whose ("the checklist I use");
 - a verbless list said in the next sentence or two of the turn ("Just the timeline and root
   cause.", "Problem, process, outcome.") is what the task holds: "…: the timeline and root
   cause" (not a pronoun's list, a place or a "no rush");
@@ -104,7 +105,7 @@ _WHEN_PREPOSITIONS = frozenset(["before", "after", "until", "till", "since"])
 _CLOCK_PREPOSITIONS = frozenset([*_WHEN_PREPOSITIONS, "at", "by", "around", "from", "past"])
 #: What makes a relative clause say which thing is meant ("three things you want to change",
 #: "a number you'd be happy with"), not only whose it is ("the checklist I use").
-_SAYS_WHICH = frozenset(["xcomp", "ccomp", "acomp", "attr", "oprd"])
+_SAYS_WHICH = frozenset(["xcomp", "ccomp", "acomp", "attr", "oprd", "prep"])
 
 
 # -- the phrase -----------------------------------------------------------------------------------
@@ -255,6 +256,14 @@ def _keep(token: Any, root: Any) -> bool:
         and not any(c.dep_ in _SAYS_WHICH for c in token.children)
     ):
         return False  # "the checklist I use": the checklist
+    if (
+        token.dep_ == "nsubj"
+        and token.lower_ in ("i", "we", "you", "they")
+        and token.head.dep_ == "relcl"
+        and token.head.tag_ == "VBD"
+        and token.head.lower_.endswith("ed")
+    ):
+        return False  # "the template we used for the migration": the template used for it
     if token.dep_ in ("advmod", "npadvmod") and token.lower_ in FILLER:
         return False
     return not (token.lower_ in FILLER and token.pos_ in ("INTJ", "ADV", "PART", "X"))

@@ -13,8 +13,12 @@ parts of speech, where a new sentence is plain:
   same sentence's next step, and one after "let me" or "help me" is what those ask for;
 - before a new subject with a modal ("… by tomorrow i'll mark it up"), unless a wh-word just
   before makes it a clause inside the sentence ("who knows what team i'll have");
-- before a day said to fix a time ("i will do that next wednesday is fine"), and before a
-  "there's" or "here's" after a finished clause ("… the refresher there's one in february").
+- before a day said to fix a time ("i will do that next wednesday is fine"), before a
+  "there's" or "here's" after a finished clause ("… the refresher there's one in february"),
+  and before "they're"/"it's" saying where or what ("… tonight they're on my laptop"; not
+  "the plans they're using");
+- after a lead-in ("here's what i want you to do pull up…") and before "so please…" after a
+  finished clause ("many people do so please repeat it").
 
 A turn printed without a single apostrophe gets those of its contractions back first ("ill
 ring her" → "i'll ring her", "dont", "youre", "id like", "lets go"). Turns that have any
@@ -179,6 +183,15 @@ def with_breaks(text: str) -> str:
             or (token.lower_ in ("next", "this") and after.lower_ in TIMES
                 and k + 2 < len(tokens) and tokens[k + 2].tag_ == "VBZ")
         )  # fmt: skip
+        # "… the session plans tonight they're on my laptop": a statement of its own, not a
+        # clause saying which ("the plans they're using").
+        said_of = (
+            token.lower_ in ("they", "it", "he", "she")
+            and after.lower_ in ("'re", "'s", "are", "is")
+            and k + 2 < len(tokens)
+            and tokens[k + 2].tag_ not in ("VBG", "VBN")
+        )
+        subject = subject or said_of
         # "… the contract refresher there's one in february": a new statement.
         existential = token.lower_ in ("there", "here") and after.lower_ in ("'s", "is", "are")
         if not (imperative or subject or day or existential):
@@ -199,7 +212,15 @@ def with_breaks(text: str) -> str:
                 continue  # "let me send", "help me fix": what the verb before asks for
         if start == 0 or start in starts:
             continue
-        if _ends_clause(tokens[start - 1]):
+        before = tokens[start - 1]
+        # "here's what i want you to do pull up the data", "many people do so please repeat
+        # it": a lead-in said, or a "so please" after a finished clause.
+        told = before.lower_ == "do" and start > 1 and tokens[start - 2].lower_ == "to"
+        pleading = imperative and any(t.lower_ in ("please", "so") for t in tokens[start:k])
+        if told or (pleading and before.tag_ in ("VBP", "VBD", "VBZ")):
+            starts.add(start)
+            continue
+        if _ends_clause(before):
             # "… today and if there's no waiver i'll draft it": the condition goes with
             # what it conditions.
             since = max(starts, default=0)
