@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from media.insight.action_grammar import (
@@ -40,7 +40,7 @@ from media.insight.action_grammar import (
     normalise,
     split_clauses,
 )
-from media.insight.due import Due, find_due
+from media.insight.due import Due, find_due, is_week, narrows
 from media.insight.english import prepare
 from media.insight.phrasing import listed_things, task_text
 from media.insight.references import NEEDS_CONTEXT
@@ -116,7 +116,7 @@ def _candidates(
                 continue
             kind, verb_phrase, confidence = matched
             due = find_due(clause, session_date, next_session)
-            if due is None or _SPAN.search(due.phrase):
+            if due is None or is_week(due):
                 # "I'll write it up. Like, end of the month." The deadline may follow in the
                 # speaker's next words, as long as they do not start another item; so may a
                 # day that narrows a week ("this week? Like, before Friday").
@@ -126,7 +126,7 @@ def _candidates(
                     if later_match is not None:
                         break
                     said = find_due(later, session_date, next_session)
-                    if said is not None and due is not None and _narrows(said, due):
+                    if said is not None and due is not None and narrows(said, due):
                         # The week said first goes from the task's words with the day.
                         verb_phrase = re.sub(_TIME_PREPOSITION + re.escape(due.phrase), " ",
                                              verb_phrase, flags=re.IGNORECASE)  # fmt: skip
@@ -161,11 +161,14 @@ def _in_their_parts(
     the part's index, and the part its own words back (media/insight/sentences.py: joined)."""
     out: list[_Candidate] = []
     utterances = list(utterances)
+    parts: dict[int, str] = {}  # each part's own words, restored once
     for candidate in candidates:
         start = candidate.verb_phrase.lower()[:30]
         k = candidate.index + 1
         while k < len(utterances) and not utterances[k].text and apart[k].text.strip():
-            part = restore([apart[k].text])[0]
+            if k not in parts:
+                parts[k] = restore([apart[k].text])[0]
+            part = parts[k]
             if start and start in normalise(part).lower():
                 utterances[k] = replace(apart[k], text=part)
                 candidate = replace(candidate, index=k)
@@ -195,18 +198,6 @@ def _due_carried_over(
         return None
     due = find_due(clauses[0][0], session_date, next_session)
     return due if due is not None and due.span[0] <= 40 else None  # its first words
-
-
-#: A deadline that is a whole week, which a day said after it may narrow.
-_SPAN = re.compile(r"\b(?:this|next)\s+week\b", re.IGNORECASE)
-
-
-def _narrows(day: Due, week: Due) -> bool:
-    """Whether ``day`` falls within the week (Monday to Sunday) of ``week``'s date."""
-    if day.date is None or week.date is None:
-        return False
-    monday = week.date - timedelta(days=week.date.weekday())
-    return monday <= day.date <= monday + timedelta(days=6)
 
 
 def _sentences(text: str) -> list[str]:

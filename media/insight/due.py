@@ -150,6 +150,23 @@ def find_due(text: str, session_date: date | None, next_session: date | None = N
     return Due(phrase=phrase, date=resolved, span=(match.start(), end))
 
 
+_WEEK = re.compile(r"\b(?:this|next)\s+week\b", re.IGNORECASE)
+
+
+def is_week(due: Due) -> bool:
+    """A deadline that is a whole week ("this week", "next week"), which a day said after it
+    may narrow."""
+    return bool(_WEEK.search(due.phrase))
+
+
+def narrows(day: Due, week: Due) -> bool:
+    """Whether ``day`` falls within the week (Monday to Sunday) of ``week``'s date."""
+    if day.date is None or week.date is None:
+        return False
+    monday = week.date - timedelta(days=week.date.weekday())
+    return monday <= day.date <= monday + timedelta(days=6)
+
+
 def _weekday_on_or_after(day0: date, weekday: int) -> date:
     return day0 + timedelta(days=(weekday - day0.weekday()) % 7)
 
