@@ -158,44 +158,51 @@ def _unpunctuated(text: str) -> bool:
     return not _PUNCTUATED.search(text) and len(text.split()) >= 6
 
 
+def _opens(tokens: Sequence[Any], k: int) -> str | None:
+    """What kind of new sentence token ``k`` may open: "imperative", "statement" or None."""
+    token, after = tokens[k], tokens[k + 1]
+    if (
+        token.tag_ in ("VB", "VBP")
+        and token.lower_ not in _NOT_IMPERATIVE
+        and after.tag_ in _OBJECT_TAGS
+    ):
+        return "imperative"
+    third = tokens[k + 2] if k + 2 < len(tokens) else None
+    if token.lower_ in _SUBJECTS and after.tag_ == "MD":
+        if any(t.tag_ in ("WP", "WDT", "WRB") for t in tokens[max(0, k - 3) : k]):
+            return None  # "who knows what team i'll even have": a clause inside the sentence
+        return "statement"
+    # "i will do that next wednesday is fine": a day said to fix the time is a reply.
+    if token.lower_ in TIMES and after.tag_ == "VBZ":
+        return "statement"
+    if token.lower_ in ("next", "this") and after.lower_ in TIMES and third is not None:
+        return "statement" if third.tag_ == "VBZ" else None
+    # "… the session plans tonight they're on my laptop": a statement of its own, not a
+    # clause saying which ("the plans they're using").
+    if (
+        token.lower_ in ("they", "it", "he", "she")
+        and after.lower_ in ("'re", "'s", "are", "is")
+        and third is not None
+        and third.tag_ not in ("VBG", "VBN")
+    ):
+        return "statement"
+    # "… the contract refresher there's one in february": a new statement.
+    if token.lower_ in ("there", "here") and after.lower_ in ("'s", "is", "are"):
+        return "statement"
+    return None
+
+
 def with_breaks(text: str) -> str:
     """The turn with ". " put where a new sentence starts, if it has no punctuation."""
     if not _unpunctuated(text):
         return text
     tokens = list(tag(text))
     starts: set[int] = set()
-    for k, token in enumerate(tokens):
-        if k == 0 or k + 1 >= len(tokens):
+    for k in range(1, len(tokens) - 1):
+        opens = _opens(tokens, k)
+        if opens is None:
             continue
-        after = tokens[k + 1]
-        imperative = (
-            token.tag_ in ("VB", "VBP")
-            and token.lower_ not in _NOT_IMPERATIVE
-            and after.tag_ in _OBJECT_TAGS
-        )
-        subject = token.lower_ in _SUBJECTS and after.tag_ == "MD"
-        if subject and any(t.tag_ in ("WP", "WDT", "WRB") for t in tokens[max(0, k - 3) : k]):
-            continue  # "who knows what team i'll even have": a clause inside the sentence
-        # "i will do that next wednesday is fine": a day said to fix the time is a reply.
-        day = (
-            (token.lower_ in TIMES
-            and after.tag_ == "VBZ")
-            or (token.lower_ in ("next", "this") and after.lower_ in TIMES
-                and k + 2 < len(tokens) and tokens[k + 2].tag_ == "VBZ")
-        )  # fmt: skip
-        # "… the session plans tonight they're on my laptop": a statement of its own, not a
-        # clause saying which ("the plans they're using").
-        said_of = (
-            token.lower_ in ("they", "it", "he", "she")
-            and after.lower_ in ("'re", "'s", "are", "is")
-            and k + 2 < len(tokens)
-            and tokens[k + 2].tag_ not in ("VBG", "VBN")
-        )
-        subject = subject or said_of
-        # "… the contract refresher there's one in february": a new statement.
-        existential = token.lower_ in ("there", "here") and after.lower_ in ("'s", "is", "are")
-        if not (imperative or subject or day or existential):
-            continue
+        imperative = opens == "imperative"
         start = k
         if imperative:
             # The words that lead into the verb go with it; after "and" it is the same
