@@ -32,6 +32,24 @@ def test_her_becomes_the_person_named_before() -> None:
     assert "Amara Obi" in item.action and "her" not in item.action.split()
 
 
+def test_him_long_after_the_only_person_named_is_that_person() -> None:
+    talk = [
+        ("mentee", "Daniel left forty comments on my pull request."),
+        ("mentor", "He writes like that with everyone."),
+        ("mentee", "It still stings a bit."),
+        ("mentor", "It would. Reviews are hard to read cold."),
+        ("mentee", "I think I'll reply to each comment with a question."),
+        ("mentor", "That sounds like a good way in."),
+        ("mentor", "And I'm going to talk to him about tone at the retro next week."),
+    ]
+    found = [i for i in _items(*talk) if i.owner == "mentor"]
+    assert [i.action for i in found] == ["Talk to Daniel about tone at the retro"]
+    # With a second person named there is no telling whom "him" means: it stays.
+    second = [("mentee", "Daniel and Oliver both reviewed my pull request."), *talk[1:]]
+    [item] = [i for i in _items(*second) if i.owner == "mentor"]
+    assert "Daniel" not in item.action and "Oliver" not in item.action
+
+
 def test_the_owner_is_who_the_item_speaks_to() -> None:
     [item] = _items(("mentor", "I'll send you my old proposal tonight."))
     # The mentor's own possessive becomes "the"; the mentee is named.

@@ -81,6 +81,7 @@ from media.insight.references import (
     is_open,
     named_person,
     named_role,
+    sole_person,
     with_purpose,
     written_thing,
 )
@@ -456,7 +457,12 @@ def task_text(
             text = fuller(token, earlier, names) + text
         elif word in ("her", "him") and token.dep_ in _OBJECT_DEPS:
             before = [*docs, doc[PREFIX_TOKENS : token.i]]
-            text = named_person(before, names) or named_role(before, names) or text
+            text = (
+                named_person(before, names)
+                or named_role(before, names)
+                or sole_person(earlier, names)
+                or text
+            )
         elif (
             token.like_num
             and token.dep_ in _OBJECT_DEPS

@@ -5,7 +5,7 @@ coreference over the tagged turns (see media/insight/phrasing.py for the rules a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from media.insight.english import FILLER, MONTHS, TIMES, VAGUE, tag, words
@@ -238,33 +238,59 @@ def antecedent(
 _NAME_WORD = re.compile(r"^(?:Mc|Mac|O'|D'|De|Di|La|Le)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*$")
 
 
+def _names(doc: Any, people: set[str], *, sure: bool = True) -> Iterator[str]:
+    """The runs of proper nouns in a turn that name someone besides the pair, latest first;
+    with ``sure`` off, also a capital at a sentence's start that may be a name."""
+    tokens = list(doc)
+    for k in range(len(tokens) - 1, -1, -1):
+        token = tokens[k]
+        if token.pos_ != "PROPN" or token.lower_ in people or token.lower_ in FILLER:
+            continue
+        if not _NAME_WORD.match(token.text):
+            continue  # "levels.fyi", "LinkedIn", "Q4": a product or a thing, not her
+        if k > 0 and (tokens[k - 1].tag_ == "PRP$" or tokens[k - 1].pos_ == "DET"):
+            continue  # "my English", "the Focus": a thing someone has, not someone
+        if token.lower_ in TIMES or token.lower_ in MONTHS:
+            continue  # "until Friday": a day, not who "her" is
+        at_start = k == 0 or tokens[k - 1].text in (".", "?", "!", ":")
+        acts = k + 1 < len(tokens) and tokens[k + 1].tag_ in ("VBD", "VBZ", "MD", "RB")
+        if sure and at_start and not (acts and tokens[k + 1].lower_ not in ("'s", "is")):
+            # A capital at a sentence's start says nothing ("Email's better"), unless
+            # the word is the subject of what follows ("Katrin still has to sign").
+            continue
+        start = k
+        while start > 0 and tokens[start - 1].pos_ == "PROPN":
+            start -= 1
+        if k + 1 < len(tokens) and tokens[k + 1].pos_ == "PROPN":
+            continue  # the run goes on: take it from its last word
+        yield " ".join(t.text for t in tokens[start : k + 1])
+
+
 def named_person(context: Sequence[Any], people: set[str]) -> str | None:
     """The latest run of proper nouns ("Professor Lin") that is not one of the pair."""
     for doc in reversed(context):
-        tokens = list(doc)
-        for k in range(len(tokens) - 1, -1, -1):
-            token = tokens[k]
-            if token.pos_ != "PROPN" or token.lower_ in people or token.lower_ in FILLER:
-                continue
-            if not _NAME_WORD.match(token.text):
-                continue  # "levels.fyi", "LinkedIn", "Q4": a product or a thing, not her
-            if k > 0 and (tokens[k - 1].tag_ == "PRP$" or tokens[k - 1].pos_ == "DET"):
-                continue  # "my English", "the Focus": a thing someone has, not someone
-            if token.lower_ in TIMES or token.lower_ in MONTHS:
-                continue  # "until Friday": a day, not who "her" is
-            at_start = k == 0 or tokens[k - 1].text in (".", "?", "!", ":")
-            acts = k + 1 < len(tokens) and tokens[k + 1].tag_ in ("VBD", "VBZ", "MD", "RB")
-            if at_start and not (acts and tokens[k + 1].lower_ not in ("'s", "is")):
-                # A capital at a sentence's start says nothing ("Email's better"), unless
-                # the word is the subject of what follows ("Katrin still has to sign").
-                continue
-            start = k
-            while start > 0 and tokens[start - 1].pos_ == "PROPN":
-                start -= 1
-            if k + 1 < len(tokens) and tokens[k + 1].pos_ == "PROPN":
-                continue  # the run goes on: take it from its last word
-            return " ".join(t.text for t in tokens[start : k + 1])
+        for name in _names(doc, people):
+            return name
     return None
+
+
+def sole_person(mentions: Iterable[Any], people: set[str]) -> str | None:
+    """The one person besides the pair named so far in the conversation, in their fullest
+    form ("Patrick", or "Professor Lin" for "Lin"), or None when nobody or several were:
+    "him" said long after one colleague was named is that colleague, but with two named
+    there is no telling whom (names carry no gender here)."""
+    only: str | None = None
+    maybe: set[str] = set()
+    for doc in mentions:
+        for name in _names(doc, people):
+            if only is None or (len(name) > len(only) and set(only.split()) <= set(name.split())):
+                only = name
+            elif not set(name.split()) & set(only.split()):
+                return None  # a second person
+        maybe.update(_names(doc, people, sure=False))
+    if only is None or any(not set(n.split()) & set(only.split()) for n in maybe):
+        return None  # "Daniel and Oliver reviewed it": a name may open a sentence too
+    return only
 
 
 #: Nouns for the people around the pair, whom "her" or "him" may stand for when no one was
