@@ -466,3 +466,16 @@ def test_a_relative_clause_with_what_it_was_for_says_which() -> None:
         ("mentee", "Oh, that'd be great, thanks."),
     )
     assert item.action == "Send Raj the template used for the billing migration"
+
+
+def test_it_is_neither_of_course_nor_the_person_something_goes_to() -> None:
+    found = _items(
+        ("mentor", "Could you draft the recovery letter and send it to Brenda?"),
+        ("mentee", "Yes, of course, I'll send it to her first."),
+        ("mentor", "Could you circulate a revised version to me and to Amir by Monday?"),
+        ("mentee", "Yes. I will do it by Monday."),
+        ("mentor", "Thank you. I'll then walk through it with the client team on Wednesday."),
+    )
+    texts = [i.action for i in found]
+    assert not any("course" in t or "Amir with" in t for t in texts), texts
+    assert "Walk through the version with the client team" in texts

@@ -137,6 +137,13 @@ class _Phrase:
         return iter(self.span)
 
 
+#: A preposition and a bare noun said as one word ("of course", "in fact"): no thing.
+_IDIOMS = frozenset(
+    [("of", "course"), ("in", "fact"), ("in", "case"), ("in", "general"), ("in", "time"),
+     ("on", "time"), ("at", "least"), ("at", "first"), ("in", "person"), ("by", "hand")]
+)  # fmt: skip
+
+
 def _not_a_referent(chunk: _Phrase) -> bool:
     """Noun phrases that name no thing a pronoun could stand for: a name called out at the
     start ("Arre, you'll be fine", "Sam, can you"), a day or month, and a bare predicate
@@ -150,6 +157,8 @@ def _not_a_referent(chunk: _Phrase) -> bool:
     if at_start and chunk.root.pos_ == "PROPN" and after < len(doc) and doc[after].text == ",":
         return True
     before = doc[first.i - 1] if first.i > 0 else None
+    if before is not None and len(span) == 1 and (before.lower_, first.lower_) in _IDIOMS:
+        return True  # "yes, of course I'll send it": no course
     return bool(
         before is not None
         and before.lemma_ == "be"
@@ -194,6 +203,17 @@ def _attached(chunk: _Phrase) -> bool:
     )
 
 
+def _recipient(chunk: _Phrase) -> bool:
+    """A name that something goes to or is done with ("to Amir", "with Dr Lin"): a person."""
+    span, doc = chunk.span, chunk.span.doc
+    return bool(
+        chunk.root.pos_ == "PROPN"
+        and all(t.pos_ == "PROPN" and _NAME_WORD.match(t.text) for t in span if t.pos_ != "DET")
+        and span.start > 0
+        and doc[span.start - 1].lower_ in ("to", "with", "from", "cc")
+    )
+
+
 def is_person_noun(token: Any) -> bool:
     """ "the recruiter", "my roommate", "a biologist": a noun for a person, which "it" is not."""
     word = token.lemma_.lower()
@@ -217,8 +237,8 @@ def antecedent(
         for chunk in reversed(chunks):
             if chunk.root.lower_ in people:
                 continue
-            if not plural and is_person_noun(chunk.root):
-                continue  # "send it to him": "it" is no one
+            if not plural and (is_person_noun(chunk.root) or _recipient(chunk)):
+                continue  # "send it to him", "circulate it to Amir": "it" is no one
             if _attached(chunk):
                 continue  # "the torque wrench in bay two": the wrench, not the bay
             if _a_size(chunk):
