@@ -469,3 +469,35 @@ def test_a_false_start_and_a_month_are_read_as_meant() -> None:
         ("mentee", "oh thanks"),
     )
     assert (item.owner, item.action) == ("mentor", "Send Raj a list of good ones")
+
+
+@pytest.mark.parametrize(
+    "then",
+    [
+        "and we'll fix a slot after that.",
+        "Then we can split the rewriting across the team.",
+        "so we can look at the results together.",
+    ],
+)
+def test_what_a_request_enables_is_no_task_of_its_own(then: str) -> None:
+    found = _items(("mentor", f"Could you send me the survey results by Friday, {then}"),
+                   ("mentee", "Sure, will do."))  # fmt: skip
+    assert [(i.owner, i.action) for i in found] == [("mentee", "Send Ana the survey results")]
+    # A step of its own, with its own day, stays.
+    found = _items(("mentor", "Could you send me the survey results, and then we'll go "
+                              "through them together on Monday?"),
+                   ("mentee", "Sure, will do."))  # fmt: skip
+    assert [i.owner for i in found] == ["mentee", "both"]
+
+
+def test_it_after_the_other_person_moved_on_is_a_new_task() -> None:
+    found = _items(
+        ("mentor", "Can you bring the session recording to supervision on Monday?"),
+        ("mentee", "Yes, I'll bring it."),
+        ("mentor", "And it might be worth raising the missed payment with her, gently."),
+        ("mentee", "Yeah. I'll bring it up at the start of our next session."),
+    )
+    assert [(i.action, i.sources) for i in found] == [
+        ("Bring the session recording to supervision", (0, 1)),
+        ("Bring the payment up at the start of the next session", (3,)),
+    ]

@@ -44,6 +44,7 @@ _CLAUSE_SPLIT = re.compile(
     r"(?:will|am|are|is|was|have|has|can|shall)\b)",
     re.IGNORECASE,
 )
+_CLAUSE_JOIN = re.compile(f"({_CLAUSE_SPLIT.pattern})", re.IGNORECASE)
 # A sentence that opens with a condition keeps its comma: "once you have three merged, we
 # can talk to your manager" is one conditional clause.
 _SUBORDINATE_START = re.compile(
@@ -355,10 +356,14 @@ def split_clauses(text: str) -> list[tuple[str, str]]:
         carried = lead_in.group("keep") if lead_in else ""
         if lead_in:
             continue
-        parts = [sentence] if _SUBORDINATE_START.match(sentence) else _CLAUSE_SPLIT.split(sentence)
+        # The words that join two clauses stay in the lead ("…, so we can…"): they say how
+        # the second follows from the first.
+        parts = [sentence] if _SUBORDINATE_START.match(sentence) else _CLAUSE_JOIN.split(sentence)
         lead = ""
-        for part in parts:
-            if part.strip(" ,"):
+        for k, part in enumerate(parts):
+            if k % 2:
+                lead = f"{lead}{part}"
+            elif part.strip(" ,"):
                 clauses.append((part.strip(" ,"), lead))
                 lead = f"{lead} {part}"
     return clauses

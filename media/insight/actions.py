@@ -96,6 +96,15 @@ class _Candidate:
 
 
 # -- extraction -------------------------------------------------------------------------------
+#: A joint step that says it follows from a request before it in the turn ("then we can",
+#: "so we can", "... after that"): what the done task enables, not a task agreed of its own.
+_ENABLED = re.compile(
+    r"(?:\b(?:then|so(?:\s+that)?)\W*\|\s*|\|\s*(?:and\s+)?(?:then|so(?:\s+that)?)\s+)we\s+can\b"
+    r"|\b(?:after that|afterwards)\W*$",
+    re.IGNORECASE,
+)
+
+
 def _candidates(
     utterances: Sequence[Utterance], session_date: date | None, next_session: date | None
 ) -> list[_Candidate]:
@@ -111,11 +120,15 @@ def _candidates(
             if matches and matches[-1] is not None:
                 since = len(lead)
             matches.append(match_clause(clause, lead[since:]))
-        for position, ((clause, _), matched) in enumerate(zip(clauses, matches, strict=True)):
+        for position, ((clause, lead), matched) in enumerate(zip(clauses, matches, strict=True)):
             if matched is None:
                 continue
             kind, verb_phrase, confidence = matched
             due = find_due(clause, session_date, next_session)
+            asked = any(m is not None and m[0] == "request" for m in matches[:position])
+            joined = f"{lead[-12:]}|{clause}"  # the words that joined it, then the clause
+            if kind == "joint" and asked and due is None and _ENABLED.search(joined):
+                continue  # "send me the deck, and we'll fix a slot after that": what it enables
             if due is None or is_week(due):
                 # "I'll write it up. Like, end of the month." The deadline may follow in the
                 # speaker's next words, as long as they do not start another item; so may a
@@ -298,7 +311,7 @@ def extract_action_items(
         if (
             candidate.kind == "commitment"
             and POINTER.search(candidate.verb_phrase)
-            and _fold_into_recent(items, candidate, utterances, role, within=2)
+            and _fold_into_recent(items, candidate, utterances, role, within=2, new_topic=True)
         ):
             continue  # "I'll send them a mail tomorrow": how the item just agreed will be done
         if verdict == "decline" and candidate.kind != "commitment":
@@ -538,9 +551,11 @@ def _fold_into_recent(
     utterances: Sequence[Utterance],
     role: Any,
     within: int = 6,
+    new_topic: bool = False,
 ) -> bool:
     """Attach a pointing-back phrase (and its deadline) to the item it refers to, if any:
-    the latest of the same owner's (a request's owner is the other person)."""
+    the latest of the same owner's (a request's owner is the other person). With
+    ``new_topic``, what the other person said since may be what the phrase points at."""
     owner = role(candidate.speaker)
     if candidate.kind == "request":
         owner = {"mentor": "mentee", "mentee": "mentor"}.get(owner, owner)
@@ -551,6 +566,11 @@ def _fold_into_recent(
             break
         if item.owner not in owner_roles:
             continue
+        between = utterances[item.sources[-1] + 1 : candidate.index]
+        if new_topic and any(
+            u.speaker != candidate.speaker and len(u.text.split()) >= 4 for u in between
+        ):
+            return False  # "it might be worth naming it with her" … "I'll bring it up": a new it
         items[k] = _with_source(item, candidate)
         return True
     return False
