@@ -479,3 +479,18 @@ def test_it_is_neither_of_course_nor_the_person_something_goes_to() -> None:
     texts = [i.action for i in found]
     assert not any("course" in t or "Amir with" in t for t in texts), texts
     assert "Walk through the version with the client team" in texts
+
+
+def test_both_of_you_names_both_people() -> None:
+    found = _items(
+        ("mentor", "I know the coordinator, Mehmet. I can put you in touch with him."),
+        ("mentee", "Oh, yes, please, that would be really helpful."),
+        ("mentor", "Good. I will write to both of you together, so you have his address."),
+    )
+    assert [i.action for i in found] == [
+        "Put Raj in touch with Mehmet",
+        "Write to Raj and Mehmet together",
+    ]
+    # Nobody named with them: said as it was, never one of the two alone.
+    [item] = _items(("mentor", "I will email you both tonight."))
+    assert item.action == "Email you both"

@@ -382,6 +382,16 @@ def task_text(
     out: list[str] = []
     resolved = 0
     moved: set[int] = set()
+    # "write to both of you": the other person and whoever was named with them.
+    together: dict[int, str] = {}
+    for at, group in _plural_you(tokens).items():
+        other = named_person([*docs, doc[PREFIX_TOKENS:at]], names)
+        called = person("you", doc[at].dep_)
+        if other and called:
+            together[at] = f"{called} and {other}"
+            moved |= group
+        else:
+            together[at] = doc[at].text  # "email you both": said as it was, not one of them
     for token in tokens:
         if token.i < PREFIX_TOKENS or (minded is not None and token.i < minded.i):
             continue  # the subject put in front for the parser
@@ -473,6 +483,8 @@ def task_text(
             noun = counted([*docs, doc[PREFIX_TOKENS : token.i]])
             if noun:
                 text = f"{token.text} {noun}"
+        elif token.i in together:
+            text = together[token.i]
         elif word in ("me", "my", "myself", "mine", "you", "your", "yourself", "yours", "i",
                       "we", "us", "our", "ourselves"):  # fmt: skip
             replaced = person(word, token.dep_)
@@ -508,6 +520,28 @@ def task_text(
     if not sentence or not _self_contained(root, tokens, resolved):
         return None
     return sentence[0].upper() + sentence[1:]
+
+
+def _plural_you(tokens: Sequence[Any]) -> dict[int, set[int]]:
+    """Each "you" that means two people ("both of you", "the two of you", "you both"), with
+    the words around it that say so."""
+    found: dict[int, set[int]] = {}
+    for token in tokens:
+        if token.lower_ != "you":
+            continue
+        head = token.head
+        if token.dep_ == "pobj" and head.lower_ == "of" and head.head.lower_ in ("both", "two"):
+            group = head.head
+            found[token.i] = {group.i, head.i} | {c.i for c in group.lefts if c.dep_ == "det"}
+        else:
+            after = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+            if (
+                after is not None
+                and after.lower_ in ("both", "two")
+                and after.head.i in (token.i, token.head.i)
+            ):
+                found[token.i] = {after.i}
+    return found
 
 
 _DANGLING_END = re.compile(
