@@ -123,6 +123,13 @@ class Due:
     span: tuple[int, int]
 
 
+_PART_OF = re.compile(
+    r"(?:\b(?:by|before|at|on|until|till|for)\s+)?\b(?:the\s+)?(?:very\s+)?"
+    r"(?:end|close|start|beginning)\s+of\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def find_due(text: str, session_date: date | None, next_session: date | None = None) -> Due | None:
     """The first (leftmost, longest) due phrase in ``text``."""
     best: tuple[int, int, str, re.Match[str]] | None = None
@@ -138,16 +145,21 @@ def find_due(text: str, session_date: date | None, next_session: date | None = N
     if best is None:
         return None
     _, _, kind, match = best
-    end = match.end()
+    start, end = match.start(), match.end()
+    # "at the end of Tuesday", "by the start of next week": the part of the day or week is
+    # said with it (the date is the day's, or the week's own).
+    part = _PART_OF.search(text[:start])
+    if part and not re.match(r"(?:the\s+)?(?:end|close|start|beginning)\b", match.group(0), re.I):
+        start = part.start()
     # "before tomorrow's show": the event it names belongs to the phrase.
     owned = re.match(r"['\u2019]s\s+[a-z][\w-]*", text[end:], re.IGNORECASE)
     if owned:
         end += owned.end()
-    phrase = text[match.start() : end].strip()
+    phrase = text[start:end].strip()
     resolved = None
     if session_date is not None:
         resolved = _resolve(kind, match, session_date, next_session)
-    return Due(phrase=phrase, date=resolved, span=(match.start(), end))
+    return Due(phrase=phrase, date=resolved, span=(start, end))
 
 
 _WEEK = re.compile(r"\b(?:this|next)\s+week\b", re.IGNORECASE)
