@@ -501,3 +501,17 @@ def test_it_after_the_other_person_moved_on_is_a_new_task() -> None:
         ("Bring the session recording to supervision", (0, 1)),
         ("Bring the payment up at the start of the next session", (3,)),
     ]
+
+
+def test_a_light_verb_opens_a_task_only_with_a_day_said() -> None:
+    [item] = _items(("mentor", "It's a public request. Get the FOI in this week."),
+                    ("mentee", "Okay, will do."))  # fmt: skip
+    assert (item.owner, item.action) == ("mentee", "Get the FOI in")
+    assert item.due_date == date(2026, 3, 13)
+    [item] = _items(("mentor", "So have a quiet word with him at the end of Tuesday."),
+                    ("mentee", "Okay."))  # fmt: skip
+    assert item.action == "Have a quiet word with him"
+    assert (item.due_phrase, item.due_date) == ("at the end of Tuesday", date(2026, 3, 17))
+    for advice in ("Keep it simple.", "Give it two years.", "Take care of yourself this weekend.",
+                   "Give me one second, I'm closing the door."):  # fmt: skip
+        assert _items(("mentor", advice), ("mentee", "Okay.")) == [], advice

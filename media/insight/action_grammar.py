@@ -195,6 +195,11 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
                 rf"{_IN_CLAUSE})", 0.65),
     ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now)\s*,?\s+)*{_FRONTED_TIME}{_ADVERBS}"
                 rf"(?P<vp>(?:{_TASK_VERBS}|try to|try and)\b(?!'){_IN_CLAUSE})", 0.7),
+    # "Get the FOI in this week", "put your reasoning in the file today": a light verb opens
+    # a task only with a day said ("keep it simple", "give it two years" advise).
+    ("light", rf"^(?:(?:so|and|okay|ok|alright|then|now|right)\s*,?\s+)*"
+              rf"(?P<vp>(?:get|put|have|give|make)\s+(?!(?:you|we|they|i|he|she|me\s+(?:a|one))\b)"
+              rf"[a-z]{_IN_CLAUSE})", 0.7),
     ("joint", rf"\blet us\s+{_VP}", 0.75),
     ("joint", rf"\bwe\s+{_SELF_FUTURE}\s+{_VP}", 0.75),
     ("joint", rf"\bwe\s+(?:should|need to|have to|can|must|could)\s+{_VP}", 0.6),
@@ -417,10 +422,10 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         return None
     if kind == "request" and _RECEIVED.match(clause[match.start() :]):
         return None  # "you'll have comments by Monday": what the speaker will give
-    if kind == "present":
+    if kind in ("present", "light"):
         if find_due(clause, None) is None:
             return None
-        kind = "commitment"
+        kind = "commitment" if kind == "present" else "request"
     if kind == "assignment":
         # Only at the start of a sentence: "so then you ask him" narrates a method.
         if lead.strip():

@@ -485,7 +485,9 @@ def _prepare_wording(utterances: Sequence[Utterance], candidates: list[_Candidat
 
 
 _TIME_PREPOSITION = (
-    r"(?:\b(?:over|during|on|in|at|by|before|after|until|till|within|from|for|through)\s+)?"
+    # "get the FOI in this week": an "in" before "this"/"next" is the verb's, not the time's.
+    r"(?:\b(?:over|during|on|in(?!\s+(?:this|next)\b)|at|by|before|after|until|till|within|"
+    r"from|for|through)\s+)?"
 )
 
 

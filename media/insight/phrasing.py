@@ -332,6 +332,7 @@ def task_text(
         tokens
         and tokens[-1].pos_ in ("ADP", "CCONJ", "PUNCT", "DET")
         and tokens[-1].dep_ != "prt"
+        and not (tokens[-1].lower_ == "in" and tokens[-1].head.lemma_.lower() in _HANDED_IN)
         and not any(c.i in kept for c in tokens[-1].children)
         # "a number you'd be happy with": stranded in its relative clause, not left over.
         and not (tokens[-1].pos_ == "ADP" and any(a.dep_ == "relcl" for a in tokens[-1].ancestors))
@@ -543,6 +544,10 @@ def _plural_you(tokens: Sequence[Any]) -> dict[int, set[int]]:
                 found[token.i] = {after.i}
     return found
 
+
+#: Verbs whose "in" is part of them ("get the form in", "hand it in"), though parsed as a
+#: preposition whose object went with the deadline.
+_HANDED_IN = frozenset(words("get hand put turn send fill pop"))
 
 _DANGLING_END = re.compile(
     # a tag question left at the end ("…how each start goes, yeah") is no part of the task
