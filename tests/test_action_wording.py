@@ -494,3 +494,14 @@ def test_both_of_you_names_both_people() -> None:
     # Nobody named with them: said as it was, never one of the two alone.
     [item] = _items(("mentor", "I will email you both tonight."))
     assert item.action == "Email you both"
+
+
+def test_a_remark_is_no_referent_and_this_thing_said_again_is_the_thing() -> None:
+    [item] = _items(
+        ("mentee", "I found this issue about the encoding bug in the tracker."),
+        ("mentor", "Has anyone claimed it?"),
+        ("mentee", "Someone said they'd work on it, and then nothing."),
+        ("mentor", "Ha, classic. Usually you can just comment and ask if it's still open."),
+        ("mentee", "Okay. I'll comment on it today."),
+    )
+    assert item.action == "Comment on the issue"

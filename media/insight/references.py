@@ -31,6 +31,8 @@ def chunk_text(chunk: Any) -> str:
         return " ".join(["the", *(t.text for t in words[1:])])
     if words and words[0].lower_ in ("a", "an", "some", "any"):
         return " ".join(["the", *(t.text for t in words[1:])])
+    if len(words) > 1 and words[0].lower_ in ("this", "that", "these", "those"):
+        return " ".join(["the", *(t.text for t in words[1:])])  # "I found this issue": the issue
     if len(words) > 1 and (words[0].lower_ in _HOW_MANY or words[0].like_num):
         return " ".join(["the", *(t.text for t in words[1:])])  # "how many leave days"
     if words and words[0].pos_ in ("NOUN", "ADJ") and words[-1].tag_ in ("NN", "NNS"):
@@ -144,6 +146,26 @@ _IDIOMS = frozenset(
 )  # fmt: skip
 
 
+_ENDS = (".", "?", "!")
+
+
+def _exclaimed(token: Any) -> bool:
+    """A bare noun that is a sentence of its own with at most interjections ("Ha, classic.",
+    "Nice!"): a remark on what was said."""
+    doc, k = token.doc, token.i
+    left = k - 1
+    while left >= 0 and doc[left].text not in _ENDS:
+        if doc[left].pos_ not in ("INTJ", "PUNCT"):
+            return False
+        left -= 1
+    right = k + 1
+    while right < len(doc) and doc[right].text not in _ENDS:
+        if doc[right].pos_ != "PUNCT":
+            return False
+        right += 1
+    return bool(right < len(doc))  # said and ended, not a word cut off at the turn's end
+
+
 def _not_a_referent(chunk: _Phrase) -> bool:
     """Noun phrases that name no thing a pronoun could stand for: a name called out at the
     start ("Arre, you'll be fine", "Sam, can you"), a day or month, and a bare predicate
@@ -159,6 +181,8 @@ def _not_a_referent(chunk: _Phrase) -> bool:
     before = doc[first.i - 1] if first.i > 0 else None
     if before is not None and len(span) == 1 and (before.lower_, first.lower_) in _IDIOMS:
         return True  # "yes, of course I'll send it": no course
+    if len(span) == 1 and _exclaimed(first):
+        return True  # "Ha, classic.": a remark, no thing
     return bool(
         before is not None
         and before.lemma_ == "be"
