@@ -515,3 +515,16 @@ def test_a_light_verb_opens_a_task_only_with_a_day_said() -> None:
     for advice in ("Keep it simple.", "Give it two years.", "Take care of yourself this weekend.",
                    "Give me one second, I'm closing the door."):  # fmt: skip
         assert _items(("mentor", advice), ("mentee", "Okay.")) == [], advice
+
+
+def test_two_verbs_with_their_own_days_are_two_tasks() -> None:
+    found = _items(("mentee", "Okay. I'm gonna write the opening tonight and, um, memorize "
+                              "it by Sunday."), ("mentor", "Great."))  # fmt: skip
+    assert [(i.action, i.due_date) for i in found] == [
+        ("Write the opening", THURSDAY),
+        ("Memorize the opening", date(2026, 3, 15)),
+    ]
+    # One day for both: one task of two verbs.
+    [item] = _items(("mentee", "I'll write the opening and memorize it by Sunday."),
+                    ("mentor", "Great."))  # fmt: skip
+    assert item.due_date == date(2026, 3, 15)

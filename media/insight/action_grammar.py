@@ -374,6 +374,18 @@ def split_clauses(text: str) -> list[tuple[str, str]]:
     return clauses
 
 
+_STEP_JOIN = re.compile(rf"\s*,?\s+and\s*,?\s+(?:then\s+)?(?=(?:{_TASK_VERBS})\b)", re.IGNORECASE)
+
+
+def dated_steps(verb_phrase: str) -> list[str]:
+    """The steps of a phrase that joins verbs with "and" when each says its own day ("write
+    the opening tonight and memorize it by Sunday": two tasks); else the phrase whole."""
+    steps = [step.strip(" ,") for step in _STEP_JOIN.split(verb_phrase)]
+    if len(steps) > 1 and all(step and find_due(step, None) is not None for step in steps):
+        return steps
+    return [verb_phrase]
+
+
 def is_anaphoric(verb_phrase: str) -> bool:
     """True when the phrase only points back ("do that", "look at it", "try")."""
     words = re.findall(r"[a-z']+", verb_phrase.lower())

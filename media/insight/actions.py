@@ -35,6 +35,7 @@ from media.insight.action_grammar import (
     DECLINE,
     POINTER,
     RECAP,
+    dated_steps,
     is_anaphoric,
     match_clause,
     normalise,
@@ -93,6 +94,8 @@ class _Candidate:
     due: Due | None
     confidence: float
     anaphoric: bool
+    #: One of several steps said with their own days in one phrase: never a restatement.
+    step: bool = False
 
 
 # -- extraction -------------------------------------------------------------------------------
@@ -124,6 +127,14 @@ def _candidates(
             if matched is None:
                 continue
             kind, verb_phrase, confidence = matched
+            steps = dated_steps(verb_phrase)
+            if len(steps) > 1:
+                # Each its own task: "memorize it" after "write the opening" is a second one.
+                for step in steps:
+                    due = find_due(step, session_date, next_session)
+                    found.append(_Candidate(index, utterance.speaker, kind, step, due, confidence,
+                                            anaphoric=False, step=True))  # fmt: skip
+                continue
             due = find_due(clause, session_date, next_session)
             asked = any(m is not None and m[0] == "request" for m in matches[:position])
             joined = f"{lead[-12:]}|{clause}"  # the words that joined it, then the clause
@@ -310,6 +321,7 @@ def extract_action_items(
                 continue
         if (
             candidate.kind == "commitment"
+            and not candidate.step
             and POINTER.search(candidate.verb_phrase)
             and _fold_into_recent(items, candidate, utterances, role, within=2, new_topic=True)
         ):
