@@ -528,3 +528,10 @@ def test_two_verbs_with_their_own_days_are_two_tasks() -> None:
     [item] = _items(("mentee", "I'll write the opening and memorize it by Sunday."),
                     ("mentor", "Great."))  # fmt: skip
     assert item.due_date == date(2026, 3, 15)
+
+
+def test_what_a_message_says_is_no_task_of_its_own() -> None:
+    found = _items(("mentor", "Can you put it in writing? Like, a short note to Mark saying you "
+                              "want to lead the rewrite."),
+                   ("mentee", "Yes, I'll do that today."))  # fmt: skip
+    assert not any(i.action.startswith("Lead") for i in found), found

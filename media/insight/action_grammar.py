@@ -263,7 +263,7 @@ _NEGATED = re.compile(
 )
 _REPORTED = re.compile(
     r"\b(?:said|says|told me|tells me|asked me|mentioned|thinks|thought|was going to|"
-    r"were going to|was planning to|last time)\b",
+    r"were going to|was planning to|last time|saying|to say)\b",
     re.IGNORECASE,
 )
 _HEDGE = re.compile(r"\b(?:probably|maybe|perhaps|might|possibly)\b", re.IGNORECASE)
