@@ -535,3 +535,20 @@ def test_what_a_message_says_is_no_task_of_its_own() -> None:
                               "want to lead the rewrite."),
                    ("mentee", "Yes, I'll do that today."))  # fmt: skip
     assert not any(i.action.startswith("Lead") for i in found), found
+
+
+def test_recogniser_run_ons_leave_no_stray_words() -> None:
+    # A goodbye after an "I will" said as a yes is no task.
+    assert _items(("mentor", "so you'll send me the slides then"), ("mentee", "i will bye")) == [
+        _items(("mentor", "so you'll send me the slides then"), ("mentee", "yes"))[0]
+    ]
+    assert [i.action for i in _items(("mentee", "i will thanks harriet"))] == []
+    # A time said first is no sentence of its own: "maybe one day" still hedges the rest.
+    assert _items(("mentee", "maybe one day i will run that meeting myself who knows")) == []
+    # A self-correction and a reason do not end up in the task.
+    [item] = _items(("mentee", "aye i'll put the form in this week actually no"),
+                    ("mentor", "great"))  # fmt: skip
+    assert item.action == "Put the form in"
+    [item] = _items(("mentor", "get the form in by friday because processing takes a month"),
+                    ("mentee", "okay will do"))  # fmt: skip
+    assert item.action == "Get the form in"

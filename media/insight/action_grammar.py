@@ -225,6 +225,8 @@ _NOT_TASKS = re.compile(
     r"hope|wish|wonder|agree|understand|mean|stop you|jump in|interrupt|summarize|pause|"
     r"give you an example|share my screen|share your screen|get started|dive in|kick off|"
     r"let you go|take a look now|end up|go there|"
+    # "i will bye", "i will thanks harriet": a goodbye after an "I will" said as a yes.
+    r"bye\b|goodbye|thanks\b|cheers\b|see you\b|"
     # A state foreseen, not a task: "in May I think I will have enough data".
     r"have (?:enough|more|less|plenty|too much|too many|no idea)\b|"
     # Leaving the call ("I've got to run", "I have to head off").
@@ -404,6 +406,9 @@ _ASKS = re.compile(
 _SUGGESTION = re.compile(r"\b(?:how about|what about|why do not|why not)\b", re.IGNORECASE)
 
 
+_BECAUSE = re.compile(r",?\s+\b(?:because|cos)\b", re.IGNORECASE)
+
+
 def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
     """(kind, verb phrase, confidence) when the clause commits someone to an action.
 
@@ -427,7 +432,8 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         ordered = later
     kind, match, confidence = ordered[0]
     before = clause[: match.start()]
-    verb_phrase = match.group("vp").strip(" ,")
+    # "get it in by friday because processing's thirty days": the reason is no part of it.
+    verb_phrase = _BECAUSE.split(match.group("vp"))[0].strip(" ,")
     if not verb_phrase or _NOT_TASKS.match(verb_phrase):
         return None
     if _NEGATED.search(clause[: match.end("vp")]) or _REPORTED.search(before):

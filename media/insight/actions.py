@@ -497,9 +497,9 @@ def _prepare_wording(utterances: Sequence[Utterance], candidates: list[_Candidat
 
 
 _TIME_PREPOSITION = (
-    # "get the FOI in this week": an "in" before "this"/"next" is the verb's, not the time's.
-    r"(?:\b(?:over|during|on|in(?!\s+(?:this|next)\b)|at|by|before|after|until|till|within|"
-    r"from|for|through)\s+)?"
+    # "get the FOI in this week", "hand it in by Friday": that "in" is the verb's, not the time's.
+    r"(?:\b(?:over|during|on|in(?!\s+(?:this|next|by|before|on|until|till)\b)|at|by|before|"
+    r"after|until|till|within|from|for|through)\s+)?"
 )
 
 

@@ -217,10 +217,12 @@ def _set_off(clause: Any) -> bool:
     """A condition or reason after a comma (", if that helps", ", because it is due")."""
     start = clause.left_edge.i
     doc = clause.doc
+    if doc[start].lower_ in ("because", "cos"):
+        return True  # a reason, with or without its comma (a recogniser prints none)
     return bool(
         start > 0
         and doc[start - 1].text == ","
-        and doc[start].lower_ in ("if", "unless", "because", "since", "so", "as")
+        and doc[start].lower_ in ("if", "unless", "since", "so", "as")
     )
 
 
@@ -520,6 +522,8 @@ def task_text(
         sentence = _DANGLING_END.sub("", sentence).strip(" ,;:-")
     if not sentence or not _self_contained(root, tokens, resolved):
         return None
+    if sentence.lower() in _MODALS:
+        return None  # "(oh) would you": a modal left alone is no task
     return sentence[0].upper() + sentence[1:]
 
 
@@ -549,9 +553,13 @@ def _plural_you(tokens: Sequence[Any]) -> dict[int, set[int]]:
 #: preposition whose object went with the deadline.
 _HANDED_IN = frozenset(words("get hand put turn send fill pop"))
 
+_MODALS = frozenset(words("would could can will should might must shall may"))
+
 _DANGLING_END = re.compile(
     # a tag question left at the end ("…how each start goes, yeah") is no part of the task
-    r"\s*(?:,|\b(?:and|or|but|so|then|like|yeah|yes|okay|ok|alright|eh|huh))$",
+    # and what a recogniser runs on into ("… actually no", "… anything else", "… bye")
+    r"\s*(?:,|\b(?:and|or|but|so|then|like|yeah|yes|okay|ok|alright|eh|huh|no|bye|"
+    r"anything else|who knows|i promise|right))$",
     re.IGNORECASE,
 )
 

@@ -227,11 +227,13 @@ def with_breaks(text: str) -> str:
         if told or (pleading and before.tag_ in ("VBP", "VBD", "VBZ")):
             starts.add(start)
             continue
+        since = max(starts, default=0)
+        if not any(t.pos_ in ("VERB", "AUX") for t in tokens[since:start]):
+            continue  # "maybe one day i will…": a time said first, no sentence ended
         if _ends_clause(before):
             # "… today and if there's no waiver i'll draft it": the condition goes with
             # what it conditions.
-            since = max(starts, default=0)
-            condition = next((j for j in range(start - 1, max(since, start - 9), -1)
+            condition = next((j for j in range(start - 1, max(since, start - 13), -1)
                               if tokens[j].lower_ in _SUBORDINATORS), None)  # fmt: skip
             if condition is not None:
                 while condition > since + 1 and tokens[condition - 1].lower_ in _LEAD_IN:
