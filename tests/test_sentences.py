@@ -161,3 +161,20 @@ def test_lead_ins_and_statements_of_their_own_end_a_sentence() -> None:
     assert restore(["send me the plans they're using for the launch"]) == [
         "send me the plans they're using for the launch"
     ]
+
+
+def test_a_clause_ending_in_an_adjective_is_finished_and_a_time_first_is_not() -> None:
+    # (the "when" goes with what follows, as a condition does)
+    assert with_breaks("send it to me when it's ready i'll give you notes") == (
+        "send it to me. when it's ready i'll give you notes"
+    )
+    assert with_breaks("that's fair then send it to gloria once it's done") == (
+        "that's fair. then send it to gloria once it's done"
+    )
+    # No verb yet, no sentence ended: the hedge stays with what it hedges.
+    text = "maybe one day i will run that meeting myself"
+    assert with_breaks(text) == text
+    # A condition said well before its clause still goes with it.
+    assert with_breaks("yes i'm thinking maybe if i get a good score next year i'll apply") == (
+        "yes i'm thinking. maybe if i get a good score next year i'll apply"
+    )

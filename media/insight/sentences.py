@@ -53,7 +53,7 @@ _NOT_IMPERATIVE = frozenset(
 #: What a told verb is followed by: what it acts on, a particle or a preposition.
 _OBJECT_TAGS = frozenset(["PRP", "PRP$", "DT", "NN", "NNS", "NNP", "NNPS", "RP", "IN", "CD", "JJ"])
 #: Tags of a word that can end a clause.
-_CLAUSE_END_TAGS = frozenset(["NN", "NNS", "NNP", "NNPS", "CD", "RP", "VBN"])
+_CLAUSE_END_TAGS = frozenset(["NN", "NNS", "NNP", "NNPS", "CD", "RP", "VBN", "JJ"])
 _OBJECT_PRONOUNS = frozenset(words("it them me us him her this that those these"))
 _TIME_WORDS = frozenset(
     words("tonight today tomorrow anyway eventually though too later again back soon yesterday")
