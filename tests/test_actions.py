@@ -552,3 +552,13 @@ def test_recogniser_run_ons_leave_no_stray_words() -> None:
     [item] = _items(("mentor", "get the form in by friday because processing takes a month"),
                     ("mentee", "okay will do"))  # fmt: skip
     assert item.action == "Get the form in"
+
+
+def test_a_yes_that_asks_by_when_takes_the_day_said_next() -> None:
+    [item] = _items(
+        ("mentor", "So can you redo slide four with the revenue impact instead?"),
+        ("mentee", "Yeah. Um, by when?"),
+        ("mentor", "Before the follow-up meeting, so, like, Monday?"),
+        ("mentee", "Okay, Monday works."),
+    )
+    assert (item.owner, item.due_date) == ("mentee", date(2026, 3, 16))

@@ -355,7 +355,17 @@ def extract_action_items(
             sources.append(reply[1])
         due = candidate.due
         if due is None and accepted and reply is not None:
-            due = find_due(normalise(utterances[reply[1]].text), session_date, next_session)
+            answer = normalise(utterances[reply[1]].text)
+            due = find_due(answer, session_date, next_session)
+            after = reply[1] + 1
+            if (
+                due is None
+                and _BY_WHEN.search(answer)
+                and after < len(utterances)
+                and utterances[after].speaker == speaker
+            ):
+                # "Yeah. Um, by when?" "Before the follow-up, so, like, Monday?"
+                due = find_due(normalise(utterances[after].text), session_date, next_session)
         joint = candidate.kind in ("joint", "proposal")
         owner = "both" if joint or len(owner_speakers) > 1 else role(owner_speakers[0])
         action = _imperative(candidate, owner_speakers, speaker, other, names, role, utterances)
@@ -374,6 +384,13 @@ def extract_action_items(
         _add_or_merge(items, item, closing=candidate.index >= 0.75 * len(utterances))
     return _merge_answers(items, utterances, role, names)
 
+
+#: A yes that asks for the deadline, which the asker's next turn then gives.
+_BY_WHEN = re.compile(
+    r"\b(?:by when|when by|when (?:do|would|should|will) you (?:need|want)|"
+    r"what is the deadline|when is it due|how soon)\b",
+    re.IGNORECASE,
+)
 
 #: A reply that takes on something else besides ("and I'll also book the room").
 _ALSO = re.compile(r"\b(?:also|too|as well|another|separately|plus)\b", re.IGNORECASE)
