@@ -101,6 +101,15 @@ _ASIDE = re.compile(
 )
 
 
+#: Words that only announce what follows ("Tell you what, bring your regs book Thursday").
+_OPENERS = re.compile(
+    # not "I'll tell you what to cut", "tell you what I think": what is told
+    r"\b(?:i will tell you what|i tell you what|tell you what|here is the thing)\b"
+    r"(?!\s+(?:to|i|we|you|he|she|they|it|is|was|the|a)\b)\s*[,:.]?\s*",
+    re.IGNORECASE,
+)
+
+
 def normalise(text: str) -> str:
     """Contractions expanded, fillers and asides dropped, words said twice in a false start
     said once ("I'll, um, I'll see"); letter case kept (names stay names)."""
@@ -109,6 +118,7 @@ def normalise(text: str) -> str:
     for pattern, replacement in _CONTRACTIONS_RE:
         text = pattern.sub(_keep_case(replacement), text)
     text = _FILLERS.sub("", text)
+    text = _OPENERS.sub("", text)
     text = _REPEATED.sub(r"\1", text)
     return re.sub(r"\s+", " ", text).strip()
 
