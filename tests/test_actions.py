@@ -562,3 +562,16 @@ def test_a_yes_that_asks_by_when_takes_the_day_said_next() -> None:
         ("mentee", "Okay, Monday works."),
     )
     assert (item.owner, item.due_date) == ("mentee", date(2026, 3, 16))
+
+
+def test_an_opener_is_no_task_and_going_on_a_day_dates_what_is_done_there() -> None:
+    [item] = _items(("mentor", "Tell you what, bring your regs book Thursday."),
+                    ("mentee", "Yeah, go on then."))  # fmt: skip
+    assert (item.owner, item.action) == ("mentee", "Bring the regs book")
+    assert item.due_date == date(2026, 3, 19)
+    # What is told stays: "tell you what to cut" is the task's own words.
+    [item] = _items(("mentor", "I'll mark it up and tell you what to cut."))
+    assert "what to cut" in item.action
+    [item] = _items(("mentee", "Okay, I'm gonna go on Thursday, and I'll talk to three people."),
+                    ("mentor", "Great."))  # fmt: skip
+    assert (item.action, item.due_date) == ("Talk to three people", date(2026, 3, 19))

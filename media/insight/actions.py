@@ -108,6 +108,19 @@ _ENABLED = re.compile(
 )
 
 
+#: Going somewhere, said with a day and nothing else: what follows is done there, then.
+_GOING = re.compile(
+    r"^(?:go|come|head|be there|pop in|drop by|swing by|come along|go along|go over)"
+    r"(?:\s+(?:there|along|over|in|down))?\s*(?:on|at|by)?\s*\W*$",
+    re.IGNORECASE,
+)
+
+
+def _after_and(lead: str) -> bool:
+    """Whether a clause follows the one before it in its sentence with "and" ("and then")."""
+    return bool(re.search(r"\band(?:\s+then)?$", lead.strip(" ,"), re.IGNORECASE))
+
+
 def _candidates(
     utterances: Sequence[Utterance], session_date: date | None, next_session: date | None
 ) -> list[_Candidate]:
@@ -123,10 +136,13 @@ def _candidates(
             if matches and matches[-1] is not None:
                 since = len(lead)
             matches.append(match_clause(clause, lead[since:]))
+        went: Due | None = None  # "I'm gonna go on Thursday": when the next task is done
         for position, ((clause, lead), matched) in enumerate(zip(clauses, matches, strict=True)):
             if matched is None:
                 continue
             kind, verb_phrase, confidence = matched
+            there = went
+            went = None
             steps = dated_steps(verb_phrase)
             if len(steps) > 1:
                 # Each its own task: "memorize it" after "write the opening" is a second one.
@@ -136,6 +152,10 @@ def _candidates(
                                             anaphoric=False, step=True))  # fmt: skip
                 continue
             due = find_due(clause, session_date, next_session)
+            if due is not None and _GOING.match(re.sub(re.escape(due.phrase), "", verb_phrase)):
+                went = due  # "… go on Thursday, and I'll talk to three people": there, then
+            if due is None and there is not None and _after_and(lead):
+                due = there
             asked = any(m is not None and m[0] == "request" for m in matches[:position])
             joined = f"{lead[-12:]}|{clause}"  # the words that joined it, then the clause
             if kind == "joint" and asked and due is None and _ENABLED.search(joined):
