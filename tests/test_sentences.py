@@ -178,3 +178,13 @@ def test_a_clause_ending_in_an_adjective_is_finished_and_a_time_first_is_not() -
     assert with_breaks("yes i'm thinking maybe if i get a good score next year i'll apply") == (
         "yes i'm thinking. maybe if i get a good score next year i'll apply"
     )
+
+
+def test_a_plural_subject_and_its_verb_and_any_time_you_stay_together() -> None:
+    text = "don't leave these to the last minute the courses fill up in spring"
+    assert with_breaks(text) == text  # "fill" agrees with "the courses": no imperative
+    assert with_breaks("send the files call me after") == "send the files. call me after"
+    # A condition said first goes with what it conditions: a standing offer stays one.
+    assert with_breaks("but look any time you want a second pair of eyes just send me a photo") == (
+        "but look. any time you want a second pair of eyes just send me a photo"
+    )

@@ -59,7 +59,7 @@ _TIME_WORDS = frozenset(
     words("tonight today tomorrow anyway eventually though too later again back soon yesterday")
 )
 _SUBJECTS = frozenset(words("i we you they he she"))
-_SUBORDINATORS = frozenset(words("if when once unless"))
+_SUBORDINATORS = frozenset(words("if when once unless whenever anytime"))
 #: Punctuation that says where the recogniser's sentences end.
 _PUNCTUATED = re.compile(r"[.?!,;:]")
 
@@ -158,6 +158,17 @@ def _unpunctuated(text: str) -> bool:
     return not _PUNCTUATED.search(text) and len(text.split()) >= 6
 
 
+def _agrees(tokens: Sequence[Any], k: int) -> bool:
+    """Whether verb ``k`` is a present tense with the plural before it as its subject ("…
+    the last minute the courses fill up"): a noun phrase right after another noun starts a
+    clause, where one after a verb is its object ("send the files call me")."""
+    if tokens[k - 1].tag_ not in ("NNS", "NNPS"):
+        return False
+    if tokens[k].tag_ == "VBP":
+        return True
+    return k >= 3 and tokens[k - 2].tag_ == "DT" and tokens[k - 3].tag_ in ("NN", "NNS", "NNP")
+
+
 def _opens(tokens: Sequence[Any], k: int) -> str | None:
     """What kind of new sentence token ``k`` may open: "imperative", "statement" or None."""
     token, after = tokens[k], tokens[k + 1]
@@ -165,6 +176,7 @@ def _opens(tokens: Sequence[Any], k: int) -> str | None:
         token.tag_ in ("VB", "VBP")
         and token.lower_ not in _NOT_IMPERATIVE
         and after.tag_ in _OBJECT_TAGS
+        and not _agrees(tokens, k)
     ):
         return "imperative"
     third = tokens[k + 2] if k + 2 < len(tokens) else None
@@ -190,6 +202,13 @@ def _opens(tokens: Sequence[Any], k: int) -> str | None:
     if token.lower_ in ("there", "here") and after.lower_ in ("'s", "is", "are"):
         return "statement"
     return None
+
+
+def _subordinates(tokens: Sequence[Any], j: int) -> bool:
+    """Whether token ``j`` opens a condition ("if", "when", "any time you…")."""
+    if tokens[j].lower_ in _SUBORDINATORS:
+        return True
+    return tokens[j].lower_ == "time" and j > 0 and tokens[j - 1].lower_ == "any"
 
 
 def with_breaks(text: str) -> str:
@@ -234,7 +253,9 @@ def with_breaks(text: str) -> str:
             # "… today and if there's no waiver i'll draft it": the condition goes with
             # what it conditions.
             condition = next((j for j in range(start - 1, max(since, start - 13), -1)
-                              if tokens[j].lower_ in _SUBORDINATORS), None)  # fmt: skip
+                              if _subordinates(tokens, j)), None)  # fmt: skip
+            if condition is not None and tokens[condition].lower_ == "time":
+                condition -= 1  # "any time you want…"
             if condition is not None:
                 while condition > since + 1 and tokens[condition - 1].lower_ in _LEAD_IN:
                     condition -= 1
