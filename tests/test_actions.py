@@ -575,3 +575,32 @@ def test_an_opener_is_no_task_and_going_on_a_day_dates_what_is_done_there() -> N
     [item] = _items(("mentee", "Okay, I'm gonna go on Thursday, and I'll talk to three people."),
                     ("mentor", "Great."))  # fmt: skip
     assert (item.action, item.due_date) == ("Talk to three people", date(2026, 3, 19))
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Also, I put the near miss report in about the dropped spanner on Thursday.",  # past
+        "Right, I need to go and open up for the toddler group.",  # leaving the call
+        "do i need to get them photographed properly though",  # a question, unpunctuated
+        "Can I ask about the Jenkins funeral?",  # a question in the call
+        "I was thinking maybe one year we could do a proper walk through the town.",
+        "At the moment I have to wait for Jonas to sign everything off.",
+    ],
+)
+def test_more_that_is_said_but_no_task(said: str) -> None:
+    assert _items(("mentee", said), ("mentor", "Okay.")) == []
+
+
+def test_a_place_one_is_at_is_not_what_it_stands_for() -> None:
+    [item] = _items(
+        ("mentee", "I finished the incident report yesterday."),
+        ("mentor", "Good. The superintendent is on leave from Friday."),
+        ("mentor", "Can you send it to him before that?"),
+        ("mentee", "Will do."),
+    )
+    assert "incident report" in item.action and "leave" not in item.action
+    # A "do" that is the task itself stays: "here's what I'd do, let me send you the template".
+    [item] = _items(("mentor", "right okay so here's what i'd do let me send you the template"),
+                    ("mentee", "great"))  # fmt: skip
+    assert item.action == "Send Raj the template"

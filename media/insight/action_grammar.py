@@ -236,7 +236,7 @@ _NOT_TASKS = re.compile(
     r"give you an example|share my screen|share your screen|get started|dive in|kick off|"
     r"let you go|take a look now|end up|go there|"
     # "i will bye", "i will thanks harriet": a goodbye after an "I will" said as a yes.
-    r"bye\b|goodbye|thanks\b|cheers\b|see you\b|"
+    r"bye\b|goodbye|thanks\b|cheers\b|see you\b|wait\b|"
     # A state foreseen, not a task: "in May I think I will have enough data".
     r"have (?:enough|more|less|plenty|too much|too many|no idea)\b|"
     # Leaving the call ("I've got to run", "I have to head off").
@@ -259,7 +259,8 @@ _HABIT = re.compile(
 )
 _HYPOTHETICAL = re.compile(
     r"\b(?:if (?:i|we|you) (?:had|were|was|could|did)|would have|could have|should have|"
-    r"some ?day|one of these days|one day|in theory|ideally|i wish|in an ideal world|if only|"
+    r"some ?day|one of these (?:days|years)|one day|(?:maybe|perhaps) one year|in theory|"
+    r"ideally|i wish|in an ideal world|if only|"
     r"right now|"
     # Standing offers: help on call, no task agreed ("message me whenever you need").
     r"if you ever|if ever|any ?time you|anytime|at any point|feel free to|"
@@ -416,6 +417,15 @@ _ASKS = re.compile(
 _SUGGESTION = re.compile(r"\b(?:how about|what about|why do not|why not)\b", re.IGNORECASE)
 
 
+#: Leaving the call to do something of one's own.
+_LEAVING = re.compile(
+    r"\bi\s+(?:really\s+)?(?:need to|have to|have got to|got to|must)\s+go(?:\s+and\b|\W*$)",
+    re.IGNORECASE,
+)
+#: Verbs whose past is their present: "I put", "I set", "I read" with a day may be either.
+_SAME_IN_PAST = re.compile(r"^(?:put|set|cut|read|let|hit|shut|quit|spread|send off)\b", re.I)
+#: "do I need to…" opening a clause: a question, though unpunctuated.
+_ASKS_SELF = re.compile(r"^(?:\W*(?:so|and|but|okay|ok|oh|well)\b)*\W*(?:do|does|did)\s*$", re.I)
 _BECAUSE = re.compile(r",?\s+\b(?:because|cos)\b", re.IGNORECASE)
 
 
@@ -450,9 +460,17 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         return None
     if kind == "request" and _RECEIVED.match(clause[match.start() :]):
         return None  # "you'll have comments by Monday": what the speaker will give
+    if kind == "commitment" and _LEAVING.search(clause):
+        return None  # "right, I need to go and open up for the toddler group"
+    if kind == "commitment" and _ASKS_SELF.match(before):
+        return None  # "do I need to get them photographed": a question, if unpunctuated
+    if kind == "permission" and re.match(r"ask (?:about|you)\b", verb_phrase, re.IGNORECASE):
+        return None  # "can I ask about the funeral": a question in the call
     if kind in ("present", "light"):
         if find_due(clause, None) is None:
             return None
+        if kind == "present" and _SAME_IN_PAST.match(verb_phrase):
+            return None  # "I put the report in on Thursday": said of the past as often
         kind = "commitment" if kind == "present" else "request"
     if kind == "assignment":
         # Only at the start of a sentence: "so then you ask him" narrates a method.

@@ -142,7 +142,9 @@ class _Phrase:
 #: A preposition and a bare noun said as one word ("of course", "in fact"): no thing.
 _IDIOMS = frozenset(
     [("of", "course"), ("in", "fact"), ("in", "case"), ("in", "general"), ("in", "time"),
-     ("on", "time"), ("at", "least"), ("at", "first"), ("in", "person"), ("by", "hand")]
+     ("on", "time"), ("at", "least"), ("at", "first"), ("in", "person"), ("by", "hand"),
+     ("on", "leave"), ("on", "holiday"), ("on", "site"), ("on", "call"), ("on", "board"),
+     ("at", "home"), ("at", "work"), ("in", "charge")]
 )  # fmt: skip
 
 
@@ -346,7 +348,11 @@ ROLES = frozenset(
         "landlord partner interviewer customer founder ceo cfo cto chair examiner tutor "
         "friend sister brother mother father mom dad wife husband assessor mentor head "
         "officer contact engineer designer analyst roommate flatmate neighbour neighbor "
-        "intern student candidate"
+        "intern student candidate superintendent inspector sergeant constable foreman "
+        "captain skipper vicar priest nurse surgeon consultant solicitor barrister judge "
+        "magistrate clerk auditor accountant architect plumber electrician apprentice "
+        "tenant buyer seller dispatcher volunteer trustee governor councillor mayor "
+        "officer coordinator administrator receptionist technician"
     )
 )
 
