@@ -604,3 +604,20 @@ def test_a_place_one_is_at_is_not_what_it_stands_for() -> None:
     [item] = _items(("mentor", "right okay so here's what i'd do let me send you the template"),
                     ("mentee", "great"))  # fmt: skip
     assert item.action == "Send Raj the template"
+
+
+def test_an_imperative_with_a_verb_no_pattern_lists_is_a_task_when_taken_on() -> None:
+    [item] = _items(("mentor", "Redesign the setting so the claws sit clear of the chip."),
+                    ("mentee", "Will do."))  # fmt: skip
+    assert (item.owner, item.action) == ("mentee", "Redesign the setting")
+    [item] = _items(("mentor", "And photograph the chip under the loupe today."),
+                    ("mentee", "Sure."))  # fmt: skip
+    assert (item.owner, item.due_date) == ("mentee", THURSDAY)
+    assert item.action == "Photograph the chip under the loupe"
+    # Advice heard, not taken on; a remark the tagger reads as a verb; advice said as such.
+    assert _items(("mentor", "As a rule, never hard-code it. Use an iteration switch instead."),
+                  ("mentee", "Okay. I understand.")) == []  # fmt: skip
+    assert _items(("mentee", "aye the one that went to the loss adjuster"),
+                  ("mentor", "will do")) == []  # fmt: skip
+    assert _items(("mentor", "Well, my advice: own it before he does."),
+                  ("mentee", "Yes, I'll do that.")) == []  # fmt: skip

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from media.insight.due import find_due
+from media.insight.english import is_verb, tag, words
 
 # -- normalisation ----------------------------------------------------------------------------
 _CONTRACTIONS = (
@@ -60,6 +61,8 @@ _LEAD_INS = tuple(
         r"\bwhat\s+(?P<keep>\w+\s+(?:want|would like|need)\s+you\s+to)\s+do\W*$",
         r"\b(?P<keep>let us)\s+do\s+this\W*$",
         r"^(?P<keep>.*?)\s+do(?:\s+(?:this|the following))?\s*:$",
+        # "Well, my advice: own it before he does." is advice, however it is worded.
+        r"\b(?P<keep>my (?:advice|tip|rule))\s*:$",
     )
 )
 _SUBJECT_START = re.compile(r"^(?:(?:so|and|okay|ok|then)\s*,?\s+)*(?:i|you|we|let)\b", re.I)
@@ -265,7 +268,7 @@ _HYPOTHETICAL = re.compile(
     # Standing offers: help on call, no task agreed ("message me whenever you need").
     r"if you ever|if ever|any ?time you|anytime|at any point|feel free to|"
     r"my door(?: is|'s) (?:always )?open|if you (?:ever )?need (?:anything|help|me)|"
-    r"if (?:anything|something) (?:comes up|changes|happens|goes wrong)|if you get stuck|"
+    r"(?:if )?(?:anything|something) (?:comes up|changes|happens|goes wrong)|if you get stuck|"
     r"if you have (?:any )?(?:questions|worries|doubts))\b",
     re.IGNORECASE,
 )
@@ -291,7 +294,8 @@ _CONDITION = re.compile(
 )
 _ADDRESSEE = re.compile(r"\b(?:you|your|yours|if you (?:want|like|need))\b", re.IGNORECASE)
 _ADVICE = re.compile(
-    r"\b(?:in general|as a rule|(?<!if )it is (?:good|important|helpful|useful|worth))\b",
+    r"\b(?:in general|as a rule|rule of thumb|"
+    r"(?<!if )it is (?:good|important|helpful|useful|worth))\b",
     re.IGNORECASE,
 )
 
@@ -397,6 +401,54 @@ def dated_steps(verb_phrase: str) -> list[str]:
     if len(steps) > 1 and all(step and find_due(step, None) is not None for step in steps):
         return steps
     return [verb_phrase]
+
+
+_OPENING_LEAD = re.compile(
+    r"^(?:(?:so|and|okay|ok|alright|then|now|right|please|just|also|oh|well|first|next)"
+    r"\s*,?\s+)*",
+    re.IGNORECASE,
+)
+#: Words an imperative does not open with: subjects, articles, question words, modals, the
+#: verbs the patterns already read (with their own conditions), and talk about the talk.
+_NO_IMPERATIVE = frozenset(
+    words(
+        "i you we he she they it that this these those there here the a an my your our his "
+        "her their what which who why how where when if is are was were am be been do does "
+        "did done will would can could should shall may might must let lets not no yes yeah "
+        "get put have give make take keep go come see look say tell think know feel mean "
+        "imagine remember trust listen stop wait hang bear mind note guess wonder hope thank "
+        "thanks sorry excuse like love try want need start begin continue enjoy um uh "
+        "aye yep nope cool great fine sure okay ok work"
+    )
+)
+
+
+def imperative_opening(clause: str) -> str | None:
+    """The clause from its first word after lead-ins ("so", "and then"), when that word may
+    be an imperative verb the patterns do not list ("redesign the setting…"): what to tag."""
+    if clause.endswith("?"):
+        return None
+    bare = _OPENING_LEAD.sub("", clause).strip()
+    first = re.match(r"[a-z][a-z'-]*", bare, re.IGNORECASE)
+    if first is None or first.group(0).lower() in _NO_IMPERATIVE or len(bare.split()) < 3:
+        return None
+    return bare
+
+
+def match_imperative(clause: str, lead: str = "") -> tuple[str, str, float] | None:
+    """A request said as an imperative with a verb the patterns do not list, read by the
+    tagger ("Redesign the setting so the claws sit clear", "photograph the chip today"); it
+    counts, as a request, only with a deadline or the other's yes."""
+    bare = imperative_opening(clause)
+    if bare is None:
+        return None
+    doc = tag(bare)
+    if not len(doc) or doc[0].tag_ != "VB" or doc[0].pos_ != "VERB" or not is_verb(doc[0].text):
+        return None  # "aye the one that went…", "coursework the…": tagged a verb, none
+    matched = match_clause(f"please {bare}", lead)
+    if matched is None or matched[0] != "request":
+        return None
+    return "imperative", matched[1], matched[2] - 0.1
 
 
 def is_anaphoric(verb_phrase: str) -> bool:

@@ -36,8 +36,10 @@ from media.insight.action_grammar import (
     POINTER,
     RECAP,
     dated_steps,
+    imperative_opening,
     is_anaphoric,
     match_clause,
+    match_imperative,
     normalise,
     split_clauses,
 )
@@ -96,6 +98,9 @@ class _Candidate:
     anaphoric: bool
     #: One of several steps said with their own days in one phrase: never a restatement.
     step: bool = False
+    #: Read from the tagger alone ("redesign the setting"): an item only with a deadline or a
+    #: yes that takes it on ("will do", "I'll…"), not a bare "okay" to advice.
+    taken_on: bool = False
 
 
 # -- extraction -------------------------------------------------------------------------------
@@ -125,8 +130,14 @@ def _candidates(
     utterances: Sequence[Utterance], session_date: date | None, next_session: date | None
 ) -> list[_Candidate]:
     found = []
+    split = [split_clauses(u.text) for u in utterances]
+    # The openings the tagger is to read, tagged in one batch (one call per text costs
+    # several times its share of a batch).
+    openings = [bare for clauses in split for clause, _ in clauses
+                if (bare := imperative_opening(clause)) is not None]  # fmt: skip
+    prepare([], openings)
     for index, utterance in enumerate(utterances):
-        clauses = split_clauses(utterance.text)
+        clauses = split[index]
         matches: list[tuple[str, str, float] | None] = []
         since = 0  # where the lead starts that belongs to this clause
         for clause, lead in clauses:
@@ -135,12 +146,18 @@ def _candidates(
             # you should pull the data").
             if matches and matches[-1] is not None:
                 since = len(lead)
-            matches.append(match_clause(clause, lead[since:]))
+            matched = match_clause(clause, lead[since:])
+            if matched is None and not lead.strip():
+                matched = match_imperative(clause)  # a sentence's opening verb only
+            matches.append(matched)
         went: Due | None = None  # "I'm gonna go on Thursday": when the next task is done
         for position, ((clause, lead), matched) in enumerate(zip(clauses, matches, strict=True)):
             if matched is None:
                 continue
             kind, verb_phrase, confidence = matched
+            # An opening verb the patterns do not list: a task only if taken on in words.
+            taken_on = kind == "imperative"
+            kind = "request" if taken_on else kind
             there = went
             went = None
             steps = dated_steps(verb_phrase)
@@ -193,6 +210,7 @@ def _candidates(
                     due,
                     confidence,
                     anaphoric=is_anaphoric(without_due),
+                    taken_on=taken_on,
                 )
             )
     return found
@@ -359,6 +377,14 @@ def extract_action_items(
         if candidate.kind == "request":
             if other is None or not (accepted or candidate.due is not None):
                 continue
+            if (
+                candidate.taken_on
+                and candidate.due is None
+                and not (
+                    reply is not None and _TAKES_ON.search(normalise(utterances[reply[1]].text))
+                )
+            ):
+                continue
             if not accepted:
                 confidence -= 0.1
             owner_speakers: tuple[str, ...] = (other,)
@@ -404,6 +430,13 @@ def extract_action_items(
         _add_or_merge(items, item, closing=candidate.index >= 0.75 * len(utterances))
     return _merge_answers(items, utterances, role, names)
 
+
+#: A yes that takes a task on, not only hears it ("Okay. I understand.").
+_TAKES_ON = re.compile(
+    r"\b(?:i will|will do|got it|on it|i am doing|i can|i could|i am going to|sure thing|"
+    r"consider it done|straight away|right away|no problem|of course)\b",
+    re.IGNORECASE,
+)
 
 #: A yes that asks for the deadline, which the asker's next turn then gives.
 _BY_WHEN = re.compile(

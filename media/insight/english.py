@@ -120,6 +120,20 @@ def warm_up() -> None:
 
 
 @cache
+def verbs() -> frozenset[str]:
+    """The base forms the English pipeline's lemmatizer knows as verbs ("redesign",
+    "photograph"; not "coursework"), with "re-" forms of them ("re-optimise")."""
+    tables = load_pipeline().get_pipe("lemmatizer").lookups
+    return frozenset(tables.get_table("lemma_index")["verb"])
+
+
+def is_verb(word: str) -> bool:
+    """Whether ``word`` is a verb's base form (see :func:`verbs`)."""
+    word = word.lower()
+    return word in verbs() or (word.startswith("re-") and word[3:] in verbs())
+
+
+@cache
 def past_forms() -> dict[str, str]:
     """Irregular past forms that are no verb's base form ("sent" → "send", not "found"),
     from the English pipeline's own lemmatizer tables."""
