@@ -621,3 +621,26 @@ def test_an_imperative_with_a_verb_no_pattern_lists_is_a_task_when_taken_on() ->
                   ("mentor", "will do")) == []  # fmt: skip
     assert _items(("mentor", "Well, my advice: own it before he does."),
                   ("mentee", "Yes, I'll do that.")) == []  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("said", "due"),
+    [
+        ("by the fifth", date(2026, 4, 5)),
+        ("for thursday the third", date(2026, 4, 3)),
+        ("as soon as we hang up", THURSDAY),
+        ("straight after this", THURSDAY),
+        ("by the end of play", THURSDAY),
+        ("tuesday week", date(2026, 3, 24)),
+        ("a week on friday", date(2026, 3, 20)),
+        ("the day after tomorrow", date(2026, 3, 14)),
+        ("this time next week", date(2026, 3, 19)),
+        ("in a fortnight", date(2026, 3, 26)),
+        ("first thing monday", date(2026, 3, 16)),
+    ],
+)
+def test_deadlines_as_people_say_them(said: str, due: date) -> None:
+    found = find_due(f"I'll send it {said} honestly.", THURSDAY)
+    assert found is not None and found.date == due
+    assert found.phrase.lower() == said  # the whole phrase goes from the task's text
+    assert find_due("meet me on the fifth floor", THURSDAY) is None

@@ -4,9 +4,13 @@
 session date, the calendar date. Rules (the session date is day 0):
 
 - today, tonight, this morning/afternoon/evening, later today, end of (the) day, after this
-  call → day 0; tomorrow (morning…) → day 1;
+  call, straight after this, as soon as we hang up, end of play → day 0; tomorrow
+  (morning…) → day 1; the day after tomorrow → day 2; this time next week → day 7; in a
+  fortnight → day 14;
 - a weekday ("by Friday", "on Monday", "this Thursday") → its next date after day 0;
   "next <weekday>" and "<weekday> next week" → that weekday in the following week;
+  "<weekday> week" and "a week on <weekday>" (British) → a week after its next date;
+  "Thursday the third" → the date (the third);
 - end of (the) week → the Friday of this week (or day 0 at a weekend); end of next week → the
   Friday of the following week; early / mid / late next week → its Monday / Wednesday /
   Friday; this weekend → Sunday;
@@ -94,8 +98,19 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("next_weekday", rf"\b{_LEAD}next\s+({_WEEKDAY}){_DAYPART}\b"),
     ("next_weekday", rf"\b{_LEAD}({_WEEKDAY}){_DAYPART}\s+(?:of\s+)?next\s+week\b"),
     ("weekday", rf"\b{_LEAD}(?:this\s+|coming\s+|this\s+coming\s+)?({_WEEKDAY}){_DAYPART}\b"),
+    # "Tuesday week" (British): a week after the coming Tuesday; so is "a week on Friday".
+    ("weekday_week", rf"\b{_LEAD}({_WEEKDAY})\s+week\b"),
+    ("weekday_week", rf"\ba\s+week\s+(?:on|from)\s+({_WEEKDAY})\b"),
+    # "Thursday the third": the date, which the weekday only confirms.
+    ("weekday_nth", rf"\b{_LEAD}({_WEEKDAY})\s+(?:the\s+)?{_DAY}\b"),
     ("day0", rf"\b{_LEAD}(tonight|today|later today|this (?:morning|afternoon|evening)|"
-             r"after (?:this|the|our) (?:call|meeting|session))\b"),
+             r"(?:straight |right |just )?after (?:this|the|our) (?:call|meeting|session)|"
+             r"(?:straight |right )after this(?!\s+(?:week|month|year|quarter|sprint|weekend))|"
+             r"as soon as (?:we|i) (?:hang up|finish|are done|get off)|"
+             r"(?:the\s+)?(?:end|close) of (?:play|business))\b"),
+    ("day_after", rf"\b{_LEAD}(?:the\s+)?day after tomorrow\b"),
+    ("this_time_next_week", r"\bthis time next week\b"),
+    ("fortnight", r"\b(?:in|within)\s+a\s+fortnight\b"),
     ("tomorrow", rf"\b{_LEAD}tomorrow{_DAYPART}\b"),
     ("this_weekend", rf"\b{_LEAD}(?:this|the)\s+weekend\b"),
     ("next_span", rf"\b{_LEAD}(?:some\s*time\s+)?next\s+(week|month|quarter|year|sprint)\b"),
@@ -107,7 +122,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("nth", rf"\b{_LEAD}the\s+(\d{{1,2}})(?:st|nd|rd|th)\b"),
     # "the first" alone is rarely a date: a word ordinal needs its preposition.
     ("nth", rf"\b(?:by|before|until|till|on|no later than)\s+the\s+({_ORDINAL})\b"
-            r"(?!\s+(?!of\b|at\b|and\b|or\b|so\b|then\b|please\b|if\b)[a-z])"),
+            r"(?!\s+(?!of\b|at\b|and\b|or\b|so\b|then\b|please\b|if\b|\w+ly\b)[a-z])"),
     ("asap", r"\b(asap|as soon as (?:possible|you can|i can)|right away|straight away)\b"),
 )  # fmt: skip
 _COMPILED = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _PATTERNS)
@@ -124,8 +139,8 @@ class Due:
 
 
 _PART_OF = re.compile(
-    r"(?:\b(?:by|before|at|on|until|till|for)\s+)?\b(?:the\s+)?(?:very\s+)?"
-    r"(?:end|close|start|beginning)\s+of\s+(?:the\s+)?$",
+    r"(?:\b(?:by|before|at|on|until|till|for)\s+)?\b(?:(?:the\s+)?(?:very\s+)?"
+    r"(?:end|close|start|beginning)\s+of\s+(?:the\s+)?|first thing\s+(?:on\s+)?)$",
     re.IGNORECASE,
 )
 
@@ -221,6 +236,17 @@ def _resolve(kind: str, match: re.Match[str], day0: date, next_session: date | N
     if kind == "weekday":
         # "By Wednesday" said on a Wednesday means next week's: today would be "today".
         return _weekday_on_or_after(day0 + timedelta(days=1), WEEKDAYS.index(groups[0]))
+    if kind == "weekday_week":
+        coming = _weekday_on_or_after(day0 + timedelta(days=1), WEEKDAYS.index(groups[0]))
+        return coming + timedelta(days=7)
+    if kind == "weekday_nth":
+        return _nth(day0, groups[1])
+    if kind == "day_after":
+        return day0 + timedelta(days=2)
+    if kind == "this_time_next_week":
+        return day0 + timedelta(days=7)
+    if kind == "fortnight":
+        return day0 + timedelta(days=14)
     if kind == "day0":
         return day0
     if kind == "tomorrow":
@@ -257,12 +283,17 @@ def _resolve(kind: str, match: re.Match[str], day0: date, next_session: date | N
     if kind == "month_day":
         return _dated(day0, MONTHS.index(groups[0]) + 1, _day_number(groups[1]))
     if kind == "nth":
-        day = _day_number(groups[0])
-        month, year = day0.month, day0.year
-        if day < day0.day:
-            month, year = (1, year + 1) if month == 12 else (month + 1, year)
-        return _safe_date(year, month, day)
+        return _nth(day0, groups[0])
     return None
+
+
+def _nth(day0: date, said: str) -> date | None:
+    """The next date with that day of the month ("the 15th"), this month or the next."""
+    day = _day_number(said)
+    month, year = day0.month, day0.year
+    if day < day0.day:
+        month, year = (1, year + 1) if month == 12 else (month + 1, year)
+    return _safe_date(year, month, day)
 
 
 def _quarter_end(day0: date, following: bool) -> date:
