@@ -644,3 +644,10 @@ def test_deadlines_as_people_say_them(said: str, due: date) -> None:
     assert found is not None and found.date == due
     assert found.phrase.lower() == said  # the whole phrase goes from the task's text
     assert find_due("meet me on the fifth floor", THURSDAY) is None
+
+
+def test_taking_up_a_habit_described_and_letting_someone_get_on_are_no_items() -> None:
+    assert _items(("mentor", "I photograph every stone under the loupe before it goes anywhere."),
+                  ("mentee", "I'm going to start doing that too.")) == []  # fmt: skip
+    assert _items(("mentor", "Right, I'll let you get on. Good luck with the Marsh job."),
+                  ("mentee", "Thanks!")) == []  # fmt: skip

@@ -237,7 +237,7 @@ _NOT_TASKS = re.compile(
     r"wrap up|switch|look at this|hear|imagine|suppose|assume|remember|know|feel|be|believe|"
     r"hope|wish|wonder|agree|understand|mean|stop you|jump in|interrupt|summarize|pause|"
     r"give you an example|share my screen|share your screen|get started|dive in|kick off|"
-    r"let you go|take a look now|end up|go there|"
+    r"let you go|let you get (?:on|back)|take a look now|end up|go there|"
     # "i will bye", "i will thanks harriet": a goodbye after an "I will" said as a yes.
     r"bye\b|goodbye|thanks\b|cheers\b|see you\b|wait\b|"
     # A state foreseen, not a task: "in May I think I will have enough data".
@@ -357,6 +357,8 @@ _ANAPHORIC_WORDS = frozenset(
         "into",
         "with",
         "about",
+        # "start doing that": a habit just described, pointed at
+        "doing",
     ]
 )
 
