@@ -516,6 +516,8 @@ def _names_its_object(
     words = candidate.verb_phrase.split()
     if not words or words[0].lower() in ("do", "try", "make", "get", "go", "have"):
         return None
+    if _DOING_THAT.search(candidate.verb_phrase):
+        return None  # "start doing that": what was done, which no noun before names
     context = _context(utterances, candidate)
     if own_turn:
         context = context[-1:] if len(context) > min(4, candidate.index) else []
@@ -523,6 +525,7 @@ def _names_its_object(
     return text if text is not None and not _BARE_PRONOUN.search(text) else None
 
 
+_DOING_THAT = re.compile(r"\bdoing\s+(?:that|this|it|so|the same)\b", re.IGNORECASE)
 _BARE_PRONOUN = re.compile(r"\b(?:it|them|this|that|those|these)\b", re.IGNORECASE)
 #: A phrase that points back with a word ("take that one"), not by leaving it out ("I'll ask").
 _POINTS_BACK = re.compile(r"\b(?:it|them|this|that|those|these|one)\b", re.IGNORECASE)
