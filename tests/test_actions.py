@@ -651,3 +651,13 @@ def test_taking_up_a_habit_described_and_letting_someone_get_on_are_no_items() -
                   ("mentee", "I'm going to start doing that too.")) == []  # fmt: skip
     assert _items(("mentor", "Right, I'll let you get on. Good luck with the Marsh job."),
                   ("mentee", "Thanks!")) == []  # fmt: skip
+
+
+def test_a_yes_straight_after_a_request_is_its_answer_in_whatever_words() -> None:
+    [item] = _items(("mentee", "Could you send me the details of the course?"),
+                    ("mentor", "Yes, I'll dig out the link for you after this call."))  # fmt: skip
+    assert (item.owner, item.sources, item.due_date) == ("mentor", (0, 1), THURSDAY)
+    # A yes that takes on something else besides stays a second item.
+    found = _items(("mentee", "Could you send me the details of the course?"),
+                   ("mentor", "Sure, and I'll also book us a room for Friday."))  # fmt: skip
+    assert len(found) == 2

@@ -445,6 +445,11 @@ _BY_WHEN = re.compile(
     re.IGNORECASE,
 )
 
+#: A turn that opens with a yes.
+_YES_FIRST = re.compile(
+    r"^\W*(?:yes|yeah|yep|sure|ok|okay|of course|absolutely|will do|no problem)\b", re.I
+)
+
 #: A reply that takes on something else besides ("and I'll also book the room").
 _ALSO = re.compile(r"\b(?:also|too|as well|another|separately|plus)\b", re.IGNORECASE)
 
@@ -503,7 +508,10 @@ def _answers(
         return False
     shared = (_stems(asked.action) & _stems(item.action)) - people
     same_verb = asked.action.split()[:1] == item.action.split()[:1]
-    return bool(shared) or same_verb
+    # "Could you send me the details?" "Yes — I'll dig out the link after this call.": the
+    # yes said straight after is the answer, whatever words it takes the task on in.
+    yes_first = said - first == 1 and bool(_YES_FIRST.match(normalise(text)))
+    return bool(shared) or same_verb or yes_first
 
 
 def _names_its_object(
