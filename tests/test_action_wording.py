@@ -505,3 +505,20 @@ def test_a_remark_is_no_referent_and_this_thing_said_again_is_the_thing() -> Non
         ("mentee", "Okay. I'll comment on it today."),
     )
     assert item.action == "Comment on the issue"
+
+
+def test_one_after_a_noun_it_says_more_of_is_another_thing() -> None:
+    [item] = _items(
+        ("mentee", "Oh, and the community meeting: could you send me the notes from the last "
+                   "one? I want to know what the residents raised."),
+        ("mentor", "Sure."),
+    )  # fmt: skip
+    assert item.action == "Send Raj the notes from the last meeting"
+
+
+def test_a_yes_in_other_words_keeps_the_requests_wording() -> None:
+    [item] = _items(("mentee", "Could you send me the details of the course?"),
+                    ("mentor", "Yes, I'll dig out the link after this call."))  # fmt: skip
+    assert (item.owner, item.action) == ("mentor", "Send Raj the details of the course")
+    # A reflexive and a preposition left with no object say nothing to act on.
+    assert _items(("mentee", "And I'll book myself on once I've squared the dates.")) == []

@@ -661,3 +661,9 @@ def test_a_yes_straight_after_a_request_is_its_answer_in_whatever_words() -> Non
     found = _items(("mentee", "Could you send me the details of the course?"),
                    ("mentor", "Sure, and I'll also book us a room for Friday."))  # fmt: skip
     assert len(found) == 2
+
+
+def test_once_after_something_done_says_when_not_whether() -> None:
+    [item] = _items(("mentee", "I'll send the wax for casting once she's okayed the drawing."),
+                    ("mentor", "Good."))  # fmt: skip
+    assert item.action.startswith("Send the wax")

@@ -289,7 +289,10 @@ _CONDITION = re.compile(
     r"\b(?:if|unless|once)\b(?!\s+you\s+(?:want|like|need|prefer|have time|can|would like))"
     # "once it's done": when to do it, not whether.
     r"(?!\s+(?:it|that|this|they|those)\s+(?:is|are)\s+(?:done|ready|finished|out|sent|signed|"
-    r"approved|back|in)\b)",
+    r"approved|back|in)\b)"
+    # "once I've squared the dates with Morag": when, after something done, not whether.
+    r"(?!(?<=once)\s+(?:i|we|you|he|she|they)(?:\s+(?:have|has|is|are)|'s|'ve|'re)\s+"
+    r"[a-z]+ed\b)",
     re.IGNORECASE,
 )
 _ADDRESSEE = re.compile(r"\b(?:you|your|yours|if you (?:want|like|need))\b", re.IGNORECASE)

@@ -480,6 +480,8 @@ def _merge_answers(
             continue
         asked = merged[answer_to]
         wording = max((asked, item), key=lambda i: (len(_stems(i.action)), i is asked))
+        if not (_stems(asked.action) & _stems(item.action)) - people:
+            wording = asked  # a yes in other words: the request said what the task is
         merged[answer_to] = replace(
             asked,
             action=wording.action,

@@ -453,7 +453,9 @@ def task_text(
                 text = with_purpose(found)
             elif any(c.dep_ in ("amod", "compound") for c in token.lefts):
                 # "split it into three PRs and get the first one up": the first PR.
-                several = [t for t in doc[PREFIX_TOKENS : token.i] if t.tag_ in ("NNS", "NNPS")]
+                # Not the noun the "one" says more of ("the notes from the last one").
+                several = [t for t in doc[PREFIX_TOKENS : token.i]
+                           if t.tag_ in ("NNS", "NNPS") and not _modifies(t, token)]  # fmt: skip
                 if several:
                     text = _singular(several[-1])
                 elif found is not None:
@@ -520,11 +522,24 @@ def task_text(
     while previous != sentence:
         previous = sentence
         sentence = _DANGLING_END.sub("", sentence).strip(" ,;:-")
+    if _STRANDED.search(sentence) and any(t.lower_ in ("myself", "yourself") for t in tokens):
+        return None  # "I'll book myself on": on what, the words do not say
     if not sentence or not _self_contained(root, tokens, resolved):
         return None
     if sentence.lower() in _MODALS:
         return None  # "(oh) would you": a modal left alone is no task
     return sentence[0].upper() + sentence[1:]
+
+
+def _modifies(noun: Any, one: Any) -> bool:
+    """Whether "one" sits in a phrase that says more of the noun ("the notes from the last
+    one"): only a preposition and its modifiers between them."""
+    between = noun.doc[noun.i + 1 : one.i]
+    return (
+        bool(between)
+        and between[0].pos_ == "ADP"
+        and all(t.pos_ in ("ADP", "DET", "ADJ", "NUM") for t in between)
+    )
 
 
 def _plural_you(tokens: Sequence[Any]) -> dict[int, set[int]]:
@@ -553,6 +568,7 @@ def _plural_you(tokens: Sequence[Any]) -> dict[int, set[int]]:
 #: preposition whose object went with the deadline.
 _HANDED_IN = frozenset(words("get hand put turn send fill pop"))
 
+_STRANDED = re.compile(r"\b(?:on|onto|in|into|for|up for)$", re.IGNORECASE)
 _MODALS = frozenset(words("would could can will should might must shall may"))
 
 _DANGLING_END = re.compile(
