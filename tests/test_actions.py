@@ -667,3 +667,20 @@ def test_once_after_something_done_says_when_not_whether() -> None:
     [item] = _items(("mentee", "I'll send the wax for casting once she's okayed the drawing."),
                     ("mentor", "Good."))  # fmt: skip
     assert item.action.startswith("Send the wax")
+
+
+def test_a_meeting_and_what_it_is_for_are_one_item() -> None:
+    [item] = _items(("mentor", "Let's meet at the yard on Friday and we can go through the "
+                               "cash flow together."), ("mentee", "Friday works."))  # fmt: skip
+    assert item.action == "Meet at the yard to go through the cash flow together"
+    assert (item.owner, item.due_date) == ("both", date(2026, 3, 13))
+
+
+def test_every_single_time_is_a_rule_and_days_alone_are_nothing_to_do() -> None:
+    assert _items(("mentor", "You have to read the address back every single time."),
+                  ("mentee", "Okay.")) == []  # fmt: skip
+    assert _items(("mentee", "Thursday's bad. Can I do Monday afternoon and Tuesday, after "
+                             "Jonas?"), ("mentor", "Sure.")) == []  # fmt: skip
+    [item] = _items(("mentee", "I'll send the wax for casting once she's okayed the drawing."),
+                    ("mentor", "Good."))  # fmt: skip
+    assert item.action == "Send the wax for casting"

@@ -188,3 +188,8 @@ def test_a_plural_subject_and_its_verb_and_any_time_you_stay_together() -> None:
     assert with_breaks("but look any time you want a second pair of eyes just send me a photo") == (
         "but look. any time you want a second pair of eyes just send me a photo"
     )
+
+
+def test_a_hedge_stays_with_what_it_hedges() -> None:
+    text = "i was thinking maybe we could do a proper walk through the town"
+    assert with_breaks(text) == text

@@ -256,7 +256,8 @@ _NOT_TASKS = re.compile(
 _RECEIVED = re.compile(r"you\s+will\s+(?:have|get|receive|hear|see)\b(?!\s+to\b)", re.IGNORECASE)
 _HABIT = re.compile(
     r"\b(?:usually|always|often|sometimes|normally|generally|typically|tend to|used to|"
-    r"every time|whenever|most of the time|on most days|never|keep \w+ing|i keep|these days|"
+    r"every (?:single )?time|whenever|most of the time|on most days|never|keep \w+ing|i keep|"
+    r"these days|"
     r"what i do (?:now )?is)\b",
     re.IGNORECASE,
 )

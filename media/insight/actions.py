@@ -121,6 +121,12 @@ _GOING = re.compile(
 )
 
 
+#: Meeting, of which a joint step after "and" says what for.
+_MEETING = re.compile(
+    r"^(?:meet|get together|sit down|catch up|have a (?:call|chat)|jump on a call|grab)\b", re.I
+)
+
+
 def _after_and(lead: str) -> bool:
     """Whether a clause follows the one before it in its sentence with "and" ("and then")."""
     return bool(re.search(r"\band(?:\s+then)?$", lead.strip(" ,"), re.IGNORECASE))
@@ -198,6 +204,19 @@ def _candidates(
                         break
             if due is None and position == _last_match(matches):
                 due = _due_carried_over(utterances, index, session_date, next_session)
+            before = found[-1] if found else None
+            if (
+                kind == "joint"
+                and before is not None
+                and (before.index, before.kind) == (index, "joint")
+                and _MEETING.match(before.verb_phrase)
+                and _after_and(lead)
+            ):
+                # "let's meet at the yard on Friday and we can go through the cash flow": what
+                # the meeting is for, one item.
+                found[-1] = replace(before, verb_phrase=f"{before.verb_phrase} to {verb_phrase}",
+                                    due=before.due or due)  # fmt: skip
+                continue
             without_due = verb_phrase
             if due is not None:
                 without_due = re.sub(re.escape(due.phrase), " ", verb_phrase, flags=re.I)

@@ -575,7 +575,7 @@ _DANGLING_END = re.compile(
     # a tag question left at the end ("…how each start goes, yeah") is no part of the task
     # and what a recogniser runs on into ("… actually no", "… anything else", "… bye")
     r"\s*(?:,|\b(?:and|or|but|so|then|like|yeah|yes|okay|ok|alright|eh|huh|no|bye|"
-    r"anything else|who knows|i promise|right))$",
+    r"anything else|who knows|i promise|right|once|when|unless))$",
     re.IGNORECASE,
 )
 
@@ -596,8 +596,10 @@ def _self_contained(root: Any, tokens: Sequence[Any], resolved: int) -> bool:
         return False
     if root.lemma_.lower() not in _LIGHT:
         return True
+    # "(can I) do Monday afternoon and Tuesday": days say when, not what.
     content = [t for t in words if t.i != root.i and t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ",
-                                                                 "VERB", "ADV")]  # fmt: skip
+               "VERB", "ADV") and t.lower_ not in TIMES
+               and not any(a.lower_ in _WHEN_PREPOSITIONS for a in t.ancestors)]  # fmt: skip
     return bool(content or resolved)
 
 

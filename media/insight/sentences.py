@@ -59,6 +59,7 @@ _TIME_WORDS = frozenset(
     words("tonight today tomorrow anyway eventually though too later again back soon yesterday")
 )
 _SUBJECTS = frozenset(words("i we you they he she"))
+_HEDGES = frozenset(words("maybe perhaps someday probably hopefully possibly"))
 _SUBORDINATORS = frozenset(words("if when once unless whenever anytime"))
 #: Punctuation that says where the recogniser's sentences end.
 _PUNCTUATED = re.compile(r"[.?!,;:]")
@@ -249,6 +250,8 @@ def with_breaks(text: str) -> str:
         since = max(starts, default=0)
         if not any(t.pos_ in ("VERB", "AUX") for t in tokens[since:start]):
             continue  # "maybe one day i will…": a time said first, no sentence ended
+        if any(t.lower_ in _HEDGES for t in tokens[max(since, start - 3) : start]):
+            continue  # "i was thinking maybe one year we could…": the hedge is on what follows
         if _ends_clause(before):
             # "… today and if there's no waiver i'll draft it": the condition goes with
             # what it conditions.
