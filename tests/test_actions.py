@@ -684,3 +684,11 @@ def test_every_single_time_is_a_rule_and_days_alone_are_nothing_to_do() -> None:
     [item] = _items(("mentee", "I'll send the wax for casting once she's okayed the drawing."),
                     ("mentor", "Good."))  # fmt: skip
     assert item.action == "Send the wax for casting"
+
+
+def test_talking_again_at_a_time_is_the_next_session_agreed() -> None:
+    [item] = _items(("mentor", "lets talk again in two weeks same time"),
+                    ("mentee", "sounds good"))  # fmt: skip
+    assert (item.owner, item.due_date) == ("both", date(2026, 3, 26))
+    assert item.action.startswith("Talk again")
+    assert _items(("mentor", "Let's talk about your portfolio first."), ("mentee", "Sure.")) == []

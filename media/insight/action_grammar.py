@@ -233,7 +233,7 @@ _NOT_TASKS = re.compile(
     r"ask you\b(?! to)|ask (?:something|a question|a few)|"
     r"be honest|admit|explain|clarify|repeat\b(?!\s+(?:it|the|this)\s+(?!back)\w)|describe|"
     r"walk me through|walk you through|"
-    r"talk(?!\s+(?:to|with))|skip|move on|go back|start with|begin|continue|focus on|recap|"
+    r"talk(?!\s+(?:to|with|again))|skip|move on|go back|start with|begin|continue|focus on|recap|"
     r"wrap up|switch|look at this|hear|imagine|suppose|assume|remember|know|feel|be|believe|"
     r"hope|wish|wonder|agree|understand|mean|stop you|jump in|interrupt|summarize|pause|"
     r"give you an example|share my screen|share your screen|get started|dive in|kick off|"
