@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -34,251 +34,28 @@ from media.insight.action_grammar import (
     ACCEPT,
     DECLINE,
     POINTER,
-    RECAP,
-    dated_steps,
-    imperative_opening,
-    is_anaphoric,
     match_clause,
-    match_imperative,
     normalise,
     split_clauses,
 )
-from media.insight.due import Due, find_due, is_week, narrows
+from media.insight.candidates import find_candidates, in_their_parts, without_due
+from media.insight.due import find_due
 from media.insight.english import prepare
+from media.insight.items import ActionItem, Candidate
+from media.insight.merging import (
+    add_or_merge,
+    fold_into_matching,
+    fold_into_recent,
+    merge_answers,
+    recap_utterances,
+    stems,
+)
 from media.insight.phrasing import listed_things, task_text
 from media.insight.references import NEEDS_CONTEXT
 from media.insight.sentences import joined, restore
 from media.transcript import Utterance
 
-
-@dataclass(frozen=True)
-class ActionItem:
-    #: A short imperative sentence ("Send Sam the review notes").
-    action: str
-    #: "mentor", "mentee", "both", or a speaker label when roles are unknown.
-    owner: str
-    kind: str
-    due_phrase: str | None
-    due_date: date | None
-    #: Indices into the utterance list: the one that states the item first, then any reply
-    #: that accepted it or restated it.
-    sources: tuple[int, ...]
-    start_s: float
-    confidence: float
-
-    def to_json(self, utterances: Sequence[Utterance]) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "owner": self.owner,
-            "kind": self.kind,
-            "due": self.due_phrase,
-            "due_date": self.due_date.isoformat() if self.due_date else None,
-            "start": round(self.start_s, 2),
-            "confidence": round(self.confidence, 2),
-            "sources": [
-                {
-                    "speaker": utterances[i].speaker,
-                    "start": round(utterances[i].start_s, 2),
-                    "end": round(utterances[i].end_s, 2),
-                    "text": utterances[i].text,
-                }
-                for i in self.sources
-            ],
-        }
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    index: int
-    speaker: str
-    kind: str
-    verb_phrase: str
-    due: Due | None
-    confidence: float
-    anaphoric: bool
-    #: One of several steps said with their own days in one phrase: never a restatement.
-    step: bool = False
-    #: Read from the tagger alone ("redesign the setting"): an item only with a deadline or a
-    #: yes that takes it on ("will do", "I'll…"), not a bare "okay" to advice.
-    taken_on: bool = False
-
-
-# -- extraction -------------------------------------------------------------------------------
-#: A joint step that says it follows from a request before it in the turn ("then we can",
-#: "so we can", "... after that"): what the done task enables, not a task agreed of its own.
-_ENABLED = re.compile(
-    r"(?:\b(?:then|so(?:\s+that)?)\W*\|\s*|\|\s*(?:and\s+)?(?:then|so(?:\s+that)?)\s+)we\s+can\b"
-    r"|\b(?:after that|afterwards)\W*$",
-    re.IGNORECASE,
-)
-
-
-#: Going somewhere, said with a day and nothing else: what follows is done there, then.
-_GOING = re.compile(
-    r"^(?:go|come|head|be there|pop in|drop by|swing by|come along|go along|go over)"
-    r"(?:\s+(?:there|along|over|in|down))?\s*(?:on|at|by)?\s*\W*$",
-    re.IGNORECASE,
-)
-
-
-#: Meeting, of which a joint step after "and" says what for.
-_MEETING = re.compile(
-    r"^(?:meet|get together|sit down|catch up|have a (?:call|chat)|jump on a call|grab)\b", re.I
-)
-
-
-def _after_and(lead: str) -> bool:
-    """Whether a clause follows the one before it in its sentence with "and" ("and then")."""
-    return bool(re.search(r"\band(?:\s+then)?$", lead.strip(" ,"), re.IGNORECASE))
-
-
-def _candidates(
-    utterances: Sequence[Utterance], session_date: date | None, next_session: date | None
-) -> list[_Candidate]:
-    found = []
-    split = [split_clauses(u.text) for u in utterances]
-    # The openings the tagger is to read, tagged in one batch (one call per text costs
-    # several times its share of a batch).
-    openings = [bare for clauses in split for clause, _ in clauses
-                if (bare := imperative_opening(clause)) is not None]  # fmt: skip
-    prepare([], openings)
-    for index, utterance in enumerate(utterances):
-        clauses = split[index]
-        matches: list[tuple[str, str, float] | None] = []
-        since = 0  # where the lead starts that belongs to this clause
-        for clause, lead in clauses:
-            # A clause that matched is a task of its own: its hedges and conditions ("get a
-            # read on whether… or if it is") do not weaken the next one ("and then separately
-            # you should pull the data").
-            if matches and matches[-1] is not None:
-                since = len(lead)
-            matched = match_clause(clause, lead[since:])
-            if matched is None and not lead.strip():
-                matched = match_imperative(clause)  # a sentence's opening verb only
-            matches.append(matched)
-        went: Due | None = None  # "I'm gonna go on Thursday": when the next task is done
-        for position, ((clause, lead), matched) in enumerate(zip(clauses, matches, strict=True)):
-            if matched is None:
-                continue
-            kind, verb_phrase, confidence = matched
-            # An opening verb the patterns do not list: a task only if taken on in words.
-            taken_on = kind == "imperative"
-            kind = "request" if taken_on else kind
-            there = went
-            went = None
-            steps = dated_steps(verb_phrase)
-            if len(steps) > 1:
-                # Each its own task: "memorize it" after "write the opening" is a second one.
-                for step in steps:
-                    due = find_due(step, session_date, next_session)
-                    found.append(_Candidate(index, utterance.speaker, kind, step, due, confidence,
-                                            anaphoric=False, step=True))  # fmt: skip
-                continue
-            due = find_due(clause, session_date, next_session)
-            if due is not None and _GOING.match(re.sub(re.escape(due.phrase), "", verb_phrase)):
-                went = due  # "… go on Thursday, and I'll talk to three people": there, then
-            if due is None and there is not None and _after_and(lead):
-                due = there
-            asked = any(m is not None and m[0] == "request" for m in matches[:position])
-            joined = f"{lead[-12:]}|{clause}"  # the words that joined it, then the clause
-            if kind == "joint" and asked and due is None and _ENABLED.search(joined):
-                continue  # "send me the deck, and we'll fix a slot after that": what it enables
-            if due is None or is_week(due):
-                # "I'll write it up. Like, end of the month." The deadline may follow in the
-                # speaker's next words, as long as they do not start another item; so may a
-                # day that narrows a week ("this week? Like, before Friday").
-                for (later, _), later_match in zip(
-                    clauses[position + 1 :], matches[position + 1 :], strict=True
-                ):
-                    if later_match is not None:
-                        break
-                    said = find_due(later, session_date, next_session)
-                    if said is not None and due is not None and narrows(said, due):
-                        # The week said first goes from the task's words with the day.
-                        verb_phrase = re.sub(_TIME_PREPOSITION + re.escape(due.phrase), " ",
-                                             verb_phrase, flags=re.IGNORECASE)  # fmt: skip
-                        due = said
-                    elif said is not None and due is None:
-                        due = said
-                    if said is not None:
-                        break
-            if due is None and position == _last_match(matches):
-                due = _due_carried_over(utterances, index, session_date, next_session)
-            before = found[-1] if found else None
-            if (
-                kind == "joint"
-                and before is not None
-                and (before.index, before.kind) == (index, "joint")
-                and _MEETING.match(before.verb_phrase)
-                and _after_and(lead)
-            ):
-                # "let's meet at the yard on Friday and we can go through the cash flow": what
-                # the meeting is for, one item.
-                found[-1] = replace(before, verb_phrase=f"{before.verb_phrase} to {verb_phrase}",
-                                    due=before.due or due)  # fmt: skip
-                continue
-            without_due = verb_phrase
-            if due is not None:
-                without_due = re.sub(re.escape(due.phrase), " ", verb_phrase, flags=re.I)
-            found.append(
-                _Candidate(
-                    index,
-                    utterance.speaker,
-                    kind,
-                    verb_phrase,
-                    due,
-                    confidence,
-                    anaphoric=is_anaphoric(without_due),
-                    taken_on=taken_on,
-                )
-            )
-    return found
-
-
-def _in_their_parts(
-    candidates: list[_Candidate], utterances: list[Utterance], apart: Sequence[Utterance]
-) -> tuple[list[_Candidate], list[Utterance]]:
-    """A task said wholly in the part of a sentence after a pause is that part's: it takes
-    the part's index, and the part its own words back (media/insight/sentences.py: joined)."""
-    out: list[_Candidate] = []
-    utterances = list(utterances)
-    parts: dict[int, str] = {}  # each part's own words, restored once
-    for candidate in candidates:
-        start = candidate.verb_phrase.lower()[:30]
-        k = candidate.index + 1
-        while k < len(utterances) and not utterances[k].text and apart[k].text.strip():
-            if k not in parts:
-                parts[k] = restore([apart[k].text])[0]
-            part = parts[k]
-            if start and start in normalise(part).lower():
-                utterances[k] = replace(apart[k], text=part)
-                candidate = replace(candidate, index=k)
-                break
-            k += 1
-        out.append(candidate)
-    return out, utterances
-
-
-def _last_match(matches: Sequence[object | None]) -> int:
-    return max((k for k, m in enumerate(matches) if m is not None), default=-1)
-
-
-def _due_carried_over(
-    utterances: Sequence[Utterance],
-    index: int,
-    session_date: date | None,
-    next_session: date | None,
-) -> Due | None:
-    """A deadline at the start of the speaker's next turn, when a pause split the sentence
-    ("send it to me by" / "thursday so we can go through it"), unless that turn starts a
-    task of its own."""
-    if index + 1 >= len(utterances) or utterances[index + 1].speaker != utterances[index].speaker:
-        return None
-    clauses = split_clauses(utterances[index + 1].text)
-    if not clauses or match_clause(*clauses[0]) is not None:
-        return None
-    due = find_due(clauses[0][0], session_date, next_session)
-    return due if due is not None and due.span[0] <= 40 else None  # its first words
+__all__ = ["ActionItem", "extract_action_items"]
 
 
 def _sentences(text: str) -> list[str]:
@@ -355,13 +132,13 @@ def extract_action_items(
         return next(later, None) or next(earlier, None)
 
     items: list[ActionItem] = []
-    candidates = _candidates(utterances, session_date, next_session)
-    candidates, utterances = _in_their_parts(candidates, utterances, said_apart)
+    candidates = find_candidates(utterances, session_date, next_session)
+    candidates, utterances = in_their_parts(candidates, utterances, said_apart)
     _prepare_wording(utterances, candidates)
-    recaps = _recap_utterances(utterances, candidates)
+    recaps = recap_utterances(utterances, candidates)
     for candidate in candidates:
         speaker = candidate.speaker
-        if candidate.index in recaps and _fold_into_matching(items, candidate):
+        if candidate.index in recaps and fold_into_matching(items, candidate):
             continue  # a summary restating what was agreed adds sources, not items
         reply = _reply(utterances, candidate.index)
         verdict = reply[0] if reply else None
@@ -372,7 +149,7 @@ def extract_action_items(
             new_task = bool(_POINTS_BACK.search(candidate.verb_phrase)) and (
                 _names_its_object(candidate, utterances, own_turn=True) is not None
             )
-            if not new_task and _fold_into_recent(items, candidate, utterances, role):
+            if not new_task and fold_into_recent(items, candidate, utterances, role):
                 continue
             if _names_its_object(candidate, utterances) is None:
                 continue
@@ -380,7 +157,7 @@ def extract_action_items(
             candidate.kind == "commitment"
             and not candidate.step
             and POINTER.search(candidate.verb_phrase)
-            and _fold_into_recent(items, candidate, utterances, role, within=2, new_topic=True)
+            and fold_into_recent(items, candidate, utterances, role, within=2, new_topic=True)
         ):
             continue  # "I'll send them a mail tomorrow": how the item just agreed will be done
         if verdict == "decline" and candidate.kind != "commitment":
@@ -446,8 +223,8 @@ def extract_action_items(
             start_s=utterances[candidate.index].start_s,
             confidence=min(confidence, 0.99),
         )
-        _add_or_merge(items, item, closing=candidate.index >= 0.75 * len(utterances))
-    return _merge_answers(items, utterances, role, names)
+        add_or_merge(items, item, closing=candidate.index >= 0.75 * len(utterances))
+    return merge_answers(items, utterances, role, names)
 
 
 #: A yes that takes a task on, not only hears it ("Okay. I understand.").
@@ -464,79 +241,9 @@ _BY_WHEN = re.compile(
     re.IGNORECASE,
 )
 
-#: A turn that opens with a yes.
-_YES_FIRST = re.compile(
-    r"^\W*(?:yes|yeah|yep|sure|ok|okay|of course|absolutely|will do|no problem)\b", re.I
-)
-
-#: A reply that takes on something else besides ("and I'll also book the room").
-_ALSO = re.compile(r"\b(?:also|too|as well|another|separately|plus)\b", re.IGNORECASE)
-
-
-def _merge_answers(
-    items: list[ActionItem],
-    utterances: Sequence[Utterance],
-    role: Any,
-    names: Mapping[str, str],
-) -> list[ActionItem]:
-    """A request and the asked person's "yes, I'll send you the steps by Friday" are one task:
-    the answer's commitment joins the request's item (its deadline too, if the request had
-    none), worded by whichever names more of the task."""
-    # People's names are no shared content ("Send Aisha an invite" is not "Call Aisha").
-    people = {part.lower()[:5] for name in names.values() for part in name.split()}
-    merged: list[ActionItem] = []
-    for item in items:
-        answer_to = next(
-            (
-                k
-                for k in range(len(merged) - 1, -1, -1)
-                if _answers(merged[k], item, utterances, role, people)
-            ),
-            None,
-        )
-        if answer_to is None:
-            merged.append(item)
-            continue
-        asked = merged[answer_to]
-        wording = max((asked, item), key=lambda i: (len(_stems(i.action)), i is asked))
-        if not (_stems(asked.action) & _stems(item.action)) - people:
-            wording = asked  # a yes in other words: the request said what the task is
-        merged[answer_to] = replace(
-            asked,
-            action=wording.action,
-            due_phrase=asked.due_phrase or item.due_phrase,
-            due_date=asked.due_date or item.due_date,
-            sources=tuple(dict.fromkeys((*asked.sources, *item.sources))),
-            confidence=max(asked.confidence, item.confidence),
-        )
-    return merged
-
-
-def _answers(
-    asked: ActionItem,
-    item: ActionItem,
-    utterances: Sequence[Utterance],
-    role: Any,
-    people: set[str],
-) -> bool:
-    if asked.kind != "request" or item.kind != "commitment":
-        return False  # only a request is answered by the asked person's own commitment
-    first, said = asked.sources[0], item.sources[0]
-    if not 0 < said - first <= 2:
-        return False
-    text = utterances[said].text
-    if role(utterances[said].speaker) != asked.owner or _ALSO.search(text):
-        return False
-    shared = (_stems(asked.action) & _stems(item.action)) - people
-    same_verb = asked.action.split()[:1] == item.action.split()[:1]
-    # "Could you send me the details?" "Yes — I'll dig out the link after this call.": the
-    # yes said straight after is the answer, whatever words it takes the task on in.
-    yes_first = said - first == 1 and bool(_YES_FIRST.match(normalise(text)))
-    return bool(shared) or same_verb or yes_first
-
 
 def _names_its_object(
-    candidate: _Candidate, utterances: Sequence[Utterance], own_turn: bool = False
+    candidate: Candidate, utterances: Sequence[Utterance], own_turn: bool = False
 ) -> str | None:
     """A pointing-back phrase ("send it over") worded with what it points to, if its verb is
     not a light one ("do it") and what it points to is named in the turns before (or, with
@@ -550,7 +257,7 @@ def _names_its_object(
     context = _context(utterances, candidate)
     if own_turn:
         context = context[-1:] if len(context) > min(4, candidate.index) else []
-    text = task_text(_without_due(candidate), context, lambda w, d: None)
+    text = task_text(without_due(candidate), context, lambda w, d: None)
     return text if text is not None and not _BARE_PRONOUN.search(text) else None
 
 
@@ -560,7 +267,7 @@ _BARE_PRONOUN = re.compile(r"\b(?:it|them|this|that|those|these)\b", re.IGNORECA
 _POINTS_BACK = re.compile(r"\b(?:it|them|this|that|those|these|one)\b", re.IGNORECASE)
 
 
-def _context(utterances: Sequence[Utterance], candidate: _Candidate) -> list[str]:
+def _context(utterances: Sequence[Utterance], candidate: Candidate) -> list[str]:
     """What a candidate's pronouns may point back to: the four turns before it and the start
     of its own sentence."""
     context = [u.text for u in utterances[max(0, candidate.index - 4) : candidate.index]]
@@ -568,7 +275,7 @@ def _context(utterances: Sequence[Utterance], candidate: _Candidate) -> list[str
     return [*context, lead] if lead else context
 
 
-def _lead(utterances: Sequence[Utterance], candidate: _Candidate) -> str:
+def _lead(utterances: Sequence[Utterance], candidate: Candidate) -> str:
     """The candidate's own turn before its verb phrase ("send it to me when it's ready, ")."""
     said = normalise(utterances[candidate.index].text)
     at = said.lower().find(candidate.verb_phrase.lower()[:20])
@@ -579,14 +286,14 @@ def _lead(utterances: Sequence[Utterance], candidate: _Candidate) -> str:
 MENTIONS_TURNS = 60
 
 
-def _mentions(utterances: Sequence[Utterance], candidate: _Candidate) -> list[str]:
+def _mentions(utterances: Sequence[Utterance], candidate: Candidate) -> list[str]:
     """The turns said up to and including the candidate's, where its things were named."""
     start = max(0, candidate.index - MENTIONS_TURNS)
     return [u.text for u in utterances[start : candidate.index + 1]]
 
 
-def _prepare_wording(utterances: Sequence[Utterance], candidates: list[_Candidate]) -> None:
-    phrases = [_without_due(c) for c in candidates]
+def _prepare_wording(utterances: Sequence[Utterance], candidates: list[Candidate]) -> None:
+    phrases = [without_due(c) for c in candidates]
     contexts = [
         text
         for c, phrase in zip(candidates, phrases, strict=True)
@@ -596,209 +303,6 @@ def _prepare_wording(utterances: Sequence[Utterance], candidates: list[_Candidat
     if candidates:
         contexts += [u.text for u in utterances]
     prepare(phrases, contexts)
-
-
-_TIME_PREPOSITION = (
-    # "get the FOI in this week", "hand it in by Friday": that "in" is the verb's, not the time's.
-    r"(?:\b(?:over|during|on|in(?!\s+(?:this|next|by|before|on|until|till)\b)|at|by|before|"
-    r"after|until|till|within|from|for|through)\s+)?"
-)
-
-
-def _without_due(candidate: _Candidate) -> str:
-    phrase = candidate.verb_phrase
-    if candidate.due is not None:
-        # With the preposition that led to it ("review the draft over the weekend").
-        phrase = re.sub(_TIME_PREPOSITION + re.escape(candidate.due.phrase), " ", phrase,
-                        flags=re.IGNORECASE)  # fmt: skip
-    return re.sub(r"\s+", " ", phrase).strip(" ,")
-
-
-def _recap_utterances(utterances: Sequence[Utterance], candidates: list[_Candidate]) -> set[int]:
-    """Utterances that sum up earlier items: announced as such, or restating two or more."""
-    found: set[int] = set()
-    by_index: dict[int, list[_Candidate]] = {}
-    for candidate in candidates:
-        by_index.setdefault(candidate.index, []).append(candidate)
-    stated: list[set[str]] = []
-    for index, group in sorted(by_index.items()):
-        restated = sum(
-            any(_restates(_stems(c.verb_phrase), earlier) for earlier in stated) for c in group
-        )
-        if restated >= 2 or (stated and RECAP.search(normalise(utterances[index].text))):
-            found.add(index)
-        else:
-            stated.extend(_stems(c.verb_phrase) for c in group if not c.anaphoric)
-    return found
-
-
-def _restates(words: set[str], earlier: set[str]) -> bool:
-    shared = words & earlier
-    return bool(shared) and len(shared) >= min(2, len(words))
-
-
-def _fold_into_matching(items: list[ActionItem], candidate: _Candidate) -> bool:
-    words = _stems(candidate.verb_phrase)
-    best, best_shared = -1, 0
-    for k, item in enumerate(items):
-        shared = len(words & _stems(item.action))
-        if shared > best_shared:
-            best, best_shared = k, shared
-    if best < 0:
-        return False
-    items[best] = _with_source(items[best], candidate)
-    return True
-
-
-def _with_source(item: ActionItem, candidate: _Candidate) -> ActionItem:
-    """The item with the candidate as one more source, and its deadline if it had none."""
-    due = candidate.due
-    return replace(
-        item,
-        due_phrase=item.due_phrase or (due.phrase if due else None),
-        due_date=item.due_date or (due.date if due else None),
-        sources=tuple(dict.fromkeys((*item.sources, candidate.index))),
-    )
-
-
-def _fold_into_recent(
-    items: list[ActionItem],
-    candidate: _Candidate,
-    utterances: Sequence[Utterance],
-    role: Any,
-    within: int = 6,
-    new_topic: bool = False,
-) -> bool:
-    """Attach a pointing-back phrase (and its deadline) to the item it refers to, if any:
-    the latest of the same owner's (a request's owner is the other person). With
-    ``new_topic``, what the other person said since may be what the phrase points at."""
-    owner = role(candidate.speaker)
-    if candidate.kind == "request":
-        owner = {"mentor": "mentee", "mentee": "mentor"}.get(owner, owner)
-    owner_roles = {owner, "both"}
-    for k in range(len(items) - 1, -1, -1):
-        item = items[k]
-        if candidate.index - item.sources[-1] > within:
-            break
-        if item.owner not in owner_roles:
-            continue
-        between = utterances[item.sources[-1] + 1 : candidate.index]
-        if new_topic and any(
-            u.speaker != candidate.speaker and len(u.text.split()) >= 4 for u in between
-        ):
-            return False  # "it might be worth naming it with her" … "I'll bring it up": a new it
-        items[k] = _with_source(item, candidate)
-        return True
-    return False
-
-
-def _content_words(text: str) -> set[str]:
-    stop = {
-        "the",
-        "a",
-        "an",
-        "to",
-        "of",
-        "and",
-        "for",
-        "on",
-        "in",
-        "my",
-        "your",
-        "you",
-        "me",
-        "it",
-        "that",
-        "this",
-        "i",
-        "we",
-        "with",
-        "by",
-        "at",
-        "our",
-        "their",
-        "his",
-        "her",
-    }
-    return {w for w in re.findall(r"[a-z']+", text.lower()) if w not in stop}
-
-
-# Words too common in tasks to tell one task from another.
-_GENERIC = frozenset(
-    [
-        "do",
-        "get",
-        "make",
-        "go",
-        "take",
-        "have",
-        "be",
-        "will",
-        "can",
-        "try",
-        "start",
-        "put",
-        "give",
-        "let",
-        "know",
-        "send",
-        "talk",
-        "speak",
-        "thing",
-        "things",
-        "something",
-        "time",
-        "then",
-        "also",
-        "just",
-        "some",
-        "one",
-        "next",
-        "week",
-        "today",
-        "tomorrow",
-    ]
-)
-
-
-#: Verbs that say little of the task on their own ("get the deck done" restates "finish the
-#: deck").
-_LIGHT_VERBS = frozenset(["do", "get", "make", "have", "take", "put", "go", "try", "finish"])
-
-
-def _stems(text: str) -> set[str]:
-    """Content words cut to five letters, so "intros" meets "introduce" and "draft" "drafts"."""
-    return {w[:5] for w in _content_words(text) if w not in _GENERIC and len(w) > 2}
-
-
-def _add_or_merge(items: list[ActionItem], item: ActionItem, closing: bool = False) -> None:
-    """Add an item, or merge it into the same owner's item it restates. In the closing part
-    of a conversation ("so: deck by Thursday, I'll talk to Venkat") a shorter mention of an
-    earlier item's words restates it."""
-    words = _content_words(item.action)
-    named = _stems(item.action)
-    for k, existing in enumerate(items):
-        if existing.owner != item.owner:
-            continue
-        other = _content_words(existing.action)
-        restated = closing and bool(named) and named <= _stems(existing.action)
-        # Two verbs for one thing are two steps ("write the draft", "send the draft to
-        # Ahmed"), unless nearly every word is the same.
-        verbs = {existing.action.split()[0].lower(), item.action.split()[0].lower()}
-        alike = 0.5 if len(verbs) == 1 or verbs & _LIGHT_VERBS else 0.75
-        if restated or (words and other and len(words & other) / len(words | other) >= alike):
-            items[k] = ActionItem(
-                action=existing.action,
-                owner=existing.owner,
-                kind=existing.kind,
-                due_phrase=existing.due_phrase or item.due_phrase,
-                due_date=existing.due_date or item.due_date,
-                sources=tuple(dict.fromkeys(existing.sources + item.sources)),
-                start_s=existing.start_s,
-                confidence=max(existing.confidence, item.confidence),
-            )
-            return
-    items.append(item)
 
 
 # -- wording ----------------------------------------------------------------------------------
@@ -832,7 +336,7 @@ def _display(speaker: str | None, names: Mapping[str, str], role: Any) -> str:
 
 
 def _imperative(
-    candidate: _Candidate,
+    candidate: Candidate,
     owners: tuple[str, ...],
     speaker: str,
     other: str | None,
@@ -840,7 +344,7 @@ def _imperative(
     role: Any,
     utterances: Sequence[Utterance] = (),
 ) -> str:
-    phrase = _without_due(candidate)
+    phrase = without_due(candidate)
     if not phrase:
         return ""
     speaker_name = _display(speaker, names, role)
@@ -883,12 +387,12 @@ def _imperative(
     lead = _lead(utterances, candidate) if utterances else ""
     text = task_text(phrase, context, person, people, _mentions(utterances, candidate), lead)
     listed = _spelled_out(utterances, candidate) if text and utterances else None
-    if text and listed and not _stems(listed) <= _stems(text):
+    if text and listed and not stems(listed) <= stems(text):
         text = f"{text}: {listed}"  # "Write a first draft: the timeline and root cause"
     return text or ""
 
 
-def _spelled_out(utterances: Sequence[Utterance], candidate: _Candidate) -> str | None:
+def _spelled_out(utterances: Sequence[Utterance], candidate: Candidate) -> str | None:
     """What one of the two sentences after the candidate's, in its turn, lists as the task's
     contents (media/insight/phrasing.py: listed_things), unless another task comes first."""
     said = normalise(utterances[candidate.index].text)

@@ -1,0 +1,218 @@
+"""Candidates for action items: the clauses of each turn that commit someone to something,
+with their deadlines (:func:`find_candidates`), read where a pause split a sentence
+(:func:`in_their_parts`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+
+from media.insight.action_grammar import (
+    dated_steps,
+    imperative_opening,
+    is_anaphoric,
+    match_clause,
+    match_imperative,
+    normalise,
+    split_clauses,
+)
+from media.insight.due import Due, find_due, is_week, narrows
+from media.insight.english import prepare
+from media.insight.items import Candidate
+from media.insight.sentences import restore
+from media.transcript import Utterance
+
+# -- extraction -------------------------------------------------------------------------------
+#: A joint step that says it follows from a request before it in the turn ("then we can",
+#: "so we can", "... after that"): what the done task enables, not a task agreed of its own.
+_ENABLED = re.compile(
+    r"(?:\b(?:then|so(?:\s+that)?)\W*\|\s*|\|\s*(?:and\s+)?(?:then|so(?:\s+that)?)\s+)we\s+can\b"
+    r"|\b(?:after that|afterwards)\W*$",
+    re.IGNORECASE,
+)
+
+
+#: Going somewhere, said with a day and nothing else: what follows is done there, then.
+_GOING = re.compile(
+    r"^(?:go|come|head|be there|pop in|drop by|swing by|come along|go along|go over)"
+    r"(?:\s+(?:there|along|over|in|down))?\s*(?:on|at|by)?\s*\W*$",
+    re.IGNORECASE,
+)
+
+
+#: Meeting, of which a joint step after "and" says what for.
+_MEETING = re.compile(
+    r"^(?:meet|get together|sit down|catch up|have a (?:call|chat)|jump on a call|grab)\b", re.I
+)
+
+
+def _after_and(lead: str) -> bool:
+    """Whether a clause follows the one before it in its sentence with "and" ("and then")."""
+    return bool(re.search(r"\band(?:\s+then)?$", lead.strip(" ,"), re.IGNORECASE))
+
+
+def find_candidates(
+    utterances: Sequence[Utterance], session_date: date | None, next_session: date | None
+) -> list[Candidate]:
+    found = []
+    split = [split_clauses(u.text) for u in utterances]
+    # The openings the tagger is to read, tagged in one batch (one call per text costs
+    # several times its share of a batch).
+    openings = [bare for clauses in split for clause, _ in clauses
+                if (bare := imperative_opening(clause)) is not None]  # fmt: skip
+    prepare([], openings)
+    for index, utterance in enumerate(utterances):
+        clauses = split[index]
+        matches: list[tuple[str, str, float] | None] = []
+        since = 0  # where the lead starts that belongs to this clause
+        for clause, lead in clauses:
+            # A clause that matched is a task of its own: its hedges and conditions ("get a
+            # read on whether… or if it is") do not weaken the next one ("and then separately
+            # you should pull the data").
+            if matches and matches[-1] is not None:
+                since = len(lead)
+            matched = match_clause(clause, lead[since:])
+            if matched is None and not lead.strip():
+                matched = match_imperative(clause)  # a sentence's opening verb only
+            matches.append(matched)
+        went: Due | None = None  # "I'm gonna go on Thursday": when the next task is done
+        for position, ((clause, lead), matched) in enumerate(zip(clauses, matches, strict=True)):
+            if matched is None:
+                continue
+            kind, verb_phrase, confidence = matched
+            # An opening verb the patterns do not list: a task only if taken on in words.
+            taken_on = kind == "imperative"
+            kind = "request" if taken_on else kind
+            there = went
+            went = None
+            steps = dated_steps(verb_phrase)
+            if len(steps) > 1:
+                # Each its own task: "memorize it" after "write the opening" is a second one.
+                for step in steps:
+                    due = find_due(step, session_date, next_session)
+                    found.append(Candidate(index, utterance.speaker, kind, step, due, confidence,
+                                            anaphoric=False, step=True))  # fmt: skip
+                continue
+            due = find_due(clause, session_date, next_session)
+            if due is not None and _GOING.match(re.sub(re.escape(due.phrase), "", verb_phrase)):
+                went = due  # "… go on Thursday, and I'll talk to three people": there, then
+            if due is None and there is not None and _after_and(lead):
+                due = there
+            asked = any(m is not None and m[0] == "request" for m in matches[:position])
+            joined = f"{lead[-12:]}|{clause}"  # the words that joined it, then the clause
+            if kind == "joint" and asked and due is None and _ENABLED.search(joined):
+                continue  # "send me the deck, and we'll fix a slot after that": what it enables
+            if due is None or is_week(due):
+                # "I'll write it up. Like, end of the month." The deadline may follow in the
+                # speaker's next words, as long as they do not start another item; so may a
+                # day that narrows a week ("this week? Like, before Friday").
+                for (later, _), later_match in zip(
+                    clauses[position + 1 :], matches[position + 1 :], strict=True
+                ):
+                    if later_match is not None:
+                        break
+                    said = find_due(later, session_date, next_session)
+                    if said is not None and due is not None and narrows(said, due):
+                        # The week said first goes from the task's words with the day.
+                        verb_phrase = re.sub(TIME_PREPOSITION + re.escape(due.phrase), " ",
+                                             verb_phrase, flags=re.IGNORECASE)  # fmt: skip
+                        due = said
+                    elif said is not None and due is None:
+                        due = said
+                    if said is not None:
+                        break
+            if due is None and position == _last_match(matches):
+                due = _due_carried_over(utterances, index, session_date, next_session)
+            before = found[-1] if found else None
+            if (
+                kind == "joint"
+                and before is not None
+                and (before.index, before.kind) == (index, "joint")
+                and _MEETING.match(before.verb_phrase)
+                and _after_and(lead)
+            ):
+                # "let's meet at the yard on Friday and we can go through the cash flow": what
+                # the meeting is for, one item.
+                found[-1] = replace(before, verb_phrase=f"{before.verb_phrase} to {verb_phrase}",
+                                    due=before.due or due)  # fmt: skip
+                continue
+            without_due = verb_phrase
+            if due is not None:
+                without_due = re.sub(re.escape(due.phrase), " ", verb_phrase, flags=re.I)
+            found.append(
+                Candidate(
+                    index,
+                    utterance.speaker,
+                    kind,
+                    verb_phrase,
+                    due,
+                    confidence,
+                    anaphoric=is_anaphoric(without_due),
+                    taken_on=taken_on,
+                )
+            )
+    return found
+
+
+def in_their_parts(
+    candidates: list[Candidate], utterances: list[Utterance], apart: Sequence[Utterance]
+) -> tuple[list[Candidate], list[Utterance]]:
+    """A task said wholly in the part of a sentence after a pause is that part's: it takes
+    the part's index, and the part its own words back (media/insight/sentences.py: joined)."""
+    out: list[Candidate] = []
+    utterances = list(utterances)
+    parts: dict[int, str] = {}  # each part's own words, restored once
+    for candidate in candidates:
+        start = candidate.verb_phrase.lower()[:30]
+        k = candidate.index + 1
+        while k < len(utterances) and not utterances[k].text and apart[k].text.strip():
+            if k not in parts:
+                parts[k] = restore([apart[k].text])[0]
+            part = parts[k]
+            if start and start in normalise(part).lower():
+                utterances[k] = replace(apart[k], text=part)
+                candidate = replace(candidate, index=k)
+                break
+            k += 1
+        out.append(candidate)
+    return out, utterances
+
+
+def _last_match(matches: Sequence[object | None]) -> int:
+    return max((k for k, m in enumerate(matches) if m is not None), default=-1)
+
+
+def _due_carried_over(
+    utterances: Sequence[Utterance],
+    index: int,
+    session_date: date | None,
+    next_session: date | None,
+) -> Due | None:
+    """A deadline at the start of the speaker's next turn, when a pause split the sentence
+    ("send it to me by" / "thursday so we can go through it"), unless that turn starts a
+    task of its own."""
+    if index + 1 >= len(utterances) or utterances[index + 1].speaker != utterances[index].speaker:
+        return None
+    clauses = split_clauses(utterances[index + 1].text)
+    if not clauses or match_clause(*clauses[0]) is not None:
+        return None
+    due = find_due(clauses[0][0], session_date, next_session)
+    return due if due is not None and due.span[0] <= 40 else None  # its first words
+
+
+TIME_PREPOSITION = (
+    # "get the FOI in this week", "hand it in by Friday": that "in" is the verb's, not the time's.
+    r"(?:\b(?:over|during|on|in(?!\s+(?:this|next|by|before|on|until|till)\b)|at|by|before|"
+    r"after|until|till|within|from|for|through)\s+)?"
+)
+
+
+def without_due(candidate: Candidate) -> str:
+    phrase = candidate.verb_phrase
+    if candidate.due is not None:
+        # With the preposition that led to it ("review the draft over the weekend").
+        phrase = re.sub(TIME_PREPOSITION + re.escape(candidate.due.phrase), " ", phrase,
+                        flags=re.IGNORECASE)  # fmt: skip
+    return re.sub(r"\s+", " ", phrase).strip(" ,")
