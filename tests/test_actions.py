@@ -692,3 +692,13 @@ def test_talking_again_at_a_time_is_the_next_session_agreed() -> None:
     assert (item.owner, item.due_date) == ("both", date(2026, 3, 26))
     assert item.action.startswith("Talk again")
     assert _items(("mentor", "Let's talk about your portfolio first."), ("mentee", "Sure.")) == []
+
+
+def test_the_tasks_own_deadline_wins_over_the_date_of_the_event_it_is_for() -> None:
+    [item] = _items(("mentor", "For the client presentation on the nineteenth, I'd like you to "
+                               "prepare the summary slide and have it to me by the sixteenth."),
+                    ("mentee", "Will do."))  # fmt: skip
+    assert item.due_date == date(2026, 3, 16)
+    [item] = _items(("mentor", "By Friday, could you send me the summary slide?"),
+                    ("mentee", "Sure."))  # fmt: skip
+    assert item.due_date == date(2026, 3, 13)

@@ -95,7 +95,11 @@ def find_candidates(
                     found.append(Candidate(index, utterance.speaker, kind, step, due, confidence,
                                             anaphoric=False, step=True))  # fmt: skip
                 continue
-            due = find_due(clause, session_date, next_session)
+            # The task's own words first: "for the presentation on the nineteenth, I'd like
+            # you to … have it to me by the sixteenth" is due on the sixteenth.
+            due = find_due(verb_phrase, session_date, next_session) or find_due(
+                clause, session_date, next_session
+            )
             if due is not None and _GOING.match(re.sub(re.escape(due.phrase), "", verb_phrase)):
                 went = due  # "… go on Thursday, and I'll talk to three people": there, then
             if due is None and there is not None and _after_and(lead):
