@@ -702,3 +702,18 @@ def test_the_tasks_own_deadline_wins_over_the_date_of_the_event_it_is_for() -> N
     [item] = _items(("mentor", "By Friday, could you send me the summary slide?"),
                     ("mentee", "Sure."))  # fmt: skip
     assert item.due_date == date(2026, 3, 13)
+
+
+@pytest.mark.parametrize(
+    "wish",
+    ["Get some rest tonight.", "Put your feet up tonight.", "Give yourself a break this weekend.",
+     "Make sure you rest this weekend.", "Have a restful evening tonight."],
+)  # fmt: skip
+def test_looking_after_oneself_wished_is_no_task(wish: str) -> None:
+    assert _items(("mentor", wish), ("mentee", "Thanks, I will.")) == []
+
+
+def test_resting_a_thing_is_a_task() -> None:
+    [item] = _items(("mentor", "Rest the dough overnight and bake it on Friday."),
+                    ("mentee", "Will do."))  # fmt: skip
+    assert item.action.startswith("Rest the dough")
