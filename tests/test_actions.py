@@ -717,3 +717,14 @@ def test_resting_a_thing_is_a_task() -> None:
     [item] = _items(("mentor", "Rest the dough overnight and bake it on Friday."),
                     ("mentee", "Will do."))  # fmt: skip
     assert item.action.startswith("Rest the dough")
+
+
+def test_an_apology_before_the_answer_is_no_refusal_and_running_things_is_no_leaving() -> None:
+    [item] = _items(("mentee", "Could you send me the notes from the community meeting?"),
+                    ("mentor", "I did promise. Sorry. I'll forward them tonight."))  # fmt: skip
+    assert (item.owner, item.due_date) == ("mentor", THURSDAY)
+    assert _items(("mentee", "Could you send me the notes?"), ("mentor", "Sorry.")) == []
+    [item] = _items(("mentor", "So here's what I want: run ten root passes on scrap this week."),
+                    ("mentee", "Okay, will do."))  # fmt: skip
+    assert item.action == "Run ten root passes on scrap"
+    assert _items(("mentor", "Sorry, I've got to run."), ("mentee", "No worries.")) == []

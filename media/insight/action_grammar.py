@@ -243,7 +243,9 @@ _NOT_TASKS = re.compile(
     # A state foreseen, not a task: "in May I think I will have enough data".
     r"have (?:enough|more|less|plenty|too much|too many|no idea)\b|"
     # Leaving the call ("I've got to run", "I have to head off").
-    r"run(?!\s+(?:the|a|an|it|this|that|these|those|some|through|over|by|past|with|\w+s\b))|"
+    r"run(?!\s+(?:the|a|an|it|this|that|these|those|some|through|over|by|past|with|\w+s\b|"
+    r"\d|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|every|each|all|"
+    r"your|my|our))|"
     r"head off|jump off|dash|get going|hop off|go now|"
     # Managing the call itself, not work for after it.
     r"move fast|start there|start here|close the door|make (?:that|this|it) a priority|"

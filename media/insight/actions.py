@@ -64,9 +64,12 @@ def _sentences(text: str) -> list[str]:
 
 def _verdict(text: str) -> str | None:
     """ "accept", "decline" or None for a reply, from its first sentences."""
-    for sentence in _sentences(text)[:3]:
+    said = _sentences(text)[:3]
+    for k, sentence in enumerate(said):
         if re.fullmatch(r"(?:oh|ah|uh|aw)\s+no\W*", sentence, re.IGNORECASE):
             continue  # an exclamation, not an answer
+        if k + 1 < len(said) and re.fullmatch(r"(?:oh\W+)?sorry\W*", sentence, re.IGNORECASE):
+            continue  # "Sorry. I'll forward them tonight.": an apology, then the answer
         words = sentence.split()
         # Allow a few words of lead-in ("oh my god, yes please", "okay, no need").
         for start in range(min(4, len(words))):
