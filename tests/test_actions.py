@@ -728,3 +728,20 @@ def test_an_apology_before_the_answer_is_no_refusal_and_running_things_is_no_lea
                     ("mentee", "Okay, will do."))  # fmt: skip
     assert item.action == "Run ten root passes on scrap"
     assert _items(("mentor", "Sorry, I've got to run."), ("mentee", "No worries.")) == []
+
+
+def test_it_with_a_verb_of_its_own_after_another_task_is_a_new_task() -> None:
+    found = _items(
+        ("mentor", "And bring me the best coupon and the worst one on Friday morning."),
+        ("mentee", "Deal."),
+        ("mentee", "They said the twenty-sixth is the next slot for the retest."),
+        ("mentor", "Book it today."),
+        ("mentee", "Okay, I'll do it as soon as I'm off the call."),
+    )
+    assert [(i.action, i.sources[0]) for i in found] == [
+        ("Bring Ana the best coupon and the worst one", 0),
+        ("Book the next slot", 3),
+    ]
+    # "I'll do it" is still the task it answers.
+    [item] = _items(("mentor", "Could you send me the deck?"), ("mentee", "Sure, I'll do it."))
+    assert item.sources == (0, 1)

@@ -40,7 +40,7 @@ from media.insight.action_grammar import (
 )
 from media.insight.candidates import find_candidates, in_their_parts, without_due
 from media.insight.due import find_due
-from media.insight.english import prepare
+from media.insight.english import prepare, words
 from media.insight.items import ActionItem, Candidate
 from media.insight.merging import (
     add_or_merge,
@@ -152,6 +152,18 @@ def extract_action_items(
             new_task = bool(_POINTS_BACK.search(candidate.verb_phrase)) and (
                 _names_its_object(candidate, utterances, own_turn=True) is not None
             )
+            if not new_task and items and _POINTS_BACK.search(candidate.verb_phrase):
+                # "book it today" after talk of the retest slot, while the last item is to
+                # bring the coupons: a thing of its own, named, with a verb of its own.
+                named = _names_its_object(candidate, utterances)
+                verb = candidate.verb_phrase.split()[0].lower()
+                new_task = (
+                    named is not None
+                    and len(named.split()) > 1
+                    and verb not in _LIGHT_VERBS
+                    and verb != items[-1].action.split()[0].lower()
+                    and not (stems(named) - {verb[:5]}) & stems(items[-1].action)
+                )
             if not new_task and fold_into_recent(items, candidate, utterances, role):
                 continue
             if _names_its_object(candidate, utterances) is None:
@@ -264,6 +276,8 @@ def _names_its_object(
     return text if text is not None and not _BARE_PRONOUN.search(text) else None
 
 
+#: Verbs that restate whatever task they point at ("I'll do it", "I'll get it done").
+_LIGHT_VERBS = frozenset(words("do get make have take handle sort try finish manage"))
 _DOING_THAT = re.compile(r"\bdoing\s+(?:that|this|it|so|the same)\b", re.IGNORECASE)
 _BARE_PRONOUN = re.compile(r"\b(?:it|them|this|that|those|these)\b", re.IGNORECASE)
 #: A phrase that points back with a word ("take that one"), not by leaving it out ("I'll ask").
