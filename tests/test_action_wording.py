@@ -522,3 +522,17 @@ def test_a_yes_in_other_words_keeps_the_requests_wording() -> None:
     assert (item.owner, item.action) == ("mentor", "Send Raj the details of the course")
     # A reflexive and a preposition left with no object say nothing to act on.
     assert _items(("mentee", "And I'll book myself on once I've squared the dates.")) == []
+
+
+def test_it_is_no_one_named_nor_a_team() -> None:
+    found = _items(
+        ("mentee", "Gloria on the events committee asked for the lessons-learned doc."),
+        ("mentor", "Then send it to Gloria once it's done, and let her take it to the board."),
+        ("mentee", "Okay."),
+    )
+    assert not any("Gloria to Gloria" in i.action or "committee to" in i.action for i in found)
+    [item] = _items(
+        ("mentee", "Would you be able to look at my design doc before it goes to the team?"),
+        ("mentor", "Sure, I'll look at it tomorrow."),
+    )
+    assert "design doc" in item.action and "team" not in item.action

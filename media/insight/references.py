@@ -256,6 +256,9 @@ def antecedent(
     calibration" after "it needs calibration")."""
     plural = pronoun in PLURAL
     own = {word.lower() for word in besides}
+    # Whoever is named as a person anywhere in the context ("send it to Gloria… let her
+    # take it"): "it" is none of them.
+    named = {word for doc in context for name in _names(doc, people) for word in name.split()}
     for doc in reversed(context):
         chunks = [c for c in _noun_phrases(doc) if not _not_a_referent(c)]
         # "there's the ticket to migrate…": what a sentence brings in is what it is about.
@@ -263,7 +266,9 @@ def antecedent(
         for chunk in reversed(chunks):
             if chunk.root.lower_ in people:
                 continue
-            if not plural and (is_person_noun(chunk.root) or _recipient(chunk)):
+            if not plural and (
+                is_person_noun(chunk.root) or _recipient(chunk) or chunk.root.text in named
+            ):
                 continue  # "send it to him", "circulate it to Amir": "it" is no one
             if _attached(chunk):
                 continue  # "the torque wrench in bay two": the wrench, not the bay
@@ -361,7 +366,7 @@ ROLES = frozenset(
 _PERSON_NOUNS = frozenset(
     words(
         "person people guy girl boy woman man kid child hire member reader parent someone "
-        "somebody anyone everyone nobody"
+        "somebody anyone everyone nobody team committee panel crew staff family audience"
     )
 )
 
