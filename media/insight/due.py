@@ -97,7 +97,10 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("eod", r"\b(?:by\s+)?(eod|eow|cob)\b"),
     ("next_weekday", rf"\b{_LEAD}next\s+({_WEEKDAY}){_DAYPART}\b"),
     ("next_weekday", rf"\b{_LEAD}({_WEEKDAY}){_DAYPART}\s+(?:of\s+)?next\s+week\b"),
-    ("weekday", rf"\b{_LEAD}(?:this\s+|coming\s+|this\s+coming\s+)?({_WEEKDAY}){_DAYPART}\b"),
+    # Not a day's name in a feast's ("Palm Sunday", "Good Friday", "Black Friday").
+    ("weekday", rf"\b(?<!palm )(?<!easter )(?<!good )(?<!black )(?<!cyber )(?<!ash )(?<!holy )"
+                rf"(?<!whit )(?<!super bowl )(?<!mothering )(?<!remembrance )"
+                rf"{_LEAD}(?:this\s+|coming\s+|this\s+coming\s+)?({_WEEKDAY}){_DAYPART}\b"),
     # "Tuesday week" (British): a week after the coming Tuesday; so is "a week on Friday".
     ("weekday_week", rf"\b{_LEAD}({_WEEKDAY})\s+week\b"),
     ("weekday_week", rf"\ba\s+week\s+(?:on|from)\s+({_WEEKDAY})\b"),
