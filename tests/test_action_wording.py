@@ -536,3 +536,21 @@ def test_it_is_no_one_named_nor_a_team() -> None:
         ("mentor", "Sure, I'll look at it tomorrow."),
     )
     assert "design doc" in item.action and "team" not in item.action
+
+
+def test_her_and_his_as_possessives_name_the_person_unless_the_phrase_already_does() -> None:
+    found = _items(
+        ("mentor", "Ms Harper is coming in on Saturday with the sapphire."),
+        ("mentor", "And photograph the chip today, and put the photos in her file."),
+        ("mentee", "Will do."),
+    )
+    assert found[0].action.endswith("put the photos in Ms Harper's file")
+    [item] = _items(("mentor", "I'll ask Dr Murphy for her protocol."), ("mentee", "Thanks."))
+    assert item.action == "Ask Dr Murphy for her protocol"
+
+
+def test_a_feasts_day_is_no_deadline() -> None:
+    [item] = _items(("mentor", "So can you send me your draft for Palm Sunday by Monday?"),
+                    ("mentee", "Yes, that's fine."))  # fmt: skip
+    assert (item.due_phrase, item.due_date) == ("by Monday", date(2026, 3, 16))
+    assert "Palm Sunday" in item.action

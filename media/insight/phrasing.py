@@ -470,6 +470,20 @@ def task_text(
                     resolved += 1
         elif token.pos_ == "NOUN" and token.dep_ in _OBJECT_DEPS and mentions:
             text = fuller(token, earlier, names) + text
+        elif (
+            word in ("her", "his")
+            and token.dep_ == "poss"
+            # "ask Dr Murphy for her protocol", "once he's got his keys": said of the one
+            # the phrase already names.
+            and not any(
+                t.pos_ == "PROPN" or t.lower_ in ("he", "she", "him", "her")
+                for t in doc[PREFIX_TOKENS : token.i]
+            )
+        ):
+            # "put the photos in her file": Ms Harper's file.
+            before = [*docs, doc[PREFIX_TOKENS : token.i]]
+            whose = named_person(before, names) or sole_person(earlier, names)
+            text = f"{whose}'s" if whose else text
         elif word in ("her", "him") and token.dep_ in _OBJECT_DEPS:
             before = [*docs, doc[PREFIX_TOKENS : token.i]]
             text = (
