@@ -745,3 +745,11 @@ def test_it_with_a_verb_of_its_own_after_another_task_is_a_new_task() -> None:
     # "I'll do it" is still the task it answers.
     [item] = _items(("mentor", "Could you send me the deck?"), ("mentee", "Sure, I'll do it."))
     assert item.sources == (0, 1)
+
+
+def test_meeting_again_and_what_you_show_there_are_one_item() -> None:
+    [item] = _items(("mentor", "So, let's meet again in two weeks and you show me the first "
+                               "draft of the case studies, okay?"),
+                    ("mentee", "Sounds good, yeah."))  # fmt: skip
+    assert item.action == "Meet again to show Ana the first draft of the case studies"
+    assert (item.owner, item.due_date) == ("both", date(2026, 3, 26))

@@ -48,6 +48,11 @@ _MEETING = re.compile(
 )
 
 
+#: Meeting again, which a "you" clause after it may say the purpose of.
+_MEETING_AGAIN = re.compile(r"^(?:meet|talk|catch up|get together)\s+again\b", re.I)
+_YOU_THEN = re.compile(r"^(?:then\s+)?you\s+(?:can\s+|could\s+)?(\w.*)$", re.I)
+
+
 def _after_and(lead: str) -> bool:
     """Whether a clause follows the one before it in its sentence with "and" ("and then")."""
     return bool(re.search(r"\band(?:\s+then)?$", lead.strip(" ,"), re.IGNORECASE))
@@ -142,6 +147,18 @@ def find_candidates(
                 found[-1] = replace(before, verb_phrase=f"{before.verb_phrase} to {verb_phrase}",
                                     due=before.due or due)  # fmt: skip
                 continue
+            if kind == "joint" and _MEETING_AGAIN.match(verb_phrase):
+                # "let's meet again in two weeks and you show me the first draft": the
+                # unmatched "you" clause after it says what the meeting is for.
+                following = clauses[position + 1] if position + 1 < len(clauses) else None
+                shown = _YOU_THEN.match(following[0]) if following else None
+                if (
+                    following
+                    and shown
+                    and matches[position + 1] is None
+                    and _after_and(following[1])
+                ):
+                    verb_phrase = f"{verb_phrase} to {shown.group(1).rstrip(' .?!,')}"
             without_due = verb_phrase
             if due is not None:
                 without_due = re.sub(re.escape(due.phrase), " ", verb_phrase, flags=re.I)
