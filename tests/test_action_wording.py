@@ -554,3 +554,10 @@ def test_a_feasts_day_is_no_deadline() -> None:
                     ("mentee", "Yes, that's fine."))  # fmt: skip
     assert (item.due_phrase, item.due_date) == ("by Monday", date(2026, 3, 16))
     assert "Palm Sunday" in item.action
+
+
+def test_whom_a_thing_is_done_for_comes_after_it() -> None:
+    [item] = _items(("mentor", "Could you book me a room for Friday?"), ("mentee", "Sure."))
+    assert item.action == "Book a room for Ana"
+    [item] = _items(("mentor", "Could you send me the deck?"), ("mentee", "Sure."))
+    assert item.action == "Send Ana the deck"

@@ -510,6 +510,17 @@ def task_text(
             if replaced is None:
                 replaced = text
             text = replaced
+            thing = next((c for c in token.head.children if c.dep_ == "dobj"), None)
+            if (
+                token.dep_ == "dative"
+                and token.head.lemma_.lower() in _DONE_FOR
+                and thing is not None
+                and thing.i > token.i
+                and replaced not in ("", token.text)
+            ):
+                # "do me a forecast": a forecast for Mei Lin, not "do Mei Lin a forecast".
+                about[thing.i] = f"for {replaced}"
+                text = ""
         nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
         if word in PLURAL and text != token.text and nxt is not None and nxt.lower_ == "all":
             moved.add(nxt.i)  # "check them all": all the durations
@@ -583,6 +594,8 @@ def _plural_you(tokens: Sequence[Any]) -> dict[int, set[int]]:
 _HANDED_IN = frozenset(words("get hand put turn send fill pop"))
 
 _STRANDED = re.compile(r"\b(?:on|onto|in|into|for|up for)$", re.IGNORECASE)
+#: Verbs whose indirect object is whom the thing is done for ("book me a room").
+_DONE_FOR = frozenset(words("do make book find grab cook fix buy build"))
 _MODALS = frozenset(words("would could can will should might must shall may"))
 
 _DANGLING_END = re.compile(
