@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from media.insight.actions import extract_action_items
-from media.insight.sentences import joined, restore, with_breaks
+from media.insight.sentences import joined, restore, with_apostrophes, with_breaks
 from media.transcript import Utterance
 
 
@@ -193,3 +193,11 @@ def test_a_plural_subject_and_its_verb_and_any_time_you_stay_together() -> None:
 def test_a_hedge_stays_with_what_it_hedges() -> None:
     text = "i was thinking maybe we could do a proper walk through the town"
     assert with_breaks(text) == text
+
+
+def test_well_before_a_verb_is_we_will() -> None:
+    assert with_apostrophes("pull up the calls and well listen to them together") == (
+        "pull up the calls and we'll listen to them together"
+    )
+    for text in ("it works well go ahead", "well done on the exam", "that went well thanks"):
+        assert with_apostrophes(text) == text

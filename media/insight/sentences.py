@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from media.insight.english import TIMES, prepare, tag, words
+from media.insight.english import TIMES, is_verb, prepare, tag, words
 from media.transcript import Utterance
 
 #: Words that lead into the verb after them ("and just ask her", "so please repeat it").
@@ -120,6 +120,13 @@ _ITS_AFTER = frozenset(
         "ready no"
     )
 )
+#: Words after which "well" is how something goes ("it works well go ahead"), not "we'll".
+_WELL_BEFORE = frozenset(
+    words(
+        "as very pretty quite really so too went going goes go works work worked working "
+        "do does did doing done is was are were be been sleep slept played play oh"
+    )
+)
 _LETS_AFTER = frozenset(
     words("do go get say try meet talk see start make have look book catch set plan put pick")
 )
@@ -149,6 +156,8 @@ def with_apostrophes(text: str) -> str:
             word = "i'd"
         elif word == "lets" and after in _LETS_AFTER and before not in _LETS_BEFORE:
             word = "let's"
+        elif word == "well" and is_verb(after) and before not in _WELL_BEFORE:
+            word = "we'll"  # "and well listen to them together": "well" before a verb
         elif word == "its" and after in _ITS_AFTER:
             word = "it's"  # "its okay my cousin will": a possessive "its" comes before a noun
         out.append(_BARE_CONTRACTIONS.get(word, word))
