@@ -753,3 +753,10 @@ def test_meeting_again_and_what_you_show_there_are_one_item() -> None:
                     ("mentee", "Sounds good, yeah."))  # fmt: skip
     assert item.action == "Meet again to show Ana the first draft of the case studies"
     assert (item.owner, item.due_date) == ("both", date(2026, 3, 26))
+
+
+def test_asking_to_be_given_something_is_no_task_of_the_askers() -> None:
+    assert _items(("mentee", "Can I have a copy of the template?"),
+                  ("mentor", "No problem.")) == []  # fmt: skip
+    [item] = _items(("mentee", "Could I shadow you on the Brennan job?"), ("mentor", "Sure."))
+    assert (item.owner, item.action) == ("mentee", "Shadow Ana on the Brennan job")

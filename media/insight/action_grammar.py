@@ -526,6 +526,8 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         return None  # "do I need to get them photographed": a question, if unpunctuated
     if kind == "permission" and re.match(r"ask (?:about|you)\b", verb_phrase, re.IGNORECASE):
         return None  # "can I ask about the funeral": a question in the call
+    if kind == "permission" and re.match(r"(?:have|get|borrow)\b", verb_phrase, re.IGNORECASE):
+        return None  # "can I have a copy?": asks to be given, no task of the speaker's
     if kind in ("present", "light"):
         if find_due(clause, None) is None:
             return None
