@@ -40,9 +40,10 @@ from media.insight.action_grammar import (
 )
 from media.insight.candidates import find_candidates, in_their_parts, without_due
 from media.insight.due import find_due
-from media.insight.english import prepare, words
+from media.insight.english import prepare
 from media.insight.items import ActionItem, Candidate
 from media.insight.merging import (
+    LIGHT_VERBS,
     add_or_merge,
     fold_into_matching,
     fold_into_recent,
@@ -149,24 +150,15 @@ def extract_action_items(
         if candidate.anaphoric:
             # "Sure, I'll do that" or "let's do it" answers or restates an earlier item; a
             # "send it over" with nothing before it to say what "it" is, is no task to save.
-            new_task = bool(_POINTS_BACK.search(candidate.verb_phrase)) and (
+            named = _names_its_object(candidate, utterances)
+            points = bool(_POINTS_BACK.search(candidate.verb_phrase))
+            new_task = points and (
                 _names_its_object(candidate, utterances, own_turn=True) is not None
+                or (bool(items) and _of_its_own(candidate, named, items[-1]))
             )
-            if not new_task and items and _POINTS_BACK.search(candidate.verb_phrase):
-                # "book it today" after talk of the retest slot, while the last item is to
-                # bring the coupons: a thing of its own, named, with a verb of its own.
-                named = _names_its_object(candidate, utterances)
-                verb = candidate.verb_phrase.split()[0].lower()
-                new_task = (
-                    named is not None
-                    and len(named.split()) > 1
-                    and verb not in _LIGHT_VERBS
-                    and verb != items[-1].action.split()[0].lower()
-                    and not (stems(named) - {verb[:5]}) & stems(items[-1].action)
-                )
             if not new_task and fold_into_recent(items, candidate, utterances, role):
                 continue
-            if _names_its_object(candidate, utterances) is None:
+            if named is None:
                 continue
         if (
             candidate.kind == "commitment"
@@ -257,6 +249,19 @@ _BY_WHEN = re.compile(
 )
 
 
+def _of_its_own(candidate: Candidate, named: str | None, last: ActionItem) -> bool:
+    """Whether a pointing-back phrase names a thing of its own with a verb of its own ("book
+    it today" after talk of the retest slot, while the last item is to bring the coupons)."""
+    verb = candidate.verb_phrase.split()[0].lower()
+    return (
+        named is not None
+        and len(named.split()) > 1
+        and verb not in LIGHT_VERBS
+        and verb != last.action.split()[0].lower()
+        and not (stems(named) - {verb[:5]}) & stems(last.action)
+    )
+
+
 def _names_its_object(
     candidate: Candidate, utterances: Sequence[Utterance], own_turn: bool = False
 ) -> str | None:
@@ -276,8 +281,6 @@ def _names_its_object(
     return text if text is not None and not _BARE_PRONOUN.search(text) else None
 
 
-#: Verbs that restate whatever task they point at ("I'll do it", "I'll get it done").
-_LIGHT_VERBS = frozenset(words("do get make have take handle sort try finish manage"))
 _DOING_THAT = re.compile(r"\bdoing\s+(?:that|this|it|so|the same)\b", re.IGNORECASE)
 _BARE_PRONOUN = re.compile(r"\b(?:it|them|this|that|those|these)\b", re.IGNORECASE)
 #: A phrase that points back with a word ("take that one"), not by leaving it out ("I'll ask").

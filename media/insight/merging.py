@@ -235,7 +235,9 @@ _GENERIC = frozenset(
 
 #: Verbs that say little of the task on their own ("get the deck done" restates "finish the
 #: deck").
-_LIGHT_VERBS = frozenset(["do", "get", "make", "have", "take", "put", "go", "try", "finish"])
+LIGHT_VERBS = frozenset(
+    ["do", "get", "make", "have", "take", "put", "go", "try", "finish", "handle", "sort", "manage"]
+)
 
 
 def stems(text: str) -> set[str]:
@@ -257,7 +259,7 @@ def add_or_merge(items: list[ActionItem], item: ActionItem, closing: bool = Fals
         # Two verbs for one thing are two steps ("write the draft", "send the draft to
         # Ahmed"), unless nearly every word is the same.
         verbs = {existing.action.split()[0].lower(), item.action.split()[0].lower()}
-        alike = 0.5 if len(verbs) == 1 or verbs & _LIGHT_VERBS else 0.75
+        alike = 0.5 if len(verbs) == 1 or verbs & LIGHT_VERBS else 0.75
         if restated or (words and other and len(words & other) / len(words | other) >= alike):
             items[k] = ActionItem(
                 action=existing.action,
