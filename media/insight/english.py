@@ -122,13 +122,14 @@ def warm_up() -> None:
 @cache
 def verbs() -> frozenset[str]:
     """The base forms the English pipeline's lemmatizer knows as verbs ("redesign",
-    "photograph"; not "coursework"), with "re-" forms of them ("re-optimise")."""
+    "photograph"; not "coursework")."""
     tables = load_pipeline().get_pipe("lemmatizer").lookups
     return frozenset(tables.get_table("lemma_index")["verb"])
 
 
 def is_verb(word: str) -> bool:
-    """Whether ``word`` is a verb's base form (see :func:`verbs`)."""
+    """Whether ``word`` is a verb's base form (see :func:`verbs`), or a "re-" form of one
+    ("re-optimise")."""
     word = word.lower()
     return word in verbs() or (word.startswith("re-") and word[3:] in verbs())
 
@@ -139,7 +140,7 @@ def past_forms() -> dict[str, str]:
     from the English pipeline's own lemmatizer tables."""
     tables = load_pipeline().get_pipe("lemmatizer").lookups
     exceptions = tables.get_table("lemma_exc")["verb"]
-    bases = set(tables.get_table("lemma_index")["verb"])
+    bases = verbs()
     return {
         form: lemmas[0]
         for form, lemmas in exceptions.items()
