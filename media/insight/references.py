@@ -214,7 +214,7 @@ def _a_size(chunk: _Phrase) -> bool:
         return False
     before = doc[span.start - 1].text if span.start > 0 else "."
     after = doc[span.end].text if span.end < len(doc) else "."
-    return before in (".", "?", "!") and after in (".", "?", "!")
+    return before in _ENDS and after in _ENDS
 
 
 def _attached(chunk: _Phrase) -> bool:
