@@ -561,3 +561,22 @@ def test_whom_a_thing_is_done_for_comes_after_it() -> None:
     assert item.action == "Book a room for Ana"
     [item] = _items(("mentor", "Could you send me the deck?"), ("mentee", "Sure."))
     assert item.action == "Send Ana the deck"
+
+
+def test_a_verb_agrees_with_its_reworded_subject() -> None:
+    [item] = _items(("mentee", "I took photos of the pipe run."),
+                    ("mentor", "I'll have a look before I'm out on the Brennan job."))  # fmt: skip
+    assert item.action == "Have a look before you are out on the Brennan job"
+
+
+def test_a_sentence_run_on_without_a_full_stop_is_no_part_of_the_task() -> None:
+    # A recogniser's turn: the next sentence reads as a relative clause on the last noun.
+    [item] = _items(("mentee", "could you send me the notes from the last meeting i want to "
+                               "know what the residents raised"),
+                    ("mentor", "sure"))  # fmt: skip
+    assert item.action == "Send Raj the notes from the last meeting"
+    # A relative clause with its gap stays: the one shown is the cheat sheet.
+    [item] = _items(("mentee", "could you send me the cheat sheet the one you showed me at the "
+                               "console"),
+                    ("mentor", "yes of course"))  # fmt: skip
+    assert item.action.endswith("the one you showed Raj at the console")

@@ -256,7 +256,7 @@ def _keep(token: Any, root: Any) -> bool:
             c.dep_ == "nsubj" and c.lower_ in ("i", "we", "you", "he", "she", "they")
             for c in token.children
         )
-        and not any(c.dep_ in _SAYS_WHICH for c in token.children)
+        and (not any(c.dep_ in _SAYS_WHICH for c in token.children) or _runs_on(token))
     ):
         return False  # "the checklist I use": the checklist
     if (
@@ -265,11 +265,27 @@ def _keep(token: Any, root: Any) -> bool:
         and token.head.dep_ == "relcl"
         and token.head.tag_ == "VBD"
         and token.head.lower_.endswith("ed")
+        # "the one you showed me": with a person it was shown to, no participle
+        and not any(c.dep_ in ("dative", "dobj") for c in token.head.children)
     ):
         return False  # "the template we used for the migration": the template used for it
     if token.dep_ in ("advmod", "npadvmod") and token.lower_ in FILLER:
         return False
     return not (token.lower_ in FILLER and token.pos_ in ("INTJ", "ADV", "PART", "X"))
+
+
+def _runs_on(clause: Any) -> bool:
+    """A "relative clause" with no gap for its noun: the next sentence, run on where a
+    recogniser printed no full stop ("send me the notes from the meeting I want to know what
+    they raised", "sign the form I have left it in the pigeon hole")."""
+    if any(c.tag_ in ("WDT", "WP", "WP$", "WRB") or c.lower_ == "that" for c in clause.children):
+        return False  # "the place where I left it", "the form that I sent"
+    chain = [clause]
+    for verb in chain:
+        chain += [c for c in verb.children if c.dep_ in ("xcomp", "ccomp")]
+    # "the one you showed me": "me" is whom it was shown, the one is the gap.
+    people = ("me", "you", "him", "her", "us", "them")
+    return any(c.dep_ == "dobj" and c.lower_ not in people for verb in chain for c in verb.children)
 
 
 def _tokens(root: Any) -> list[Any]:
@@ -395,6 +411,7 @@ def task_text(
             moved |= group
         else:
             together[at] = doc[at].text  # "email you both": said as it was, not one of them
+    agreeing: dict[int, str] = {}  # a verb made to agree with its reworded subject
     for token in tokens:
         if token.i < PREFIX_TOKENS or (minded is not None and token.i < minded.i):
             continue  # the subject put in front for the parser
@@ -404,7 +421,9 @@ def task_text(
         text = token.text
         if token.i == and_at:
             out.append("and ")
-        if token.i == root.i and token.tag_ in ("VBG", "VBD", "VBZ", "VBN"):
+        if token.i in agreeing:
+            text = agreeing[token.i]
+        elif token.i == root.i and token.tag_ in ("VBG", "VBD", "VBZ", "VBN"):
             text = token.lemma_  # "reviewing my PR", "if I sent you" → the imperative
         elif token.i == root.i and word in past_forms():
             text = past_forms()[word]  # "(you will) sent" is tagged a base form
@@ -510,6 +529,14 @@ def task_text(
             if replaced is None:
                 replaced = text
             text = replaced
+            inverted = token.i > 0 and doc[token.i - 1].tag_ == "MD"  # "can I have"
+            if token.dep_ in ("nsubj", "nsubjpass") and replaced.lower() != word and not inverted:
+                verb = doc[token.i + 1] if token.i + 1 < len(doc) else None
+                if verb is not None and verb.i in kept:
+                    agreed = _agree(verb, replaced)
+                    if agreed is not None:
+                        # "before I'm out" → "before you are out", "before Maya starts"
+                        agreeing[verb.i] = agreed
             thing = next((c for c in token.head.children if c.dep_ == "dobj"), None)
             if (
                 token.dep_ == "dative"
@@ -554,6 +581,32 @@ def task_text(
     if sentence.lower() in _MODALS:
         return None  # "(oh) would you": a modal left alone is no task
     return sentence[0].upper() + sentence[1:]
+
+
+_FIRST_PERSON_FORMS = {"'m": "am", "'re": "are", "'ve": "have"}
+_THIRD_PERSON = {"am": "is", "are": "is", "have": "has", "do": "does", "were": "was"}
+
+
+def _agree(verb: Any, subject: str) -> str | None:
+    """The verb's form for its new subject ("you" or someone's name), or None where the
+    form stays (modals, past tenses other than "was"/"were", a verb not in the present)."""
+    said: str = _FIRST_PERSON_FORMS.get(verb.lower_, verb.lower_)
+    space = " " if verb.text.startswith("'") else ""  # "I'm" → "you are": a word of its own
+    if subject.lower() == "you":
+        form = {"am": "are", "was": "were"}.get(said)
+        return None if form is None else space + form
+    if subject.lower() in ("we", "they") or " and " in subject:
+        form = {"am": "are", "was": "were", "is": "are"}.get(said)
+        return None if form is None else space + form
+    if said in _THIRD_PERSON:
+        return space + _THIRD_PERSON[said]
+    if verb.tag_ != "VBP" or verb.pos_ not in ("VERB", "AUX"):
+        return None
+    if said.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return said + "es"
+    if said.endswith("y") and len(said) > 1 and said[-2] not in "aeiou":
+        return said[:-1] + "ies"
+    return said + "s"
 
 
 def _modifies(noun: Any, one: Any) -> bool:
