@@ -201,3 +201,11 @@ def test_well_before_a_verb_is_we_will() -> None:
     )
     for text in ("it works well go ahead", "well done on the exam", "that went well thanks"):
         assert with_apostrophes(text) == text
+
+
+def test_a_comment_opens_the_statement_after_an_opening_imperative() -> None:
+    # The tagger reads "book" at a turn's start as a name; it is still the verb of a clause.
+    assert with_breaks("book the renewal by the fifth honestly it's like two hours online") == (
+        "book the renewal by the fifth. honestly it's like two hours online"
+    )
+    assert with_apostrophes("its like two hours") == "it's like two hours"

@@ -125,7 +125,12 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("nth", rf"\b{_LEAD}the\s+(\d{{1,2}})(?:st|nd|rd|th)\b"),
     # "the first" alone is rarely a date: a word ordinal needs its preposition.
     ("nth", rf"\b(?:by|before|until|till|on|no later than)\s+the\s+({_ORDINAL})\b"
-            r"(?!\s+(?!of\b|at\b|and\b|or\b|so\b|then\b|please\b|if\b|\w+ly\b)[a-z])"),
+            # "by the fifth slide" is no date; "by the fifth it's two hours online" is: the
+            # next sentence, run on by a recogniser, starts with "it" or a joiner. (Not "i":
+            # "on the nineteenth i'd like you to…" dates an event said first.)
+            r"(?!\s+(?!of\b|at\b|and\b|or\b|so\b|then\b|please\b|if\b|\w+ly\b|"
+            r"(?:it|its|it's|that's|thats|but|because|cos|otherwise|okay|ok|yeah|right)\b)"
+            r"[a-z])"),
     ("asap", r"\b(asap|as soon as (?:possible|you can|i can)|right away|straight away)\b"),
 )  # fmt: skip
 _COMPILED = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _PATTERNS)

@@ -43,6 +43,8 @@ _LEAD_IN = frozenset(
         "still okay ok alright right yeah yes"
     )
 )
+#: Words that comment on the statement after them.
+_COMMENTS = frozenset(words("honestly seriously basically obviously frankly actually really"))
 #: Verbs in base form that are not told to anyone ("you know", "i mean", "i guess").
 _NOT_IMPERATIVE = frozenset(
     words(
@@ -117,7 +119,7 @@ _ITS_AFTER = frozenset(
     words(
         "okay ok fine alright not just been going gonna a an the all really so too only on in "
         "my your about still actually probably quite pretty very good great bad hard easy done "
-        "ready no"
+        "ready no like worth better easier"
     )
 )
 #: Words after which "well" is how something goes ("it works well go ahead"), not "we'll".
@@ -246,6 +248,10 @@ def with_breaks(text: str) -> str:
                 and tokens[start - 2].pos_ in ("VERB", "AUX")
             ):
                 continue  # "let me send", "help me fix": what the verb before asks for
+        else:
+            # "… by the fifth honestly it's two hours online": a comment opens the statement.
+            while start > 0 and tokens[start - 1].lower_ in _COMMENTS:
+                start -= 1
         if start == 0 or start in starts:
             continue
         before = tokens[start - 1]
@@ -257,7 +263,9 @@ def with_breaks(text: str) -> str:
             starts.add(start)
             continue
         since = max(starts, default=0)
-        if not any(t.pos_ in ("VERB", "AUX") for t in tokens[since:start]):
+        # The tagger may read a turn's opening imperative as a name ("book the renewal").
+        opening = since == 0 and tokens[0].tag_ == "NNP" and is_verb(tokens[0].lower_)
+        if not opening and not any(t.pos_ in ("VERB", "AUX") for t in tokens[since:start]):
             continue  # "maybe one day i will…": a time said first, no sentence ended
         if any(t.lower_ in _HEDGES for t in tokens[max(since, start - 3) : start]):
             continue  # "i was thinking maybe one year we could…": the hedge is on what follows
