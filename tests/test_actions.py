@@ -118,6 +118,13 @@ def test_due_phrases_resolve_relative_to_the_session(phrase: str, expected: date
     )
 
 
+def test_a_word_ordinal_before_a_run_on_sentence_is_still_a_date() -> None:
+    # A recogniser's turn: the next sentence starts straight after the day.
+    due = find_due("book the renewal by the fifth it's like two hours online", THURSDAY)
+    assert due is not None and due.date == date(2026, 4, 5)
+    assert find_due("send it by the third draft", THURSDAY) is None  # a draft, not a day
+
+
 def test_next_session_date_resolves_session_deadlines() -> None:
     due = find_due("before our next session", THURSDAY, next_session=date(2026, 3, 19))
     assert due is not None and due.date == date(2026, 3, 19)
@@ -278,6 +285,18 @@ def test_a_closing_recap_restates_and_adds_no_item() -> None:
     lines += [("mentor", "So, to sum up: I'll talk to Venkat. Anything else?")]
     items = _items(*lines)
     assert len(items) == 1 and items[0].sources[0] == 2, [i.action for i in items]
+
+
+def test_a_step_said_again_with_its_detail_is_the_same_item() -> None:
+    items = _items(  # as a recogniser without punctuation prints it
+        ("mentor", "why dont you ring the carriage firm today and pencil in the date"),
+        ("mentee", "is it definitely the ninth or should i wait for the crematorium"),
+        ("mentor", "pencil the ninth they can always move it"),
+        ("mentee", "ok ill call them straight after this"),
+    )
+    assert len(items) == 1, [i.action for i in items]
+    assert items[0].owner == "mentee" and items[0].action.startswith("Ring the carriage firm")
+    assert items[0].sources == (0, 1, 2, 3)
 
 
 def test_an_offer_and_the_offerers_next_task_stay_two_items() -> None:

@@ -260,7 +260,17 @@ def add_or_merge(items: list[ActionItem], item: ActionItem, closing: bool = Fals
         # Ahmed"), unless nearly every word is the same.
         verbs = {existing.action.split()[0].lower(), item.action.split()[0].lower()}
         alike = 0.5 if len(verbs) == 1 or verbs & LIGHT_VERBS else 0.75
-        if restated or (words and other and len(words & other) / len(words | other) >= alike):
+        # "ring them and pencil in the date" … "pencil the ninth": a step of it said again.
+        again = (
+            len(words) <= 2
+            and item.sources[0] - existing.sources[-1] <= 2
+            and item.action.split()[0].lower() in existing.action.lower().split()[1:]
+        )
+        if (
+            restated
+            or again
+            or (words and other and len(words & other) / len(words | other) >= alike)
+        ):
             items[k] = ActionItem(
                 action=existing.action,
                 owner=existing.owner,
