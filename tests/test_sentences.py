@@ -40,6 +40,7 @@ def test_verbs_that_belong_to_the_sentence_before_stay_in_it() -> None:
         "we talked about the budget last week and i think it was fine",
         "please repeat the test this week and show me the numbers on thursday",  # "and"
         "they might reorganise in spring so who knows which desk i'll even have",
+        "ok send me the dates that work for you by friday",  # "that" is the verb's subject
     ):
         assert with_breaks(text) == text
 

@@ -326,13 +326,6 @@ def _prepare_wording(utterances: Sequence[Utterance], candidates: list[Candidate
 
 
 # -- wording ----------------------------------------------------------------------------------
-_TRAILING = re.compile(
-    r"\s*(?:,\s*)?\b(?:okay|ok|right|alright|please|then|too|as well|"
-    r"for you|for me|if you can|if that works|if possible|or something)\s*$"
-)
-_CUT = re.compile(r"\s+\b(?:because|since|so that|cause|which|while|but)\b.*$")
-
-
 _TITLE = re.compile(r"^(?:dr|mr|mrs|ms|mx|prof|professor|sir|dame)\b\.?", re.IGNORECASE)
 
 

@@ -262,6 +262,12 @@ def with_breaks(text: str) -> str:
         if told or (pleading and before.tag_ in ("VBP", "VBD", "VBZ")):
             starts.add(start)
             continue
+        if (
+            before.lower_ == "that"
+            and start > 1
+            and tokens[start - 2].tag_ in ("NN", "NNS", "NNP", "NNPS")
+        ):
+            continue  # "send me the dates that work for you": "that" is the verb's subject
         since = max(starts, default=0)
         # The tagger may read a turn's opening imperative as a name ("book the renewal").
         opening = since == 0 and tokens[0].tag_ == "NNP" and is_verb(tokens[0].lower_)
