@@ -299,6 +299,17 @@ def test_a_step_said_again_with_its_detail_is_the_same_item() -> None:
     assert items[0].sources == (0, 1, 2, 3)
 
 
+def test_having_a_word_with_someone_is_a_task_and_its_yes_is_the_same_item() -> None:
+    [item] = _items(
+        ("mentor", "Have a word with Dennis about whether the firm will cover the course fee. "
+                   "He did it for Liam."),
+        ("mentee", "Did he? Okay, I'm in the yard with him Wednesday, I'll ask him then."),
+    )  # fmt: skip
+    assert item.owner == "mentee" and item.sources == (0, 1)
+    assert item.action.startswith("Have a word with Dennis about whether the firm will cover")
+    assert item.due_date == date(2026, 3, 18)
+
+
 def test_an_offer_and_the_offerers_next_task_stay_two_items() -> None:
     items = _items(
         ("mentor", "I could do a mock interview with you next week, if that helps?"),

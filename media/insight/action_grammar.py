@@ -164,7 +164,8 @@ _TASK_VERBS = (
     r"revise|memorize|memorise|jot down|note down|log|track|map|audit|measure|scan|copy|cc|"
     r"loop in|ping|remind|flag|raise|mention|escalate|present|demo|shadow|observe|visit|"
     r"attend|join|enrol|enroll|email back|reply|respond|clean up|tidy up|go through|"
-    r"talk to|speak to|meet with|catch up with|check in with|set aside|block out"
+    r"talk to|speak to|meet with|catch up with|check in with|set aside|block out|"
+    r"have a (?:quick |little )?(?:word|chat) with"
 )
 _PATTERNS: tuple[tuple[str, str, float], ...] = (
     # (kind, regex, base confidence). First match in a clause wins.
