@@ -580,3 +580,11 @@ def test_a_sentence_run_on_without_a_full_stop_is_no_part_of_the_task() -> None:
                                "console"),
                     ("mentor", "yes of course"))  # fmt: skip
     assert item.action.endswith("the one you showed Raj at the console")
+
+
+def test_a_joiner_whose_clause_was_dropped_is_dropped_too() -> None:
+    [item] = _items(("mentor", "speaking of torque the hydraulic wrench is due its calibration"),
+                    ("mentor", "can you get it booked in with hytorc before the end of the month "
+                               "otherwise the certificate lapses"),
+                    ("mentee", "yep ill sort that"))  # fmt: skip
+    assert not item.action.endswith("otherwise"), item.action

@@ -41,6 +41,7 @@ def test_verbs_that_belong_to_the_sentence_before_stay_in_it() -> None:
         "please repeat the test this week and show me the numbers on thursday",  # "and"
         "they might reorganise in spring so who knows which desk i'll even have",
         "ok send me the dates that work for you by friday",  # "that" is the verb's subject
+        "have a word with dennis about whether the firm'll cover part of the fee",
     ):
         assert with_breaks(text) == text
 
@@ -210,3 +211,11 @@ def test_a_comment_opens_the_statement_after_an_opening_imperative() -> None:
         "book the renewal by the fifth. honestly it's like two hours online"
     )
     assert with_apostrophes("its like two hours") == "it's like two hours"
+
+
+def test_what_the_speaker_is_doing_on_a_day_just_said_is_a_statement_of_its_own() -> None:
+    assert with_breaks("yeah course lets do thursday i'm doing the tanking that day") == (
+        "yeah course lets do thursday. i'm doing the tanking that day"
+    )
+    text = "could you send me the plans i'm using them tomorrow"
+    assert with_breaks(text) == text  # "the plans i'm using": no day before it

@@ -655,7 +655,7 @@ _DANGLING_END = re.compile(
     # a tag question left at the end ("…how each start goes, yeah") is no part of the task
     # and what a recogniser runs on into ("… actually no", "… anything else", "… bye")
     r"\s*(?:,|\b(?:and|or|but|so|then|like|yeah|yes|okay|ok|alright|eh|huh|no|bye|"
-    r"anything else|who knows|i promise|right|once|when|unless))$",
+    r"anything else|who knows|i promise|right|once|when|unless|otherwise))$",
     re.IGNORECASE,
 )
 

@@ -210,6 +210,16 @@ def _opens(tokens: Sequence[Any], k: int) -> str | None:
         and third.tag_ not in ("VBG", "VBN")
     ):
         return "statement"
+    # "let's do thursday i'm doing the tanking that day": after a day said, what the
+    # speaker is doing then is a statement of its own (not "the plans i'm using").
+    if (
+        token.lower_ in ("i", "we")
+        and after.lower_ in ("'m", "am", "'re", "are")
+        and third is not None
+        and third.tag_ == "VBG"
+        and tokens[k - 1].lower_ in TIMES
+    ):
+        return "statement"
     # "… the contract refresher there's one in february": a new statement.
     if token.lower_ in ("there", "here") and after.lower_ in ("'s", "is", "are"):
         return "statement"
@@ -262,6 +272,8 @@ def with_breaks(text: str) -> str:
         if told or (pleading and before.tag_ in ("VBP", "VBD", "VBZ")):
             starts.add(start)
             continue
+        if imperative and before.lower_.endswith(("'ll", "'d")):
+            continue  # "whether the firm'll cover part of it": the noun's own modal
         if (
             before.lower_ == "that"
             and start > 1
