@@ -310,6 +310,16 @@ def test_having_a_word_with_someone_is_a_task_and_its_yes_is_the_same_item() -> 
     assert item.due_date == date(2026, 3, 18)
 
 
+def test_a_reply_that_offers_something_of_its_own_accepts_nothing_before_it() -> None:
+    found = _items(  # as a recogniser without punctuation prints it
+        ("mentee", "its a case study on bereavement support and i need to interview a celebrant"),
+        ("mentor", "oh talk to graham hes done hundreds of humanist ceremonies"),
+        ("mentor", "want me to introduce you ill email him tonight"),
+        ("mentee", "yes please that would be perfect"),
+    )
+    assert [(i.owner, i.action) for i in found] == [("mentor", "Introduce Raj")]
+
+
 def test_an_offer_and_the_offerers_next_task_stay_two_items() -> None:
     items = _items(
         ("mentor", "I could do a mock interview with you next week, if that helps?"),

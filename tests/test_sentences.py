@@ -219,3 +219,21 @@ def test_what_the_speaker_is_doing_on_a_day_just_said_is_a_statement_of_its_own(
     )
     text = "could you send me the plans i'm using them tomorrow"
     assert with_breaks(text) == text  # "the plans i'm using": no day before it
+
+
+def test_an_offer_asked_after_a_finished_clause_is_a_sentence_of_its_own() -> None:
+    assert restore(["want me to introduce you ill email him tonight"]) == [
+        "want me to introduce you. i'll email him tonight"
+    ]
+    assert with_breaks("so i can write that want me to do the witness statement for you") == (
+        "so i can write that. want me to do the witness statement for you"
+    )
+    assert restore(["could you send me the sketch she gave you ill give you a number"]) == [
+        "could you send me the sketch she gave you. i'll give you a number"
+    ]
+    for text in (
+        "do you want me to send it over tonight",
+        "do you actually want me to send it over tonight",
+        "could you look over it before you send it",
+    ):
+        assert with_breaks(text) == text

@@ -79,7 +79,17 @@ def _verdict(text: str) -> str | None:
                 return "decline"
             if ACCEPT.match(rest):
                 return "accept"
+        if _ASKS_BACK.match(sentence):
+            return None  # "want me to introduce you? I'll email him tonight": an offer of its own
     return None
+
+
+#: A reply that opens with an offer or a question of its own answers nothing before it.
+_ASKS_BACK = re.compile(
+    r"^(?:oh|so|okay|ok|well|um|uh)?[\s,]*(?:do you want me to|want me to|would you like me to|"
+    r"shall i|should i|what|how|why|when|where|who|which)\b",
+    re.IGNORECASE,
+)
 
 
 def _reply(utterances: Sequence[Utterance], index: int, window: int = 3) -> tuple[str, int] | None:

@@ -220,6 +220,15 @@ def _opens(tokens: Sequence[Any], k: int) -> str | None:
         and tokens[k - 1].lower_ in TIMES
     ):
         return "statement"
+    # "… so i can write that want me to do the statement": an offer asked of its own.
+    if (
+        token.lower_ == "want"
+        and after.lower_ == "me"
+        and third is not None
+        and third.lower_ == "to"
+        and tokens[k - 1].lower_ not in _SUBJECTS  # "do you want me to…" is one question
+    ):
+        return "statement"
     # "… the contract refresher there's one in february": a new statement.
     if token.lower_ in ("there", "here") and after.lower_ in ("'s", "is", "are"):
         return "statement"
@@ -287,7 +296,13 @@ def with_breaks(text: str) -> str:
             continue  # "maybe one day i will…": a time said first, no sentence ended
         if any(t.lower_ in _HEDGES for t in tokens[max(since, start - 3) : start]):
             continue  # "i was thinking maybe one year we could…": the hedge is on what follows
-        if _ends_clause(before):
+        # "want me to introduce you i'll email him": an object "you" ends a clause before
+        # a new subject (before a verb it is the verb's own subject: "before you send it").
+        asked = start > 1 and (  # "do you", "would you": a question's own subject
+            tokens[start - 2].tag_ == "MD" or tokens[start - 2].lower_ in ("do", "did", "are")
+        )
+        new_subject = tokens[k + 1].tag_ == "MD" or tokens[k].lower_ == "want"
+        if _ends_clause(before) or (new_subject and before.lower_ == "you" and not asked):
             # "… today and if there's no waiver i'll draft it": the condition goes with
             # what it conditions.
             condition = next((j for j in range(start - 1, max(since, start - 13), -1)
