@@ -320,6 +320,22 @@ def test_a_reply_that_offers_something_of_its_own_accepts_nothing_before_it() ->
     assert [(i.owner, i.action) for i in found] == [("mentor", "Introduce Raj")]
 
 
+def test_trying_a_way_just_told_is_a_task_worded_by_its_yes_where_that_says_more() -> None:
+    [item] = _items(
+        ("mentor", "With sapwood I put a thin shellac wash coat on first, then the oil."),
+        ("mentor", "Try that on a fresh offcut and send me a photo of the two boards."),
+        ("mentee", "Okay, I'll do that tomorrow morning."),
+    )
+    assert item.owner == "mentee" and item.sources == (1, 2)
+    assert item.action == "Try that on a fresh offcut and send Ana a photo of the two boards"
+    [item] = _items(
+        ("mentor", "I took him for a coffee and asked what he needed from me."),
+        ("mentor", "So maybe try that with Martin before tech."),
+        ("mentee", "Yeah, I'll ask Martin for a coffee tomorrow."),
+    )
+    assert (item.owner, item.action, item.sources) == ("mentee", "Ask Martin for a coffee", (1, 2))
+
+
 def test_an_offer_and_the_offerers_next_task_stay_two_items() -> None:
     items = _items(
         ("mentor", "I could do a mock interview with you next week, if that helps?"),

@@ -237,3 +237,9 @@ def test_an_offer_asked_after_a_finished_clause_is_a_sentence_of_its_own() -> No
         "could you look over it before you send it",
     ):
         assert with_breaks(text) == text
+
+
+def test_a_question_asked_after_a_finished_clause_is_a_sentence_of_its_own() -> None:
+    assert with_breaks("lets try that can you have a bullet point version by tuesday") == (
+        "lets try that. can you have a bullet point version by tuesday"
+    )

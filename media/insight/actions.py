@@ -44,6 +44,7 @@ from media.insight.english import prepare
 from media.insight.items import ActionItem, Candidate
 from media.insight.merging import (
     LIGHT_VERBS,
+    POINTS_AT_A_WAY,
     add_or_merge,
     fold_into_matching,
     fold_into_recent,
@@ -176,7 +177,18 @@ def extract_action_items(
             and POINTER.search(candidate.verb_phrase)
             and fold_into_recent(items, candidate, utterances, role, within=2, new_topic=True)
         ):
-            continue  # "I'll send them a mail tomorrow": how the item just agreed will be done
+            # "I'll send them a mail tomorrow": how the item just agreed will be done; where
+            # the item only pointed at a way of doing it ("try that with Martin"), the
+            # answer says what the task is ("I'll ask him for a coffee").
+            k = next(
+                k for k in range(len(items) - 1, -1, -1) if candidate.index in items[k].sources
+            )
+            if POINTS_AT_A_WAY.match(items[k].action) and items[k].owner == role(speaker):
+                said = _imperative(candidate, (speaker,), speaker, next_other(candidate.index),
+                                   names, role, utterances)  # fmt: skip
+                if said:
+                    items[k] = replace(items[k], action=said)
+            continue
         if verdict == "decline" and candidate.kind != "commitment":
             continue
         confidence = candidate.confidence

@@ -24,6 +24,10 @@ _YES_FIRST = re.compile(
 _ALSO = re.compile(r"\b(?:also|too|as well|another|separately|plus)\b", re.IGNORECASE)
 
 
+#: An item that says only to try a way of doing it just told ("Try that with Martin").
+POINTS_AT_A_WAY = re.compile(r"^(?:try|practise|practice|repeat)\s+(?:that|this)\b", re.I)
+
+
 def merge_answers(
     items: list[ActionItem],
     utterances: Sequence[Utterance],
@@ -52,6 +56,11 @@ def merge_answers(
         wording = max((asked, item), key=lambda i: (len(stems(i.action)), i is asked))
         if not (stems(asked.action) & stems(item.action)) - people:
             wording = asked  # a yes in other words: the request said what the task is
+        if (
+            POINTS_AT_A_WAY.match(asked.action)
+            and item.action.split()[0].lower() not in LIGHT_VERBS
+        ):
+            wording = item  # "try that with Martin" "I'll ask him for a coffee": the yes says
         merged[answer_to] = replace(
             asked,
             action=wording.action,

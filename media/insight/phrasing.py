@@ -443,6 +443,8 @@ def task_text(
             word in SINGULAR | PLURAL
             and token.dep_ in _OBJECT_DEPS
             and not any(c.lower_ == "all" for c in token.lefts)  # "all this": the whole talk
+            # "try that on an offcut": a way of doing it just told, not the last thing named
+            and not (word in ("that", "this") and token.head.lemma_.lower() in _TRIED)
         ):
             # "pick two case studies and write them up": the phrase's own thing comes first.
             own = _object_of_verb_before(token)
@@ -582,6 +584,9 @@ def task_text(
         return None  # "(oh) would you": a modal left alone is no task
     return sentence[0].upper() + sentence[1:]
 
+
+#: Verbs whose "that" is a way of doing something ("try that", "practise this").
+_TRIED = frozenset(words("try practise practice repeat rehearse"))
 
 _FIRST_PERSON_FORMS = {"'m": "am", "'re": "are", "'ve": "have"}
 _THIRD_PERSON = {"am": "is", "are": "is", "have": "has", "do": "does", "were": "was"}

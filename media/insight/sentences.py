@@ -229,6 +229,9 @@ def _opens(tokens: Sequence[Any], k: int) -> str | None:
         and tokens[k - 1].lower_ not in _SUBJECTS  # "do you want me to…" is one question
     ):
         return "statement"
+    # "lets try that can you have a version by tuesday": a question asked of its own.
+    if token.lower_ in ("can", "could", "would", "will") and after.lower_ == "you":
+        return "statement"
     # "… the contract refresher there's one in february": a new statement.
     if token.lower_ in ("there", "here") and after.lower_ in ("'s", "is", "are"):
         return "statement"
