@@ -588,3 +588,13 @@ def test_a_joiner_whose_clause_was_dropped_is_dropped_too() -> None:
                                "otherwise the certificate lapses"),
                     ("mentee", "yep ill sort that"))  # fmt: skip
     assert not item.action.endswith("otherwise"), item.action
+
+
+def test_what_something_is_said_to_be_is_no_thing_a_pronoun_stands_for() -> None:
+    [item] = _items(
+        ("mentee", "I finished the risk register yesterday."),
+        ("mentor", "Great. That's a separate conversation."),
+        ("mentor", "Can you send it over by Friday?"),
+        ("mentee", "Sure."),
+    )
+    assert item.action == "Send the risk register"

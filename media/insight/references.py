@@ -170,8 +170,8 @@ def _exclaimed(token: Any) -> bool:
 
 def _not_a_referent(chunk: _Phrase) -> bool:
     """Noun phrases that name no thing a pronoun could stand for: a name called out at the
-    start ("Arre, you'll be fine", "Sam, can you"), a day or month, and a bare predicate
-    ("it's low risk")."""
+    start ("Arre, you'll be fine", "Sam, can you"), a day or month, and a predicate ("it's
+    low risk", "that's a separate conversation")."""
     span = chunk.span
     doc = span.doc
     first, after = span[0], span.end
@@ -185,12 +185,14 @@ def _not_a_referent(chunk: _Phrase) -> bool:
         return True  # "yes, of course I'll send it": no course
     if len(span) == 1 and _exclaimed(first):
         return True  # "Ha, classic.": a remark, no thing
-    return bool(
-        before is not None
-        and before.lemma_ == "be"
-        and first.pos_ not in ("DET", "PROPN")
-        and first.tag_ != "PRP$"
-    )
+    if before is None or before.lemma_ != "be":
+        return False
+    # "the finish is a separate conversation": what something is, not a thing of its own
+    # ("there's a course in March" brings one in).
+    brought = first.i > 1 and doc[first.i - 2].lower_ in ("there", "here")
+    if first.lower_ in ("a", "an") and not brought:
+        return True
+    return first.pos_ not in ("DET", "PROPN") and first.tag_ != "PRP$"
 
 
 def _introduced(chunk: _Phrase) -> bool:
