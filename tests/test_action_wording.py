@@ -598,3 +598,12 @@ def test_what_something_is_said_to_be_is_no_thing_a_pronoun_stands_for() -> None
         ("mentee", "Sure."),
     )
     assert item.action == "Send the risk register"
+
+
+def test_a_possessive_said_before_stays_joined_to_its_noun() -> None:
+    [item] = _items(
+        ("mentee", "I found my kiln's manual in the shed."),
+        ("mentor", "Great, can you bring it on Friday?"),
+        ("mentee", "Sure."),
+    )
+    assert item.action == "Bring the kiln's manual"

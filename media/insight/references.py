@@ -26,6 +26,10 @@ _HOW_MANY = frozenset(words("many much few several all both"))
 
 
 def chunk_text(chunk: Any) -> str:
+    return re.sub(r" (?='s\b|')", "", _chunk_words(chunk))  # "the kiln's model", not "kiln 's"
+
+
+def _chunk_words(chunk: Any) -> str:
     words = [t for t in chunk if t.lower_ not in FILLER and t.pos_ != "PUNCT"]
     if words and words[0].tag_ == "PRP$":
         return " ".join(["the", *(t.text for t in words[1:])])
