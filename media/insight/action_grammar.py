@@ -172,8 +172,11 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("offer", rf"\b(?:do you want me to|would you like me to|want me to|shall i|should i|"
               rf"how about i|what if i|would it help if i|would it be helpful if i|"
               rf"does it help if i)\s+{_VP}", 0.8),
+    # Not "have you got one I could copy?": what the speaker could do with a thing asked for.
     ("offer_can", rf"\b(?:i am happy to|i would be happy to|happy to|i would love to|"
-                  rf"i could|i can)\s+{_VP}", 0.8),
+                  rf"(?<!\bone )(?<!\bsomething )(?<!\banything )(?<!\bthing )i could|"
+                  rf"(?<!\bone )(?<!\bsomething )(?<!\banything )(?<!\bthing )i can)"
+                  rf"\s+{_VP}", 0.8),
     ("request", rf"\b(?:your homework is to|your homework is|your task is to|"
                 rf"your action item is to|the next step for you is to|i want you to|"
                 rf"i would like you to|i need you to|"
@@ -216,7 +219,10 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("light", rf"^(?:(?:so|and|okay|ok|alright|then|now|right)\s*,?\s+)*"
               rf"(?P<vp>(?:get|put|have|give|make)\s+(?!(?:you|we|they|i|he|she|me\s+(?:a|one))\b)"
               rf"[a-z]{_IN_CLAUSE})", 0.7),
-    ("joint", rf"\blet us\s+{_VP}", 0.75),
+    # Not "they'll let us touch it", "to let us in": someone allowing, no proposal.
+    ("joint", rf"(?<!\bwill )(?<!\bwould )(?<!\bto )(?<!\bnot )(?<!\bcan )(?<!\bcould )"
+              rf"(?<!\bmight )(?<!\bthey )(?<!\bhe )(?<!\bshe )(?<!\bit )(?<!\bwho )"
+              rf"(?<!\bwhich )\blet us\s+{_VP}", 0.75),
     ("joint", rf"\bwe\s+{_SELF_FUTURE}\s+{_VP}", 0.75),
     ("joint", rf"\bwe\s+(?:should|need to|have to|can|must|could)\s+{_VP}", 0.6),
     ("commitment", rf"\blet me\s+{_VP}", 0.7),
