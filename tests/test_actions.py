@@ -336,6 +336,24 @@ def test_trying_a_way_just_told_is_a_task_worded_by_its_yes_where_that_says_more
     assert (item.owner, item.action, item.sources) == ("mentee", "Ask Martin for a coffee", (1, 2))
 
 
+def test_a_yes_after_a_question_the_task_needs_answered_still_takes_the_request_on() -> None:
+    found = _items(
+        ("mentee", "The council need the application in before they'll let us touch it."),
+        ("mentor", "Can you draft the tree works application? You did the survey, you know "
+                   "that tree better than I do. Send it over when it's done."),
+        ("mentee", "Um, I've never done one. Have you got one I could copy?"),
+        ("mentor", "Yeah, I'll dig out the one we did for the lime at St Mark's."),
+        ("mentee", "Great. Then yeah, I'll have a draft with you by Friday."),
+    )  # fmt: skip
+    actions = [(i.owner, i.action, i.sources[0]) for i in found]
+    assert ("mentee", "Draft the tree works application", 1) in actions, actions
+    # Its "it" is the application the turn asked for, not the tree talked of in between.
+    assert ("mentee", "Send the application over", 1) in actions, actions
+    # Neither "let us touch it" (the council allowing) nor "one I could copy" is a task, and
+    # the yes ("I'll have a draft with you") is the request's, no item of its own.
+    assert not any(i.sources[0] in (0, 2, 4) for i in found), actions
+
+
 def test_an_offer_and_the_offerers_next_task_stay_two_items() -> None:
     items = _items(
         ("mentor", "I could do a mock interview with you next week, if that helps?"),

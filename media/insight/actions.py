@@ -85,6 +85,14 @@ def _verdict(text: str) -> str | None:
     return None
 
 
+#: A reply that asks for something the task needs ("have you got one I could copy?"): the
+#: answer to the request may come after the asker's reply to it.
+_ASKS_FOR = re.compile(
+    r"(?:^|[.?!—-]\s*)(?:um,?\s*|so,?\s*)?(?:have you got|do you have|is there|could you send|"
+    r"can you send|where do i|where can i|how do i)\b[^.?!]*\?\s*$",
+    re.IGNORECASE,
+)
+
 #: A reply that opens with an offer or a question of its own answers nothing before it.
 _ASKS_BACK = re.compile(
     r"^(?:oh|so|okay|ok|well|um|uh)?[\s,]*(?:do you want me to|want me to|would you like me to|"
@@ -97,13 +105,16 @@ def _reply(utterances: Sequence[Utterance], index: int, window: int = 3) -> tupl
     """("accept" | "decline", reply index) from the other speakers' next turns, if any."""
     speaker = utterances[index].speaker
     seen_other = 0
+    asked_back = False  # "have you got one I could copy?" "Yeah, I'll dig it out." "Great."
     for j in range(index + 1, min(len(utterances), index + 1 + window + 2)):
         other = utterances[j]
         if other.speaker == speaker:
-            if seen_other:
+            if seen_other and not asked_back:
                 break
+            asked_back = False
             continue
         seen_other += 1
+        asked_back = bool(_ASKS_FOR.search(other.text))
         verdict = _verdict(other.text)
         if verdict is not None:
             return verdict, j
@@ -239,7 +250,8 @@ def extract_action_items(
                 due = find_due(normalise(utterances[after].text), session_date, next_session)
         joint = candidate.kind in ("joint", "proposal")
         owner = "both" if joint or len(owner_speakers) > 1 else role(owner_speakers[0])
-        action = _imperative(candidate, owner_speakers, speaker, other, names, role, utterances)
+        action = _imperative(candidate, owner_speakers, speaker, other, names, role, utterances,
+                             _step_before(candidates, candidate))  # fmt: skip
         if not action or round(confidence, 6) < min_confidence:  # 0.45 + 0.05 is 0.4999…
             continue
         item = ActionItem(
@@ -378,7 +390,11 @@ def _imperative(
     names: Mapping[str, str],
     role: Any,
     utterances: Sequence[Utterance] = (),
+    step_before: str = "",
 ) -> str:
+    """The candidate worded as a task for its owners. ``step_before``: the task said just
+    before it in the same turn, whose thing its pronoun most likely stands for ("can you
+    draft the works application? You know that tree. Send it over": the application)."""
     phrase = without_due(candidate)
     if not phrase:
         return ""
@@ -418,6 +434,8 @@ def _imperative(
         return None
 
     context = _context(utterances, candidate) if utterances else []
+    if step_before:
+        context.append(step_before)
     people = [n for n in names.values() if n]
     lead = _lead(utterances, candidate) if utterances else ""
     text = task_text(phrase, context, person, people, _mentions(utterances, candidate), lead)
@@ -425,6 +443,15 @@ def _imperative(
     if text and listed and not stems(listed) <= stems(text):
         text = f"{text}: {listed}"  # "Write a first draft: the timeline and root cause"
     return text or ""
+
+
+def _step_before(candidates: Sequence[Candidate], candidate: Candidate) -> str:
+    """The verb phrase of the task said just before the candidate in its own turn, if any."""
+    at = next(k for k, c in enumerate(candidates) if c is candidate)
+    before = candidates[at - 1] if at > 0 else None
+    if before is None or before.index != candidate.index or before.anaphoric:
+        return ""
+    return without_due(before)
 
 
 def _spelled_out(utterances: Sequence[Utterance], candidate: Candidate) -> str | None:

@@ -82,8 +82,8 @@ def _answers(
     if asked.kind != "request" or item.kind != "commitment":
         return False  # only a request is answered by the asked person's own commitment
     first, said = asked.sources[0], item.sources[0]
-    if not 0 < said - first <= 2:
-        return False
+    if not (0 < said - first <= 2 or said in asked.sources[1:]):
+        return False  # (or the yes the request was taken on with, after a question between)
     text = utterances[said].text
     if role(utterances[said].speaker) != asked.owner or _ALSO.search(text):
         return False
