@@ -607,3 +607,17 @@ def test_a_possessive_said_before_stays_joined_to_its_noun() -> None:
         ("mentee", "Sure."),
     )
     assert item.action == "Bring the kiln's manual"
+
+
+def test_a_name_with_a_preposition_inside_is_one_thing_and_a_particle_stays() -> None:
+    found = _items(
+        ("mentee", "I'll text you my kiln's model number as soon as we hang up."),
+        ("mentor", "Great."),
+        ("mentee", "The other thing. The Ceramics in the Park fair, in August. Applications "
+                   "close on the twentieth, and I keep putting it off."),
+        ("mentor", "Put it in today. Don't let it sit another week."),
+        ("mentee", "Okay, I will."),
+    )  # fmt: skip
+    [item] = [i for i in found if i.sources[0] == 3]
+    assert item.action == "Put in the Ceramics in the Park fair"
+    assert item.due_phrase == "today"

@@ -224,9 +224,9 @@ def _due_carried_over(
 
 
 TIME_PREPOSITION = (
-    # "get the FOI in this week", "hand it in by Friday": that "in" is the verb's, not the time's.
-    r"(?:\b(?:over|during|on|in(?!\s+(?:this|next|by|before|on|until|till)\b)|at|by|before|"
-    r"after|until|till|within|from|for|through)\s+)?"
+    # "get the FOI in this week", "hand it in today": that "in" is the verb's, not the time's.
+    r"(?:\b(?:over|during|on|in(?!\s+(?:this|next|by|before|on|until|till|today|tonight|"
+    r"tomorrow)\b)|at|by|before|after|until|till|within|from|for|through)\s+)?"
 )
 
 

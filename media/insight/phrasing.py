@@ -556,8 +556,9 @@ def task_text(
             text = "all " + text
         if text != token.text and token.dep_ == "dobj" and len(text.split()) > 2:
             # A particle goes before a noun phrase said in full: "write up the case studies".
-            particle = next((c for c in token.head.children
-                             if c.dep_ == "prt" and c.i == token.i + 1), None)  # fmt: skip
+            # ("put it in": the parser may take a particle with no object for a preposition)
+            particle = next((c for c in token.head.children if c.i == token.i + 1 and (
+                c.dep_ == "prt" or (c.dep_ == "prep" and not list(c.children)))), None)  # fmt: skip
             if particle is not None:
                 moved.add(particle.i)
                 text = f"{particle.text} {text}"

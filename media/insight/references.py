@@ -116,7 +116,32 @@ def _noun_phrases(doc: Any) -> list[Any]:
             if (head.lower_ not in VAGUE or named) and not head.like_num:
                 found.append(_Phrase(span, head))
         i = max(i + 1, end) if end <= start else i
-    return found
+    return _titles_joined(found)
+
+
+def _titled(token: Any) -> bool:
+    return bool(token.pos_ == "PROPN" and token.text[:1].isupper())
+
+
+def _titles_joined(found: list[_Phrase]) -> list[_Phrase]:
+    """A name with a preposition inside ("the Ceramics in the Park fair", "Festival on the
+    Green") is one phrase, not a thing and where it is."""
+    joined: list[_Phrase] = []
+    for phrase in found:
+        before = joined[-1] if joined else None
+        span = phrase.span
+        whole = span.doc  # ``doc`` may be a span of it: positions are the whole doc's
+        if (
+            before is not None
+            and span.start == before.span.end + 1
+            and whole[before.span.end].lower_ in ("in", "on", "at", "for")
+            and _titled(before.span[-1])
+            and any(_titled(t) for t in span[:2])
+        ):
+            joined[-1] = _Phrase(whole[before.span.start : span.end], phrase.root)
+            continue
+        joined.append(phrase)
+    return joined
 
 
 class Lazy:
