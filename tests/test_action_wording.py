@@ -621,3 +621,9 @@ def test_a_name_with_a_preposition_inside_is_one_thing_and_a_particle_stays() ->
     [item] = [i for i in found if i.sources[0] == 3]
     assert item.action == "Put in the Ceramics in the Park fair"
     assert item.due_phrase == "today"
+
+
+def test_a_day_inside_a_longer_word_stays_in_the_text() -> None:
+    [item] = _items(("mentor", "lets do the tastings wednesdays at four starting next wednesday"),
+                    ("mentee", "yes lets do that"))  # fmt: skip
+    assert "wednesdays" in item.action and " s " not in f" {item.action} "

@@ -834,3 +834,55 @@ def test_asking_to_be_given_something_is_no_task_of_the_askers() -> None:
                   ("mentor", "No problem.")) == []  # fmt: skip
     [item] = _items(("mentee", "Could I shadow you on the Brennan job?"), ("mentor", "Sure."))
     assert (item.owner, item.action) == ("mentee", "Shadow Ana on the Brennan job")
+
+
+@pytest.mark.parametrize(
+    ("asked", "action"),
+    [
+        ("I'm going to get you to shadow Amira at the strategy meeting.",
+         "Shadow Amira at the strategy meeting"),
+        ("What I'd like is for you to write up a debrief on the sim.",
+         "Write up a debrief on the sim"),
+        ("I was wondering whether you might be able to get me the old letter of agreement.",
+         "Get Ana the old letter of agreement"),
+        ("It'd be great if you could put together a one-page handout on thresholds.",
+         "Put together a one-page handout on thresholds"),
+        ("How would you feel about presenting the review at the workshop?",
+         "Present the review at the workshop"),
+        ("So I'm going to get you to go back through trench four and beef up the descriptions.",
+         "Go back through trench four and beef up the descriptions"),
+    ],
+)  # fmt: skip
+def test_a_request_in_other_words_is_a_request(asked: str, action: str) -> None:
+    [item] = _items(("mentor", asked), ("mentee", "Okay, sure."))
+    assert (item.owner, item.action) == ("mentee", action)
+
+
+def test_you_and_me_with_a_modal_is_a_joint_task() -> None:
+    [item] = _items(("mentee", "I've marked up the interim valuation."),
+                    ("mentor", "And then you and me should go through it on Monday."),
+                    ("mentee", "Yes, good."))  # fmt: skip
+    assert (item.owner, item.due_date) == ("both", date(2026, 3, 16))
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Sit with Ishbel in the finds room. You'll learn more in an afternoon than on a course.",
+        "Swarm control is the big thing. You're going to have a lot of colonies wanting to go.",
+    ],
+)
+def test_what_will_happen_to_someone_is_no_task_of_theirs(said: str) -> None:
+    assert not any(i.action.startswith(("Learn", "Have")) for i in _items(("mentor", said),
+                                                                        ("mentee", "Okay.")))  # fmt: skip
+
+
+def test_a_form_of_address_is_no_thing_and_no_task() -> None:
+    found = _items(
+        ("mentor", "Can you finish the attrition study by Friday?"),
+        ("mentee", "friday will be tight sir the data came late can i give it by monday"),
+        ("mentor", "ok monday"),
+        ("mentee", "i will sir bye"),
+    )
+    assert found and not any("sir" in i.action.lower().split() for i in found), found
+    assert not any(i.sources[0] == 3 for i in found)

@@ -137,7 +137,11 @@ _ADVERBS = (
 )
 # A clause runs to the sentence's end; a full stop inside a word ("levels.fyi", "2.5") is none.
 _IN_CLAUSE = r"(?:[^.?!;]|\.(?=\w))*"
-_VP = rf"{_ADVERBS}(?P<vp>[a-z]{_IN_CLAUSE})"
+# Not an answer run on into the next sentence ("… you will oh and Fiona is going to…").
+_VP = (
+    rf"{_ADVERBS}(?!(?:oh|ah|um|uh|and|but|so|okay|ok|yeah|yes|no|sir|madam|mate|bye)\b)"
+    rf"(?P<vp>[a-z]{_IN_CLAUSE})"
+)
 
 # When a task is to be done, said before it ("when the next hybrid comes in, you shadow me").
 _WHEN_FRONTED = r"(?:(?:when|once|after|before|as soon as)\s[^,]{1,60},\s*)?"
@@ -167,6 +171,12 @@ _TASK_VERBS = (
     r"talk to|speak to|meet with|catch up with|check in with|set aside|block out|"
     r"have a (?:quick |little )?(?:word|chat) with"
 )
+#: Verbs after "you will" that say what will happen to someone, not what they will do.
+_PREDICTED = (
+    r"(?:learn|see|find|love|like|enjoy|notice|feel|be|have|know|realise|realize|hate|"
+    r"regret|wonder|thank|laugh|cry|survive|sleep|get (?:used|the hang|there|better|it)|"
+    r"pick it up|pick up on|manage|cope|struggle|need)"
+)
 _PATTERNS: tuple[tuple[str, str, float], ...] = (
     # (kind, regex, base confidence). First match in a clause wins.
     ("offer", rf"\b(?:do you want me to|would you like me to|want me to|shall i|should i|"
@@ -181,7 +191,21 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
                 rf"your action item is to|the next step for you is to|i want you to|"
                 rf"i would like you to|i need you to|"
                 rf"i would love for you to|i would love you to|i would love it if you|"
-                rf"i am going to ask you to|i will ask you to|i am asking you to)\s+{_VP}", 0.85),
+                rf"i am going to ask you to|i will ask you to|i am asking you to|"
+                # "I'm going to get you to shadow Amira", "what I'd like is for you to…"
+                rf"i am going to get you to|i will get you to|let us get you to|"
+                rf"what i (?:would like|would love|want|need) is for you to|"
+                rf"what i (?:would like|want|need) you to do is(?: to)?|"
+                rf"the (?:ask|plan|idea) is (?:that you|for you to))\s+{_VP}", 0.85),
+    # "I was wondering whether you might be able to get me a copy", "it'd be great if you
+    # could put together a handout".
+    ("request", rf"\b(?:i was wondering (?:whether|if) you (?:might|would|could)(?: be able to)?|"
+                rf"i was wondering (?:whether|if) you can|"
+                rf"it(?: would|'d) be (?:great|good|brilliant|lovely|helpful|amazing) if you "
+                rf"(?:could|can)|it(?: would|'d) help if you (?:could|can))\s+{_VP}", 0.75),
+    # "how would you feel about presenting the review at the workshop?"
+    ("request", rf"\b(?:how would you feel about|would you be up for|are you up for)\s+"
+                rf"(?P<vp>[a-z]+ing\b{_IN_CLAUSE})", 0.7),
     # "I propose you make a synthesis", "I'd suggest that you email her first".
     ("request", rf"\bi\s+(?:would\s+)?(?:suggest|propose|recommend)\s+(?:that\s+)?you\s+"
                 rf"(?:to\s+)?{_VP}", 0.7),
@@ -200,7 +224,10 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("request", rf"\bwhy do not you\s+{_VP}", 0.7),
     ("request", rf"\b(?:how about|what about|what if)\s+you\s+{_VP}", 0.65),
     ("request", rf"\byou\s+(?:should|need to|have to|must|will need to|will want to|"
-                rf"might want to|want to|are going to|will)\s+{_VP}", 0.6),
+                rf"might want to|want to)\s+{_VP}", 0.6),
+    # "you'll learn more in an afternoon", "you're going to have a lot of colonies": what
+    # will happen to them, not what they are to do.
+    ("request", rf"\byou\s+(?:are going to|will)\s+(?!{_PREDICTED}\b){_VP}", 0.6),
     ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now|please)\s*,?\s+)*"
                 rf"(?:please\s+|make sure (?:to|you)\s+|remember to\s+|do not forget to\s+|"
                 rf"be sure to\s+){_VP}", 0.75),
@@ -225,6 +252,8 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
               rf"(?<!\bwhich )\blet us\s+{_VP}", 0.75),
     ("joint", rf"\bwe\s+{_SELF_FUTURE}\s+{_VP}", 0.75),
     ("joint", rf"\bwe\s+(?:should|need to|have to|can|must|could)\s+{_VP}", 0.6),
+    ("joint", rf"\byou and (?:me|i)\s+(?:should|need to|can|could|will|are going to)\s+{_VP}",
+              0.7),
     ("commitment", rf"\blet me\s+{_VP}", 0.7),
     ("commitment", rf"\bi\s+{_SELF_FUTURE}\s+{_VP}", 0.85),
     # "and I redo the brakes on Monday": a present tense for the future, only with a day
@@ -242,7 +271,7 @@ _NOT_TASKS = re.compile(
     r"ask you\b(?! to)|ask (?:something|a question|a few)|"
     r"be honest|admit|explain|clarify|repeat\b(?!\s+(?:it|the|this)\s+(?!back)\w)|describe|"
     r"walk me through|walk you through|"
-    r"talk(?!\s+(?:to|with|again))|skip|move on|go back|start with|begin|continue|focus on|recap|"
+    r"talk(?!\s+(?:to|with|again))|skip|move on|go back(?!\s+(?:through|over|and)\b)|start with|begin|continue|focus on|recap|"
     r"wrap up|switch|look at this|hear|imagine|suppose|assume|remember|know|feel|be|believe|"
     r"hope|wish|wonder|agree|understand|mean|stop you|jump in|interrupt|summarize|pause|"
     r"give you an example|share my screen|share your screen|get started|dive in|kick off|"
@@ -273,7 +302,10 @@ _HABIT = re.compile(
     re.IGNORECASE,
 )
 _HYPOTHETICAL = re.compile(
-    r"\b(?:if (?:i|we|you) (?:had|were|was|could|did)|would have|could have|should have|"
+    # (Not "it'd be great if you could…", "I was wondering if you could…": asked politely.)
+    r"\b(?:(?<!great )(?<!good )(?<!helpful )(?<!brilliant )(?<!lovely )(?<!amazing )"
+    r"(?<!help )(?<!wondering )if (?:i|we|you) (?:had|were|was|could|did)|would have|could have|"
+    r"should have|"
     r"some ?day|one of these (?:days|years)|one day|(?:maybe|perhaps) one year|in theory|"
     r"ideally|i wish|in an ideal world|if only|"
     r"right now|"

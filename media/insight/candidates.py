@@ -105,7 +105,7 @@ def find_candidates(
             due = find_due(verb_phrase, session_date, next_session) or find_due(
                 clause, session_date, next_session
             )
-            if due is not None and _GOING.match(re.sub(re.escape(due.phrase), "", verb_phrase)):
+            if due is not None and _GOING.match(re.sub(said_as(due.phrase), "", verb_phrase)):
                 went = due  # "… go on Thursday, and I'll talk to three people": there, then
             if due is None and there is not None and _after_and(lead):
                 due = there
@@ -125,7 +125,7 @@ def find_candidates(
                     said = find_due(later, session_date, next_session)
                     if said is not None and due is not None and narrows(said, due):
                         # The week said first goes from the task's words with the day.
-                        verb_phrase = re.sub(TIME_PREPOSITION + re.escape(due.phrase), " ",
+                        verb_phrase = re.sub(TIME_PREPOSITION + said_as(due.phrase), " ",
                                              verb_phrase, flags=re.IGNORECASE)  # fmt: skip
                         due = said
                     elif said is not None and due is None:
@@ -161,7 +161,7 @@ def find_candidates(
                     verb_phrase = f"{verb_phrase} to {shown.group(1).rstrip(' .?!,')}"
             without_due = verb_phrase
             if due is not None:
-                without_due = re.sub(re.escape(due.phrase), " ", verb_phrase, flags=re.I)
+                without_due = re.sub(said_as(due.phrase), " ", verb_phrase, flags=re.I)
             found.append(
                 Candidate(
                     index,
@@ -223,6 +223,11 @@ def _due_carried_over(
     return due if due is not None and due.span[0] <= 40 else None  # its first words
 
 
+def said_as(phrase: str) -> str:
+    """A pattern for a phrase said as words of its own ("wednesday", not in "wednesdays")."""
+    return rf"(?<!\w){re.escape(phrase)}(?!\w)"
+
+
 TIME_PREPOSITION = (
     # "get the FOI in this week", "hand it in today": that "in" is the verb's, not the time's.
     r"(?:\b(?:over|during|on|in(?!\s+(?:this|next|by|before|on|until|till|today|tonight|"
@@ -234,6 +239,6 @@ def without_due(candidate: Candidate) -> str:
     phrase = candidate.verb_phrase
     if candidate.due is not None:
         # With the preposition that led to it ("review the draft over the weekend").
-        phrase = re.sub(TIME_PREPOSITION + re.escape(candidate.due.phrase), " ", phrase,
+        phrase = re.sub(TIME_PREPOSITION + said_as(candidate.due.phrase), " ", phrase,
                         flags=re.IGNORECASE)  # fmt: skip
     return re.sub(r"\s+", " ", phrase).strip(" ,")

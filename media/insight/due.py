@@ -106,7 +106,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("weekday_week", rf"\ba\s+week\s+(?:on|from)\s+({_WEEKDAY})\b"),
     # "Thursday the third": the date, which the weekday only confirms.
     ("weekday_nth", rf"\b{_LEAD}({_WEEKDAY})\s+(?:the\s+)?{_DAY}\b"),
-    ("day0", rf"\b{_LEAD}(tonight|today|later today|this (?:morning|afternoon|evening)|"
+    # Not "everything up to today": so far, no deadline.
+    ("day0", rf"\b(?<!up to )(?<!until )(?<!till )(?<!as of )(?<!so far )"
+             rf"{_LEAD}(tonight|today|later today|this (?:morning|afternoon|evening)|"
              r"(?:straight |right |just )?after (?:this|the|our) (?:call|meeting|session)|"
              r"(?:straight |right )after this(?!\s+(?:week|month|year|quarter|sprint|weekend))|"
              r"as soon as (?:we|i) (?:hang up|finish|are done|get off)|"

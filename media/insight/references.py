@@ -197,6 +197,12 @@ def _exclaimed(token: Any) -> bool:
     return bool(right < len(doc))  # said and ended, not a word cut off at the turn's end
 
 
+#: Words a person is called by in talk to them ("sir", "mate", "chef").
+_ADDRESSES = frozenset(
+    words("sir madam maam ma'am mate boss chef coach doc miss guys folks dude bro pal love")
+)
+
+
 def _not_a_referent(chunk: _Phrase) -> bool:
     """Noun phrases that name no thing a pronoun could stand for: a name called out at the
     start ("Arre, you'll be fine", "Sam, can you"), a day or month, and a predicate ("it's
@@ -206,6 +212,8 @@ def _not_a_referent(chunk: _Phrase) -> bool:
     first, after = span[0], span.end
     if chunk.root.lower_ in MONTHS or chunk.root.lower_ in TIMES:
         return True
+    if chunk.root.lower_ in _ADDRESSES and len([t for t in span if t.pos_ != "DET"]) == 1:
+        return True  # "can I give it by Monday, sir?": whom it is said to, no thing
     at_start = first.i == 0 or doc[first.i - 1].text in (".", "?", "!", ":", ";")
     if at_start and chunk.root.pos_ == "PROPN" and after < len(doc) and doc[after].text == ",":
         return True
