@@ -873,8 +873,8 @@ def test_you_and_me_with_a_modal_is_a_joint_task() -> None:
     ],
 )
 def test_what_will_happen_to_someone_is_no_task_of_theirs(said: str) -> None:
-    assert not any(i.action.startswith(("Learn", "Have")) for i in _items(("mentor", said),
-                                                                        ("mentee", "Okay.")))  # fmt: skip
+    found = _items(("mentor", said), ("mentee", "Okay."))
+    assert not any(i.action.startswith(("Learn", "Have")) for i in found), found
 
 
 def test_a_form_of_address_is_no_thing_and_no_task() -> None:
