@@ -886,3 +886,17 @@ def test_a_form_of_address_is_no_thing_and_no_task() -> None:
     )
     assert found and not any("sir" in i.action.lower().split() for i in found), found
     assert not any(i.sources[0] == 3 for i in found)
+
+
+def test_a_thing_said_to_need_doing_is_a_task_of_whoever_takes_it_on() -> None:
+    [item] = _items(("mentor", "And your peer review has got to be logged with the Board by "
+                               "the 30th."),
+                    ("mentee", "Okay, I'll log it tonight."))  # fmt: skip
+    assert item.owner == "mentee" and item.sources == (0, 1)
+    assert item.action == "Get the peer review logged with the Board"
+    assert item.due_date == date(2026, 3, 30)
+    # Said of one's own work, or heard with no one taking it on: no task.
+    assert _items(("mentee", "I'm stressed, the report has to be done by Friday."),
+                  ("mentor", "Okay.")) == []  # fmt: skip
+    assert _items(("mentor", "The print order needs to go in to the shop by the 15th."),
+                  ("mentee", "Right.")) == []  # fmt: skip

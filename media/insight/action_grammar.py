@@ -531,6 +531,30 @@ _ASKS_SELF = re.compile(r"^(?:\W*(?:so|and|but|okay|ok|oh|well)\b)*\W*(?:do|does
 _BECAUSE = re.compile(r",?\s+\b(?:because|cos)\b", re.IGNORECASE)
 
 
+#: "The review form needs to go in to Sandra by the 30th", "your peer review has to be logged
+#: with the Board": a thing that must be done, said without who will do it.
+_OBLIGATION = re.compile(
+    r"^(?:(?:and|so|okay|ok|um|uh|also|oh|right|then|but|now)\s*,?\s+)*"
+    r"(?P<thing>(?:the|your|my|our|this|that)\s+(?:[\w'-]+\s+){0,6}?[\w'-]+)\s+"
+    r"(?:needs to|has to|has got to|must|will need to)\s+"
+    r"(?:be\s+(?P<done>[a-z]+(?:ed|en|wn|ne|lt|nt|ght))|go\s+(?P<where>in|off|out|back|up))\b"
+    r"(?P<rest>[^.?!;]*)",
+    re.IGNORECASE,
+)
+
+
+def match_obligation(clause: str) -> tuple[str, str, float] | None:
+    """("obligation", the task as "get the thing done…", confidence) for a thing said to
+    need doing; an item only when someone takes it on in words (media/insight/actions.py)."""
+    said = _OBLIGATION.match(normalise(clause))
+    if said is None or _HYPOTHETICAL.search(clause) or _NEGATED.search(clause):
+        return None
+    how = said.group("done") or said.group("where")
+    article, thing = said.group("thing").split(" ", 1)
+    task = f"get {article.lower()} {thing} {how}{said.group('rest')}"
+    return "obligation", task.strip(" ,"), 0.7
+
+
 def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
     """(kind, verb phrase, confidence) when the clause commits someone to an action.
 

@@ -162,13 +162,20 @@ def extract_action_items(
     candidates, utterances = in_their_parts(candidates, utterances, said_apart)
     _prepare_wording(utterances, candidates)
     recaps = recap_utterances(utterances, candidates)
-    for candidate in candidates:
+    for position, candidate in enumerate(candidates):
         speaker = candidate.speaker
         if candidate.index in recaps and fold_into_matching(items, candidate):
             continue  # a summary restating what was agreed adds sources, not items
         reply = _reply(utterances, candidate.index)
         verdict = reply[0] if reply else None
         accepted = verdict == "accept"
+        if candidate.kind == "obligation":
+            # "The form needs to go in by the 30th": a task only once someone takes it on
+            # ("I'll do it tonight"): theirs, as a request is the asked person's.
+            said = normalise(utterances[reply[1]].text) if reply and accepted else ""
+            if not _TAKES_ON.search(said):
+                continue
+            candidate = replace(candidate, kind="request")
         if candidate.anaphoric:
             # "Sure, I'll do that" or "let's do it" answers or restates an earlier item; a
             # "send it over" with nothing before it to say what "it" is, is no task to save.
@@ -251,7 +258,7 @@ def extract_action_items(
         joint = candidate.kind in ("joint", "proposal")
         owner = "both" if joint or len(owner_speakers) > 1 else role(owner_speakers[0])
         action = _imperative(candidate, owner_speakers, speaker, other, names, role, utterances,
-                             _step_before(candidates, candidate))  # fmt: skip
+                             _step_before(candidates, position))  # fmt: skip
         if not action or round(confidence, 6) < min_confidence:  # 0.45 + 0.05 is 0.4999…
             continue
         item = ActionItem(
@@ -445,9 +452,9 @@ def _imperative(
     return text or ""
 
 
-def _step_before(candidates: Sequence[Candidate], candidate: Candidate) -> str:
-    """The verb phrase of the task said just before the candidate in its own turn, if any."""
-    at = next(k for k, c in enumerate(candidates) if c is candidate)
+def _step_before(candidates: Sequence[Candidate], at: int) -> str:
+    """The verb phrase of the task said just before candidate ``at`` in its own turn, if any."""
+    candidate = candidates[at]
     before = candidates[at - 1] if at > 0 else None
     if before is None or before.index != candidate.index or before.anaphoric:
         return ""

@@ -15,6 +15,7 @@ from media.insight.action_grammar import (
     is_anaphoric,
     match_clause,
     match_imperative,
+    match_obligation,
     normalise,
     split_clauses,
 )
@@ -81,6 +82,8 @@ def find_candidates(
             matched = match_clause(clause, lead[since:])
             if matched is None and not lead.strip():
                 matched = match_imperative(clause)  # a sentence's opening verb only
+            if matched is None:
+                matched = match_obligation(clause)  # "the form needs to go in by the 30th"
             matches.append(matched)
         went: Due | None = None  # "I'm gonna go on Thursday": when the next task is done
         for position, ((clause, lead), matched) in enumerate(zip(clauses, matches, strict=True)):
