@@ -104,6 +104,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     # "Tuesday week" (British): a week after the coming Tuesday; so is "a week on Friday".
     ("weekday_week", rf"\b{_LEAD}({_WEEKDAY})\s+week\b"),
     ("weekday_week", rf"\ba\s+week\s+(?:on|from)\s+({_WEEKDAY})\b"),
+    # "the Saturday after next": not the coming one, the one after it.
+    ("weekday_week", rf"\b{_LEAD}(?:the\s+)?({_WEEKDAY})\s+after\s+next\b"),
+    # "the first Wednesday in January", "the last Friday of the month".
+    ("nth_weekday", rf"\b{_LEAD}the\s+(first|second|third|fourth|last)\s+({_WEEKDAY})\s+"
+                    rf"(?:in|of)\s+({_MONTH}|the month|next month)\b"),
     # "Thursday the third": the date, which the weekday only confirms.
     ("weekday_nth", rf"\b{_LEAD}({_WEEKDAY})\s+(?:the\s+)?{_DAY}\b"),
     # Not "everything up to today": so far, no deadline.
@@ -250,7 +255,19 @@ def _resolve(kind: str, match: re.Match[str], day0: date, next_session: date | N
         coming = _weekday_on_or_after(day0 + timedelta(days=1), WEEKDAYS.index(groups[0]))
         return coming + timedelta(days=7)
     if kind == "weekday_nth":
+        # "Monday the fifth": the next fifth that is a Monday (in this month or the two after),
+        # else the next fifth (the weekday misspoken).
+        day = _day_number(groups[1])
+        weekday = WEEKDAYS.index(groups[0])
+        for ahead in range(3):
+            year = day0.year + (day0.month + ahead - 1) // 12
+            month = (day0.month + ahead - 1) % 12 + 1
+            said = _safe_date(year, month, day)
+            if said is not None and said >= day0 and said.weekday() == weekday:
+                return said
         return _nth(day0, groups[1])
+    if kind == "nth_weekday":
+        return _nth_weekday(day0, groups[0], WEEKDAYS.index(groups[1]), groups[2])
     if kind == "day_after":
         return day0 + timedelta(days=2)
     if kind == "this_time_next_week":
@@ -295,6 +312,22 @@ def _resolve(kind: str, match: re.Match[str], day0: date, next_session: date | N
     if kind == "nth":
         return _nth(day0, groups[0])
     return None
+
+
+def _nth_weekday(day0: date, nth: str, weekday: int, month_said: str) -> date | None:
+    """ "The first Wednesday in January", "the last Friday of the month"."""
+    if month_said in MONTHS:
+        month = MONTHS.index(month_said) + 1
+        year = day0.year + (month < day0.month)
+    else:
+        following = month_said == "next month"
+        year, month = day0.year, day0.month
+        if following:
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    days = [date(year, month, d) for d in range(1, calendar.monthrange(year, month)[1] + 1)]
+    matching = [d for d in days if d.weekday() == weekday]
+    order = ["first", "second", "third", "fourth"]
+    return matching[-1] if nth == "last" else matching[order.index(nth)]
 
 
 def _nth(day0: date, said: str) -> date | None:
