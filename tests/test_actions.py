@@ -125,6 +125,35 @@ def test_a_word_ordinal_before_a_run_on_sentence_is_still_a_date() -> None:
     assert find_due("send it by the third draft", THURSDAY) is None  # a draft, not a day
 
 
+@pytest.mark.parametrize(
+    ("said", "due"),
+    [
+        ("make it the Saturday after next", date(2026, 3, 21)),  # not the coming 14th
+        ("by Tuesday the fifth", date(2026, 5, 5)),  # the next fifth that is a Tuesday
+        ("the first Wednesday in January", date(2027, 1, 6)),
+        ("by the last Friday of the month", date(2026, 3, 27)),
+    ],
+)
+def test_days_said_by_their_place_resolve(said: str, due: date) -> None:
+    found = find_due(f"Okay, {said}.", THURSDAY)
+    assert found is not None and found.date == due
+
+
+def test_a_deadline_moved_in_the_turns_after_is_the_items() -> None:
+    [item] = _items(
+        ("mentor", "Can you build the anti-strat doc on Dire Wolves by Friday?"),
+        ("mentee", "Friday's tight with the scrims. Could I get it to you Monday instead?"),
+        ("mentor", "Monday's fine."),
+    )
+    assert (item.due_phrase, item.due_date) == ("Monday", date(2026, 3, 16))
+    [item] = _items(
+        ("mentor", "Could you send me the breakdown by the end of next week?"),
+        ("mentee", "Sure."),
+        ("mentor", "Actually no, make it Monday the sixteenth."),
+    )
+    assert item.due_date == date(2026, 3, 16)
+
+
 def test_next_session_date_resolves_session_deadlines() -> None:
     due = find_due("before our next session", THURSDAY, next_session=date(2026, 3, 19))
     assert due is not None and due.date == date(2026, 3, 19)

@@ -272,7 +272,48 @@ def extract_action_items(
             confidence=min(confidence, 0.99),
         )
         add_or_merge(items, item, closing=candidate.index >= 0.75 * len(utterances))
+    items = _renegotiated(items, utterances, session_date, next_session)
     return merge_answers(items, utterances, role, names)
+
+
+#: A deadline asked for again in other terms ("Could I get it to you Monday instead?", "make
+#: it the Friday before", "could it be Friday?").
+_RENEGOTIATES = re.compile(
+    r"\b(?:make it|instead|could it be|can it be|how about|what about|"
+    r"(?:can|could) i (?:give|get|send|do|have|bring) (?:it|them|that)|"
+    r"push (?:it|that)(?: back)? to|move (?:it|that) to)\b",
+    re.IGNORECASE,
+)
+
+
+def _renegotiated(
+    items: list[ActionItem],
+    utterances: Sequence[Utterance],
+    session_date: date | None,
+    next_session: date | None,
+) -> list[ActionItem]:
+    """Each item with the last deadline the pair moved it to in the few turns after it
+    ("by Friday?" "Friday's tight. Could I get it to you Monday instead?"), before the next
+    item is raised."""
+    starts = {item.sources[0] for item in items}
+    moved = []
+    for item in items:
+        first, due = item.sources[0], None
+        for k in range(first + 1, min(len(utterances), first + 5)):
+            if k in starts:
+                break
+            text = normalise(utterances[k].text)
+            cue = _RENEGOTIATES.search(text)
+            if cue is None:
+                continue
+            # The day said after the cue ("no, make it Monday the fifth"), else in its sentence.
+            said = find_due(text[cue.start() :], session_date, next_session) or find_due(
+                text, session_date, next_session
+            )
+            due = said or due
+        moved.append(item if due is None else replace(item, due_phrase=due.phrase,
+                                                       due_date=due.date))  # fmt: skip
+    return moved
 
 
 #: A yes that takes a task on, not only hears it ("Okay. I understand.").
