@@ -929,3 +929,20 @@ def test_a_thing_said_to_need_doing_is_a_task_of_whoever_takes_it_on() -> None:
                   ("mentor", "Okay.")) == []  # fmt: skip
     assert _items(("mentor", "The print order needs to go in to the shop by the 15th."),
                   ("mentee", "Right.")) == []  # fmt: skip
+
+
+def test_a_role_offered_and_a_request_answered_after_a_counter_question() -> None:
+    found = _items(
+        ("mentor", "You need two referees. I'm happy to be one of your referees, if you want."),
+        ("mentee", "Yes, please, that would be great."),
+        ("mentor", "And the ask is that you get the competence matrix drafted and send it over."),
+        ("mentee", "Can I do it after the trench four stuff? Like, this weekend?"),
+        ("mentor", "Yeah, that's fine. Say the 15th."),
+        ("mentee", "The 15th. Okay."),
+    )
+    actions = [(i.owner, i.action, i.sources, i.due_date) for i in found]
+    assert actions == [
+        ("mentor", "Be one of Raj's referees", (0, 1), None),
+        ("mentee", "Get the competence matrix drafted and send over the competence matrix",
+         (2, 5), date(2026, 3, 15)),
+    ]  # fmt: skip

@@ -85,11 +85,14 @@ def _verdict(text: str) -> str | None:
     return None
 
 
-#: A reply that asks for something the task needs ("have you got one I could copy?"): the
-#: answer to the request may come after the asker's reply to it.
+#: A reply that asks back about the task ("have you got one I could copy?", "can I do it
+#: after the trench?"): the answer to the request may come after the asker's reply to it.
+#: Not a tag question ("…, you know?", "right?").
 _ASKS_FOR = re.compile(
-    r"(?:^|[.?!—-]\s*)(?:um,?\s*|so,?\s*)?(?:have you got|do you have|is there|could you send|"
-    r"can you send|where do i|where can i|how do i)\b[^.?!]*\?\s*$",
+    r"(?:^|[.?!—-]\s*)(?:um,?\s*|so,?\s*|oh,?\s*|okay,?\s*)?"
+    r"(?:have you got|do you have|is there|could you send|can you send|where do i|where can i|"
+    r"how do i|can i|could i|is it okay if|is it ok if|would it be okay if|does it have to|"
+    r"should i|do i|what if i|like)\b[^.?!]*\?\s*$",
     re.IGNORECASE,
 )
 

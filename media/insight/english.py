@@ -28,7 +28,7 @@ VAGUE = frozenset(
         "weeks month months year years day days morning afternoon evening night minute minutes "
         "hour hours second question questions problem sense deal chance moment end start rest "
         "monday tuesday wednesday thursday friday saturday sunday weekend call meeting session "
-        "yeah yes okay ok um uh thanks thank cheers sorry"
+        "yeah yes okay ok um uh thanks thank cheers sorry ask"
     )
 )
 MONTHS = frozenset(

@@ -166,6 +166,10 @@ def _object_of_verb_before(pronoun: Any) -> str | None:
     if pronoun.dep_ != "dobj" or verb.dep_ != "conj" or verb.head.pos_ != "VERB":
         return None
     thing = next((c for c in verb.head.children if c.dep_ == "dobj" and c.i < pronoun.i), None)
+    if thing is None:
+        # "get the matrix drafted and send it over": the thing had done, said as a subject
+        done = [c for c in verb.head.children if c.dep_ in ("ccomp", "xcomp") and c.i < verb.i]
+        thing = next((c for d in done for c in d.children if c.dep_ in ("nsubj", "dobj")), None)
     if thing is None or thing.pos_ not in ("NOUN", "PROPN"):
         return None
     span = thing.doc[thing.left_edge.i : thing.right_edge.i + 1]
