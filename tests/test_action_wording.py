@@ -627,3 +627,13 @@ def test_a_day_inside_a_longer_word_stays_in_the_text() -> None:
     [item] = _items(("mentor", "lets do the tastings wednesdays at four starting next wednesday"),
                     ("mentee", "yes lets do that"))  # fmt: skip
     assert "wednesdays" in item.action and " s " not in f" {item.action} "
+
+
+def test_a_topic_named_before_the_request_is_its_thing_without_the_lead_in() -> None:
+    [item] = _items(("mentor", "aye so the other thing the collection trip report from orkney "
+                               "id like you to write that up for the newsletter"),
+                    ("mentee", "can i do it after the germination stuff like mid november"),
+                    ("mentor", "mid november is fine"),
+                    ("mentee", "ok"))  # fmt: skip
+    assert item.action == "Write up the collection trip report for the newsletter"
+    assert item.sources == (0, 3)

@@ -39,7 +39,7 @@ from media.insight.action_grammar import (
     split_clauses,
 )
 from media.insight.candidates import find_candidates, in_their_parts, without_due
-from media.insight.due import find_due
+from media.insight.due import Due, find_due
 from media.insight.english import prepare
 from media.insight.items import ActionItem, Candidate
 from media.insight.merging import (
@@ -91,10 +91,22 @@ def _verdict(text: str) -> str | None:
 _ASKS_FOR = re.compile(
     r"(?:^|[.?!—-]\s*)(?:um,?\s*|so,?\s*|oh,?\s*|okay,?\s*)?"
     r"(?:have you got|do you have|is there|could you send|can you send|where do i|where can i|"
-    r"how do i|can i|could i|is it okay if|is it ok if|would it be okay if|does it have to|"
+    r"how do i|can i|could i|can we|could we|is it okay if|is it ok if|would it be okay if|"
+    r"does it have to|"
     r"should i|do i|what if i|like)\b[^.?!]*\?\s*$",
     re.IGNORECASE,
 )
+
+_ASKS_FOR_UNPUNCTUATED = re.compile(
+    r"\b(?:can i|could i|can we|could we|is it ok if|is it okay if|should i|do i)\b", re.I
+)
+
+
+def _asks_back(text: str) -> bool:
+    if not re.search(r"[.?!,]", text):  # a recogniser's turn: its question has no "?"
+        return bool(_ASKS_FOR_UNPUNCTUATED.search(text))
+    return bool(_ASKS_FOR.search(text))
+
 
 #: A reply that opens with an offer or a question of its own answers nothing before it.
 _ASKS_BACK = re.compile(
@@ -117,7 +129,7 @@ def _reply(utterances: Sequence[Utterance], index: int, window: int = 3) -> tupl
             asked_back = False
             continue
         seen_other += 1
-        asked_back = bool(_ASKS_FOR.search(other.text))
+        asked_back = _asks_back(other.text)
         verdict = _verdict(other.text)
         if verdict is not None:
             return verdict, j
@@ -283,10 +295,23 @@ def extract_action_items(
 #: it the Friday before", "could it be Friday?").
 _RENEGOTIATES = re.compile(
     r"\b(?:make it|instead|could it be|can it be|how about|what about|"
+    r"let us say(?=\s+(?:the\s+)?(?:\d|\w+(?:st|nd|rd|th)\b|\w+day\b|tomorrow|next))|"
+    r"(?:can|could) we (?:do|move|make) (?:it|that)|"
     r"(?:can|could) i (?:give|get|send|do|have|bring) (?:it|them|that)|"
     r"push (?:it|that)(?: back)? to|move (?:it|that) to)\b",
     re.IGNORECASE,
 )
+
+
+def _days_said(text: str, session_date: date | None, next_session: date | None) -> list[Due]:
+    """Every deadline said in a text, in order (spans in the whole text)."""
+    found: list[Due] = []
+    start = 0
+    while (due := find_due(text[start:], session_date, next_session)) is not None:
+        span = (start + due.span[0], start + due.span[1])
+        found.append(replace(due, span=span))
+        start = span[1]
+    return found
 
 
 def _renegotiated(
@@ -309,11 +334,12 @@ def _renegotiated(
             cue = _RENEGOTIATES.search(text)
             if cue is None:
                 continue
-            # The day said after the cue ("no, make it Monday the fifth"), else in its sentence.
-            said = find_due(text[cue.start() :], session_date, next_session) or find_due(
-                text, session_date, next_session
-            )
-            due = said or due
+            # The day said after the cue ("no, make it Monday the fifth"), else the last one
+            # before it ("I'm back on the thirtieth, could we do it then").
+            said = _days_said(text, session_date, next_session)
+            after = [d for d in said if d.span[0] >= cue.start()]
+            before = [d for d in said if d.span[0] < cue.start()]
+            due = after[0] if after else before[-1] if before else due
         moved.append(item if due is None else replace(item, due_phrase=due.phrase,
                                                        due_date=due.date))  # fmt: skip
     return moved

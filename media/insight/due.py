@@ -135,7 +135,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
             # "by the fifth slide" is no date; "by the fifth it's two hours online" is: the
             # next sentence, run on by a recogniser, starts with "it" or a joiner. (Not "i":
             # "on the nineteenth i'd like you to…" dates an event said first.)
-            r"(?!\s+(?!of\b|at\b|and\b|or\b|so\b|then\b|please\b|if\b|\w+ly\b|"
+            r"(?!\s+(?!of\b|at\b|and\b|or\b|so\b|then\b|please\b|if\b|\w+ly\b|before\b|"
+            r"after\b|when\b|once\b|"
             r"(?:it|its|it's|that's|thats|but|because|cos|otherwise|okay|ok|yeah|right)\b)"
             r"[a-z])"),
     ("asap", r"\b(asap|as soon as (?:possible|you can|i can)|right away|straight away)\b"),

@@ -78,6 +78,8 @@ def _noun_phrases(doc: Any) -> list[Any]:
         while (
             i < len(tokens)
             and tokens[i].lower_ not in TIMES
+            # "the other thing the trip report": a determiner after a noun starts another
+            and not (i > start and tokens[i].pos_ == "DET" and tokens[i - 1].pos_ == "NOUN")
             and (
                 tokens[i].pos_ in ("DET", "ADJ", "NUM", "NOUN", "PROPN")
                 or tokens[i].tag_ in ("PRP$", "HYPH", "POS")
