@@ -946,3 +946,29 @@ def test_a_role_offered_and_a_request_answered_after_a_counter_question() -> Non
         ("mentee", "Get the competence matrix drafted and send over the competence matrix",
          (2, 5), date(2026, 3, 15)),
     ]  # fmt: skip
+
+
+def test_an_offer_taken_with_thatd_be_amazing_is_one_item_with_its_follow_up() -> None:
+    found = _items(
+        ("mentor", "But I can put a word in with Denise, if you want me to?"),
+        ("mentee", "Would you? That'd be amazing."),
+        ("mentor", "I'll mention it when I see her Thursday."),
+    )
+    assert [(i.owner, i.action, i.sources) for i in found] == [
+        ("mentor", "Put a word in with Denise", (0, 1, 2))
+    ]
+
+
+def test_a_lead_in_and_a_deadline_said_after_make_one_item() -> None:
+    found = _items(
+        ("mentor", "Right, let's get you building wheels, then. What I'd love is for you to "
+                   "build two practice wheels before the resit and bring them in."),
+        ("mentee", "Yeah, definitely. When's good?"),
+        ("mentor", "So bring them in by the 14th, say."),
+        ("mentee", "The 14th. Yeah, okay."),
+    )  # fmt: skip
+    assert len(found) == 1, [i.action for i in found]
+    assert found[0].owner == "mentee" and found[0].due_date == date(2026, 3, 14)
+    # A yes that says only how it will end up ("I'll get it done") is no task of its own.
+    assert _items(("mentee", "They want a report from my supervisor."),
+                  ("mentor", "Right, I'll get it done by then.")) == []  # fmt: skip

@@ -27,6 +27,7 @@ _CONTRACTIONS = (
     (r"\bkindly\b", "please"),
     (r"\bhe'll\b", "he will"), (r"\bshe'll\b", "she will"), (r"\bthey'll\b", "they will"),
     (r"\bthere's\b", "there is"), (r"\bhere's\b", "here is"), (r"\bwhat's\b", "what is"),
+    (r"\bit'd\b", "it would"), (r"\bthat'd\b", "that would"), (r"\bthey'd\b", "they would"),
 )  # fmt: skip
 _CONTRACTIONS_RE = tuple((re.compile(p, re.IGNORECASE), r) for p, r in _CONTRACTIONS)
 _FILLERS = re.compile(
@@ -201,8 +202,8 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
     # could put together a handout".
     ("request", rf"\b(?:i was wondering (?:whether|if) you (?:might|would|could)(?: be able to)?|"
                 rf"i was wondering (?:whether|if) you can|"
-                rf"it(?: would|'d) be (?:great|good|brilliant|lovely|helpful|amazing) if you "
-                rf"(?:could|can)|it(?: would|'d) help if you (?:could|can))\s+{_VP}", 0.75),
+                rf"it would be (?:great|good|brilliant|lovely|helpful|amazing) if you "
+                rf"(?:could|can)|it would help if you (?:could|can))\s+{_VP}", 0.75),
     # "how would you feel about presenting the review at the workshop?"
     ("request", rf"\b(?:how would you feel about|would you be up for|are you up for)\s+"
                 rf"(?P<vp>[a-z]+ing\b{_IN_CLAUSE})", 0.7),
@@ -280,6 +281,8 @@ _NOT_TASKS = re.compile(
     r"hope|wish|wonder|agree|understand|mean|stop you|jump in|interrupt|summarize|pause|"
     r"give you an example|share my screen|share your screen|get started|dive in|kick off|"
     r"let you go|let you get (?:on|back)|take a look now|end up|go there|"
+    # "let's get you building wheels, then": a lead-in to the task said next.
+    r"get (?:you|him|her|them) \w+ing\b|"
     # "i will bye", "i will thanks harriet": a goodbye after an "I will" said as a yes.
     r"bye\b|goodbye|thanks\b|cheers\b|see you\b|wait\b|"
     # A state foreseen, not a task: "in May I think I will have enough data".

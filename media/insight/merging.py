@@ -271,7 +271,7 @@ def add_or_merge(items: list[ActionItem], item: ActionItem, closing: bool = Fals
         alike = 0.5 if len(verbs) == 1 or verbs & LIGHT_VERBS else 0.75
         # "ring them and pencil in the date" … "pencil the ninth": a step of it said again.
         again = (
-            len(words) <= 2
+            (len(words) <= 2 or words <= other)
             and item.sources[0] - existing.sources[-1] <= 2
             and item.action.split()[0].lower() in existing.action.lower().split()[1:]
         )

@@ -665,7 +665,7 @@ _DANGLING_END = re.compile(
     # a tag question left at the end ("…how each start goes, yeah") is no part of the task
     # and what a recogniser runs on into ("… actually no", "… anything else", "… bye")
     r"\s*(?:,|\b(?:and|or|but|so|then|like|yeah|yes|okay|ok|alright|eh|huh|no|bye|"
-    r"anything else|who knows|i promise|right|once|when|unless|otherwise))$",
+    r"anything else|who knows|i promise|right|once|when|unless|otherwise|to))$",
     re.IGNORECASE,
 )
 
@@ -695,7 +695,12 @@ def _self_contained(root: Any, tokens: Sequence[Any], resolved: int) -> bool:
     content = [t for t in words if t.i != root.i and t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ",
                "VERB", "ADV") and t.lower_ not in TIMES
                and not any(a.lower_ in _WHEN_PREPOSITIONS for a in t.ancestors)]  # fmt: skip
+    # "get it done", "get it sorted": how it ends up says nothing of what it is.
+    content = [t for t in content if t.lower_ not in _FINISHED]
     return bool(content or resolved)
+
+
+_FINISHED = frozenset(words("done sorted finished handled fixed ready dealt"))
 
 
 #: How a speaker starts saying what a task is to hold ("just the timeline and root cause").
