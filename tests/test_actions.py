@@ -972,3 +972,20 @@ def test_a_lead_in_and_a_deadline_said_after_make_one_item() -> None:
     # A yes that says only how it will end up ("I'll get it done") is no task of its own.
     assert _items(("mentee", "They want a report from my supervisor."),
                   ("mentor", "Right, I'll get it done by then.")) == []  # fmt: skip
+
+
+def test_who_a_request_leaves_the_task_with() -> None:
+    [item] = _items(("mentor", "I'll leave it with you to go back through your glaucoma "
+                               "suspects and check they've all got a recall date."),
+                    ("mentee", "Will do."))  # fmt: skip
+    assert item.owner == "mentee" and item.action.startswith("Go back through")
+    # Asked to be let do it: the asker's own task.
+    [item] = _items(("mentee", "I was wondering whether you might let me co-teach the Reactive "
+                               "Rover class?"),
+                    ("mentor", "Yes, of course."))  # fmt: skip
+    assert (item.owner, item.action) == ("mentee", "Co-teach the Reactive Rover class")
+    # Asked to do it with the asker: the two of them.
+    [item] = _items(("mentor", "What I'd love is for you to do the stock count with me on "
+                               "Friday."),
+                    ("mentee", "Sure."))  # fmt: skip
+    assert (item.owner, item.action) == ("both", "Do the stock count together")

@@ -195,6 +195,7 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
                 rf"i am going to ask you to|i will ask you to|i am asking you to|"
                 # "I'm going to get you to shadow Amira", "what I'd like is for you to…"
                 rf"i am going to get you to|i will get you to|let us get you to|"
+                rf"i will leave it (?:with you|to you) to|i am going to leave it with you to|"
                 rf"what i (?:would like|would love|want|need) is for you to|"
                 rf"what i (?:would like|want|need) you to do is(?: to)?|"
                 rf"the (?:ask|plan|idea) is (?:that you|for you to))\s+{_VP}", 0.85),
@@ -600,6 +601,11 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         return None  # "can I ask about the funeral": a question in the call
     if kind == "permission" and re.match(r"(?:have|get|borrow)\b", verb_phrase, re.IGNORECASE):
         return None  # "can I have a copy?": asks to be given, no task of the speaker's
+    if kind == "request" and re.match(r"let me\s+\w", verb_phrase, re.IGNORECASE):
+        # "I was wondering whether you might let me co-teach the class": the asker's own task
+        kind, verb_phrase = "permission", verb_phrase[len("let me") :].strip()
+    elif kind == "request" and re.search(r"\bwith me\b", verb_phrase, re.IGNORECASE):
+        kind = "joint"  # "do the cellar stock count with me on the 29th": the two of them
     if kind in ("present", "light"):
         if find_due(clause, None) is None:
             return None
