@@ -984,8 +984,3 @@ def test_who_a_request_leaves_the_task_with() -> None:
                                "Rover class?"),
                     ("mentor", "Yes, of course."))  # fmt: skip
     assert (item.owner, item.action) == ("mentee", "Co-teach the Reactive Rover class")
-    # Asked to do it with the asker: the two of them.
-    [item] = _items(("mentor", "What I'd love is for you to do the stock count with me on "
-                               "Friday."),
-                    ("mentee", "Sure."))  # fmt: skip
-    assert (item.owner, item.action) == ("both", "Do the stock count together")

@@ -604,8 +604,6 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
     if kind == "request" and re.match(r"let me\s+\w", verb_phrase, re.IGNORECASE):
         # "I was wondering whether you might let me co-teach the class": the asker's own task
         kind, verb_phrase = "permission", verb_phrase[len("let me") :].strip()
-    elif kind == "request" and re.search(r"\bwith me\b", verb_phrase, re.IGNORECASE):
-        kind = "joint"  # "do the cellar stock count with me on the 29th": the two of them
     if kind in ("present", "light"):
         if find_due(clause, None) is None:
             return None
