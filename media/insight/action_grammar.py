@@ -275,9 +275,9 @@ _NOT_TASKS = re.compile(
     r"walk me through|walk you through|"
     r"talk(?!\s+(?:to|with|again))|skip|move on|go back(?!\s+(?:through|over|and)\b)|"
     r"start with|begin|continue|focus on|recap|"
-    # (Not a role taken on: "be one of your referees", "be the second marker".)
+    # (Not a role taken on for them: "be one of your referees", "be your second marker".)
     r"wrap up|switch|look at this|hear|imagine|suppose|assume|remember|know|feel|"
-    r"be(?!\s+(?:one of|your|a|an|the|his|her|their)\s+(?!bit\b|little\b|good\b|great\b)\w)|"
+    r"be(?!\s+(?:one of (?:your|the)|your)\s+(?!bit\b|little\b|good\b|great\b)\w)|"
     r"believe|"
     r"hope|wish|wonder|agree|understand|mean|stop you|jump in|interrupt|summarize|pause|"
     r"give you an example|share my screen|share your screen|get started|dive in|kick off|"
