@@ -984,3 +984,12 @@ def test_who_a_request_leaves_the_task_with() -> None:
                                "Rover class?"),
                     ("mentor", "Yes, of course."))  # fmt: skip
     assert (item.owner, item.action) == ("mentee", "Co-teach the Reactive Rover class")
+
+
+def test_practice_as_a_habit_is_advice_not_a_task() -> None:
+    assert _items(("mentor", "So you should practise your unisons every day, that is the "
+                             "foundation of everything."),
+                  ("mentee", "Yes sir.")) == []  # fmt: skip
+    [item] = _items(("mentor", "You should practise the opening for Friday's panel."),
+                    ("mentee", "Okay, I will."))  # fmt: skip
+    assert item.action.startswith("Practise the opening")

@@ -536,6 +536,12 @@ _SAME_IN_PAST = re.compile(r"^(?:put|set|cut|read|let|hit|shut|quit|spread|send 
 #: "do I need to…" opening a clause: a question, though unpunctuated.
 _ASKS_SELF = re.compile(r"^(?:\W*(?:so|and|but|okay|ok|oh|well)\b)*\W*(?:do|does|did)\s*$", re.I)
 _BECAUSE = re.compile(r",?\s+\b(?:because|cos)\b", re.IGNORECASE)
+#: Practice as a habit ("every day", "again and again"): advice, not a task agreed.
+_PRACTICE = re.compile(
+    r"\b(?:every (?:day|night|morning|evening|week)|each day|daily|again and again|"
+    r"over and over|regularly|all the time|as (?:much|often) as you can)\b",
+    re.IGNORECASE,
+)
 
 
 #: "The review form needs to go in to Sandra by the 30th", "your peer review has to be logged
@@ -599,6 +605,8 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         return None  # "do I need to get them photographed": a question, if unpunctuated
     if kind == "permission" and re.match(r"ask (?:about|you)\b", verb_phrase, re.IGNORECASE):
         return None  # "can I ask about the funeral": a question in the call
+    if kind == "request" and _PRACTICE.search(clause) and re.search(r"\bshould\b", clause):
+        return None  # "you should practise your unisons every day": how to get better
     if kind == "permission" and re.match(r"(?:have|get|borrow)\b", verb_phrase, re.IGNORECASE):
         return None  # "can I have a copy?": asks to be given, no task of the speaker's
     if kind == "request" and re.match(r"let me\s+\w", verb_phrase, re.IGNORECASE):
