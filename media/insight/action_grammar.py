@@ -9,6 +9,7 @@ these per-clause readings into agreed items across turns.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from media.insight.due import find_due
@@ -114,6 +115,7 @@ _OPENERS = re.compile(
 )
 
 
+@lru_cache(maxsize=20000)  # the same turn is read for each of its clauses and its replies
 def normalise(text: str) -> str:
     """Contractions expanded, fillers and asides dropped, words said twice in a false start
     said once ("I'll, um, I'll see"); letter case kept (names stay names)."""

@@ -70,6 +70,16 @@ def with_purpose(chunk: Any) -> str:
 def _noun_phrases(doc: Any) -> list[Any]:
     """Noun phrases from the tags (the small parser's chunks split "the design doc" in two):
     determiners, adjectives, numbers and nouns ending in a noun, with one "of" phrase."""
+    # A turn is read for many items' pronouns: its phrases are kept with the tagged turn.
+    store = getattr(doc, "user_data", None)
+    if store is not None:
+        if "noun_phrases" not in store:
+            store["noun_phrases"] = _read_noun_phrases(doc)
+        return list(store["noun_phrases"])
+    return _read_noun_phrases(doc)
+
+
+def _read_noun_phrases(doc: Any) -> list[Any]:
     tokens = list(doc)
     found = []
     i = 0
