@@ -993,3 +993,18 @@ def test_practice_as_a_habit_is_advice_not_a_task() -> None:
     [item] = _items(("mentor", "You should practise the opening for Friday's panel."),
                     ("mentee", "Okay, I will."))  # fmt: skip
     assert item.action.startswith("Practise the opening")
+
+
+def test_the_same_task_for_other_things_is_a_task_of_its_own() -> None:
+    found = _items(
+        ("mentor", "Could you set up a germination test on the Fair Isle collection?"),
+        ("mentee", "Yes."),
+        ("mentor", "Brilliant, and do the same for the Orkney carex while you've got the "
+                   "incubator open."),
+        ("mentee", "Will do."),
+    )  # fmt: skip
+    assert [(i.owner, i.action, i.sources) for i in found] == [
+        ("mentee", "Set up a germination test on the Fair Isle collection", (0, 1)),
+        ("mentee", "Do the same for the Orkney carex (as: set up a germination test on the "
+                   "Fair Isle collection)", (2, 3)),
+    ]  # fmt: skip

@@ -241,9 +241,12 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
                    rf"{_WHEN_FRONTED}you\s+{_ADVERBS}"
                 rf"(?P<vp>(?:{_TASK_VERBS}|do|take|try|talk to|speak to)\b(?!')"
                 rf"{_IN_CLAUSE})", 0.65),
-    ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now)\s*,?\s+)*{_FRONTED_TIME}{_ADVERBS}"
+    ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now|good|great|brilliant|perfect|lovely|"
+                rf"cool)\s*,?\s+)*{_FRONTED_TIME}{_ADVERBS}"
                 # "try that on a fresh offcut and send me a photo": trying a thing said
-                rf"(?P<vp>(?:{_TASK_VERBS}|try to|try and|try (?:that|this|it|them|those|these)"
+                # and "do the same for the ones at the creek site": the last task, again
+                rf"(?P<vp>(?:{_TASK_VERBS}|try to|try and|"
+                rf"do the same(?=\s+(?:for|with|at|on|to)\b)|try (?:that|this|it|them|those|these)"
                 rf"(?=\s+(?:on|with|in|out on|for)\b))\b(?!'){_IN_CLAUSE})", 0.7),
     # "Get the FOI in this week", "put your reasoning in the file today": a light verb opens
     # a task only with a day said ("keep it simple", "give it two years" advise).

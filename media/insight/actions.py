@@ -191,7 +191,9 @@ def extract_action_items(
             if not _TAKES_ON.search(said):
                 continue
             candidate = replace(candidate, kind="request")
-        if candidate.anaphoric:
+        # "do the same for the ones at the creek site": the last task again, for other things
+        same_for = _SAME_FOR.match(without_due(candidate)) if items else None
+        if candidate.anaphoric and not same_for:
             # "Sure, I'll do that" or "let's do it" answers or restates an earlier item; a
             # "send it over" with nothing before it to say what "it" is, is no task to save.
             named = _names_its_object(candidate, utterances)
@@ -286,10 +288,18 @@ def extract_action_items(
             start_s=utterances[candidate.index].start_s,
             confidence=min(confidence, 0.99),
         )
+        if same_for:
+            like = items[-1].action
+            item = replace(item, action=f"{action} (as: {like[0].lower()}{like[1:]})")
+            items.append(item)  # its words are the last task's: no restatement of it
+            continue
         add_or_merge(items, item, closing=candidate.index >= 0.75 * len(utterances))
     items = _renegotiated(items, utterances, session_date, next_session)
     return merge_answers(items, utterances, role, names)
 
+
+#: The last task said again for other things ("do the same for the ones at the creek site").
+_SAME_FOR = re.compile(r"^(?:and\s+)?do the same (?:for|with|at|on|to)\s+\w", re.IGNORECASE)
 
 #: A deadline asked for again in other terms ("Could I get it to you Monday instead?", "make
 #: it the Friday before", "could it be Friday?").
