@@ -1008,3 +1008,12 @@ def test_the_same_task_for_other_things_is_a_task_of_its_own() -> None:
         ("mentee", "Do the same for the Orkney carex (as: set up a germination test on the "
                    "Fair Isle collection)", (2, 3)),
     ]  # fmt: skip
+
+
+def test_handing_something_over_is_an_offer_without_a_you() -> None:
+    [item] = _items(("mentor", "I can share my old notes from when I did the CT6 paper."),
+                    ("mentee", "Oh yes please, that would help."))  # fmt: skip
+    assert item.owner == "mentor" and item.action.startswith("Share the old notes")
+    assert item.sources == (0, 1)
+    # An ability is no offer.
+    assert _items(("mentee", "I can read a bit of Portuguese."), ("mentor", "Nice.")) == []

@@ -629,8 +629,11 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
             return None
         kind = "request"
     if kind == "offer_can":
-        # "I can read a bit" states an ability; an offer is made to someone.
-        if not _ADDRESSEE.search(clause) and not clause.endswith("?"):
+        # "I can read a bit" states an ability; an offer is made to someone, or hands
+        # something over ("I can share my old notes").
+        handing = re.match(r"(?:share|send|lend|forward|email|bring|print|dig out)\b",
+                           verb_phrase, re.IGNORECASE)  # fmt: skip
+        if not _ADDRESSEE.search(clause) and not clause.endswith("?") and not handing:
             return None
         kind = "offer"
     # Unpunctuated speech asks without a "?": "okay so what do you want to work on today".
