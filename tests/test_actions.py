@@ -1017,3 +1017,21 @@ def test_handing_something_over_is_an_offer_without_a_you() -> None:
     assert item.sources == (0, 1)
     # An ability is no offer.
     assert _items(("mentee", "I can read a bit of Portuguese."), ("mentor", "Nice.")) == []
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "Can I get you to send me the rota?",
+        "Any chance you could send me the rota?",
+        "Do you think you could send me the rota?",
+        "I was hoping you could send me the rota.",
+        "Would you be happy to send me the rota?",
+        "Do you mind sending me the rota?",
+        "Your job this week is to send me the rota.",
+        "If you could send me the rota, that'd be great.",
+    ],
+)
+def test_more_ways_of_asking_are_requests(asked: str) -> None:
+    [item] = _items(("mentor", asked), ("mentee", "Sure, no problem."))
+    assert (item.owner, item.action) == ("mentee", "Send Ana the rota")

@@ -207,6 +207,21 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
                 rf"i was wondering (?:whether|if) you can|"
                 rf"it would be (?:great|good|brilliant|lovely|helpful|amazing) if you "
                 rf"(?:could|can)|it would help if you (?:could|can))\s+{_VP}", 0.75),
+    # "can I get you to send it?", "any chance you could…", "do you think you could…", "I was
+    # hoping you could…", "would you be happy to…", "do you mind sending…", "your job this
+    # week is to…": asked in other words.
+    ("request", rf"\b(?:(?:can|could) i get you to|any chance you (?:could|can|might)|"
+                rf"do you think you (?:could|can|might)(?: be able to)?|"
+                rf"i was hoping (?:that )?you (?:could|would|might|can)|"
+                rf"would you be (?:happy|okay|ok|willing|up for it) to|"
+                rf"would it be possible for you to|"
+                rf"your (?:job|task|goal|challenge|mission) (?:this week |for next time |for the "
+                rf"week |before next time )?is to)\s+{_VP}", 0.75),
+    ("request", rf"\bdo you mind\s+(?P<vp>[a-z]+ing\b{_IN_CLAUSE})", 0.75),
+    # "If you could send me the slides, that'd be great."
+    ("request", r"^(?:(?:so|and|okay|ok|um|oh)\s*,?\s+)*if you (?:could|can)\s+"
+                r"(?P<vp>[a-z][^.?!]*?),?\s+(?:and\s+)?that would be (?:great|good|brilliant|"
+                r"lovely|helpful|amazing|perfect)\b", 0.75),
     # "how would you feel about presenting the review at the workshop?"
     ("request", rf"\b(?:how would you feel about|would you be up for|are you up for)\s+"
                 rf"(?P<vp>[a-z]+ing\b{_IN_CLAUSE})", 0.7),
@@ -317,7 +332,9 @@ _HABIT = re.compile(
 _HYPOTHETICAL = re.compile(
     # (Not "it'd be great if you could…", "I was wondering if you could…": asked politely.)
     r"\b(?:(?<!great )(?<!good )(?<!helpful )(?<!brilliant )(?<!lovely )(?<!amazing )"
-    r"(?<!help )(?<!wondering )if (?:i|we|you) (?:had|were|was|could|did)|would have|could have|"
+    r"(?<!help )(?<!wondering )if (?:i|we|you) (?:had|were|was|could|did)"
+    r"(?![^.?!]*\bthat would be (?:great|good|brilliant|lovely|helpful|amazing|perfect)\b)|"
+    r"would have|could have|"
     r"should have|"
     r"some ?day|one of these (?:days|years)|one day|(?:maybe|perhaps) one year|in theory|"
     r"ideally|i wish|in an ideal world|if only|"
