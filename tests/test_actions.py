@@ -1035,3 +1035,16 @@ def test_handing_something_over_is_an_offer_without_a_you() -> None:
 def test_more_ways_of_asking_are_requests(asked: str) -> None:
     [item] = _items(("mentor", asked), ("mentee", "Sure, no problem."))
     assert (item.owner, item.action) == ("mentee", "Send Ana the rota")
+
+
+@pytest.mark.parametrize(
+    ("said", "reply", "kind"),
+    [
+        ("My plan is to email the venue tonight.", "Good.", "commitment"),
+        ("I'll be sure to email the venue tonight.", "Good.", "commitment"),
+        ("Why don't I email the venue tonight?", "Yes please.", "offer"),
+    ],
+)
+def test_more_ways_of_taking_a_task_on(said: str, reply: str, kind: str) -> None:
+    [item] = _items(("mentor", said), ("mentee", reply))
+    assert (item.owner, item.kind, item.action) == ("mentor", kind, "Email the venue")

@@ -155,8 +155,9 @@ _FRONTED_TIME = (
 )
 
 _SELF_FUTURE = (
-    r"(?:will|shall|am going to|am planning to|plan to|intend to|promise to|commit to|"
-    r"will make sure to|will make sure i|will try to|will try and|am committing to|aim to)"
+    r"(?:will be sure to|will|shall|am going to|am planning to|plan to|intend to|promise to|"
+    r"commit to|will make sure to|will make sure i|will try to|will try and|am committing to|"
+    r"aim to)"
 )
 # Verbs that open a bare imperative task ("Send me the draft by Friday.").
 _TASK_VERBS = (
@@ -183,6 +184,7 @@ _PREDICTED = (
 _PATTERNS: tuple[tuple[str, str, float], ...] = (
     # (kind, regex, base confidence). First match in a clause wins.
     ("offer", rf"\b(?:do you want me to|would you like me to|want me to|shall i|should i|"
+              rf"why do not i|"
               rf"how about i|what if i|would it help if i|would it be helpful if i|"
               rf"does it help if i)\s+{_VP}", 0.8),
     # Not "have you got one I could copy?": what the speaker could do with a thing asked for.
@@ -277,6 +279,7 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("joint", rf"\byou and (?:me|i)\s+(?:should|need to|can|could|will|are going to)\s+{_VP}",
               0.7),
     ("commitment", rf"\blet me\s+{_VP}", 0.7),
+    ("commitment", rf"\b(?:my plan is to|the plan is for me to)\s+{_VP}", 0.75),
     ("commitment", rf"\bi\s+{_SELF_FUTURE}\s+{_VP}", 0.85),
     # "and I redo the brakes on Monday": a present tense for the future, only with a day
     # said ("and I talk to Jonas" in a recap restates).
