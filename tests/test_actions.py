@@ -1048,3 +1048,23 @@ def test_more_ways_of_asking_are_requests(asked: str) -> None:
 def test_more_ways_of_taking_a_task_on(said: str, reply: str, kind: str) -> None:
     [item] = _items(("mentor", said), ("mentee", reply))
     assert (item.owner, item.kind, item.action) == ("mentor", kind, "Email the venue")
+
+
+def test_a_no_to_the_terms_with_a_day_of_ones_own_takes_the_task_on() -> None:
+    [item] = _items(("mentor", "And could you check the hives at the creek site this week?"),
+                    ("mentee", "Not this week, the ute's in the shop, but I can do the creek "
+                               "site on Monday."))  # fmt: skip
+    assert item.owner == "mentee" and item.due_date == date(2026, 3, 16)
+    # Another thing offered instead is no yes to the first.
+    found = _items(("mentee", "Could you maybe talk to Greta for me?"),
+                   ("mentor", "No, that has to come from you. But I can send you a couple "
+                              "of scripts for saying no, if you want."),
+                   ("mentee", "Yeah, that'd be good."))  # fmt: skip
+    assert not any(i.action.startswith("Talk to Greta") for i in found), found
+
+
+def test_i_would_like_that_and_ja_take_a_request_on() -> None:
+    [item] = _items(("mentor", "And how would you feel about presenting the review at the "
+                               "councillors' workshop?"),
+                    ("mentee", "Ja, I would like that actually."))  # fmt: skip
+    assert (item.owner, item.sources) == ("mentee", (0, 1))

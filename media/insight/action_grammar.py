@@ -387,7 +387,8 @@ ACCEPT = re.compile(
     r"lovely|perfect|help|brilliant|fantastic|wonderful|excellent|useful|ideal|super)|"
     r"brilliant|fantastic|wonderful|excellent|lovely|"
     r"that would help|thanks|thank you|i will|i can do that|i can|no problem|happy to|"
-    r"i am on it|let us do it|count me in|got it|agreed|fine|makes sense|i will try)\b",
+    r"i am on it|let us do it|count me in|got it|agreed|fine|makes sense|i will try|"
+    r"i would (?:like|love) that|ja|aye)\b",
     re.IGNORECASE,
 )
 DECLINE = re.compile(

@@ -77,6 +77,10 @@ def _verdict(text: str) -> str | None:
         for start in range(min(4, len(words))):
             rest = " ".join(words[start:]).lstrip(" ,.!?-")
             if DECLINE.match(rest):
+                # "not this week, but I can do the creek site on Monday": a yes on new terms
+                counter = _COUNTER_OFFER.search(" ".join(said[k:]))
+                if counter and find_due(counter.string[counter.end() :], None) is not None:
+                    return "accept"
                 return "decline"
             if ACCEPT.match(rest):
                 return "accept"
@@ -84,6 +88,12 @@ def _verdict(text: str) -> str | None:
             return None  # "want me to introduce you? I'll email him tonight": an offer of its own
     return None
 
+
+#: A no to the terms with the task taken on others, a day said ("not this week, but I can do
+#: the creek site on Monday"); not another thing offered instead ("but I can send you…").
+_COUNTER_OFFER = re.compile(
+    r"\bbut (?:i|we) (?:can|could|will)\s+(?:do|get|have|manage|send|make)\b", re.I
+)
 
 #: A reply that asks back about the task ("have you got one I could copy?", "can I do it
 #: after the trench?"): the answer to the request may come after the asker's reply to it.
@@ -260,8 +270,11 @@ def extract_action_items(
         if accepted and reply is not None and candidate.kind != "commitment":
             sources.append(reply[1])
         due = candidate.due
+        answer = normalise(utterances[reply[1]].text) if accepted and reply else ""
+        counter = _COUNTER_OFFER.search(answer)  # "not this week, but I can… on Monday"
+        if counter:
+            due = find_due(answer[counter.end() :], session_date, next_session) or due
         if due is None and accepted and reply is not None:
-            answer = normalise(utterances[reply[1]].text)
             due = find_due(answer, session_date, next_session)
             after = reply[1] + 1
             if (
@@ -289,7 +302,9 @@ def extract_action_items(
             confidence=min(confidence, 0.99),
         )
         if same_for:
-            like = items[-1].action
+            # The last task as said most fully (its request, not the "I'll get through it").
+            recent = [i for i in items if candidate.index - i.sources[-1] <= 6] or items[-1:]
+            like = max(recent, key=lambda i: (len(stems(i.action)), i.sources[0])).action
             item = replace(item, action=f"{action} (as: {like[0].lower()}{like[1:]})")
             items.append(item)  # its words are the last task's: no restatement of it
             continue
