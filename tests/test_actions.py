@@ -1068,3 +1068,19 @@ def test_i_would_like_that_and_ja_take_a_request_on() -> None:
                                "councillors' workshop?"),
                     ("mentee", "Ja, I would like that actually."))  # fmt: skip
     assert (item.owner, item.sources) == ("mentee", (0, 1))
+
+
+def test_a_thing_said_to_need_doing_taken_on_by_its_speaker_or_needing_an_ing() -> None:
+    [item] = _items(
+        ("mentor", "and the sensitivity section in the disclosure needs to be updated before "
+                   "we send the draft report"),
+        ("mentor", "that i will do myself dont worry you focus on the attrition"),
+        ("mentee", "ok thank you"),
+    )  # fmt: skip
+    assert item.owner == "mentor" and item.sources == (0,)
+    assert item.action.startswith("Get the sensitivity section in the disclosure updated")
+    [item] = _items(("mentor", "The other thing, the checklist template needs updating for "
+                               "the new bylaw."),
+                    ("mentee", "Okay, I'll do it this week."))  # fmt: skip
+    assert (item.owner, item.action) == ("mentee", "Get the checklist template updated for the "
+                                                   "new bylaw")  # fmt: skip

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from media.insight.due import find_due
-from media.insight.english import is_verb, tag, words
+from media.insight.english import is_verb, past_forms, tag, words
 
 # -- normalisation ----------------------------------------------------------------------------
 _CONTRACTIONS = (
@@ -574,12 +574,41 @@ _PRACTICE = re.compile(
 #: with the Board": a thing that must be done, said without who will do it.
 _OBLIGATION = re.compile(
     r"^(?:(?:and|so|okay|ok|um|uh|also|oh|right|then|but|now)\s*,?\s+)*"
-    r"(?P<thing>(?:the|your|my|our|this|that)\s+(?:[\w'-]+\s+){0,6}?[\w'-]+)\s+"
-    r"(?:needs to|has to|has got to|must|will need to)\s+"
-    r"(?:be\s+(?P<done>[a-z]+(?:ed|en|wn|ne|lt|nt|ght))|go\s+(?P<where>in|off|out|back|up))\b"
+    r"(?:(?:the other thing|one more thing|another thing)\s*,?\s+)?"
+    r"(?P<thing>(?:the|your|my|our|this|that)\s+"
+    r"(?:(?:in|of|on|for|at)\s+the\s+|(?!(?:the|a|an)\b)[\w'-]+\s+){0,6}?[\w'-]+)\s+"
+    r"(?:(?:needs to|has to|has got to|must|will need to)\s+"
+    r"(?:be\s+(?P<done>[a-z]+(?:ed|en|wn|ne|lt|nt|ght))|go\s+(?P<where>in|off|out|back|up))|"
+    r"needs\s+(?P<doing>[a-z]{2,}ing))\b"  # "the template needs updating"
     r"(?P<rest>[^.?!;]*)",
     re.IGNORECASE,
 )
+
+
+@lru_cache(maxsize=1)
+def _irregular_participles() -> dict[str, str]:
+    """Base → irregular past form, a participle's ("-n", "-ne") where there are two."""
+    found: dict[str, str] = {}
+    for form, base in past_forms().items():
+        if base not in found or form.endswith(("n", "ne")):
+            found[base] = form
+    return found
+
+
+def _participle(doing: str | None) -> str:
+    """ "updated" for "updating", "submitted" for "submitting", "redone" for "redoing"; ""
+    when the "-ing" word is no verb the lemmatizer knows."""
+    if not doing:
+        return ""
+    stem = doing[: -len("ing")]
+    for base in (stem + "e", stem, stem[:-1] if stem[-2:-1] == stem[-1:] else ""):
+        if base and is_verb(base):
+            if base in _irregular_participles():
+                return _irregular_participles()[base]  # "redone", "written", "sent"
+            if base.endswith("e"):
+                return base + "d"
+            return (stem if base != stem else base) + "ed"
+    return ""
 
 
 def match_obligation(clause: str) -> tuple[str, str, float] | None:
@@ -588,7 +617,9 @@ def match_obligation(clause: str) -> tuple[str, str, float] | None:
     said = _OBLIGATION.match(normalise(clause))
     if said is None or _HYPOTHETICAL.search(clause) or _NEGATED.search(clause):
         return None
-    how = said.group("done") or said.group("where")
+    how = said.group("done") or said.group("where") or _participle(said.group("doing"))
+    if not how:
+        return None
     article, thing = said.group("thing").split(" ", 1)
     task = f"get {article.lower()} {thing} {how}{said.group('rest')}"
     return "obligation", task.strip(" ,"), 0.7

@@ -187,8 +187,11 @@ def extract_action_items(
     candidates, utterances = in_their_parts(candidates, utterances, said_apart)
     _prepare_wording(utterances, candidates)
     recaps = recap_utterances(utterances, candidates)
+    own_yes: set[int] = set()  # turns that took on what the speaker said needs doing
     for position, candidate in enumerate(candidates):
         speaker = candidate.speaker
+        if candidate.index in own_yes and candidate.kind == "commitment":
+            continue  # "that I will do myself, don't worry": said of the item just saved
         if candidate.index in recaps and fold_into_matching(items, candidate):
             continue  # a summary restating what was agreed adds sources, not items
         reply = _reply(utterances, candidate.index)
@@ -196,11 +199,22 @@ def extract_action_items(
         accepted = verdict == "accept"
         if candidate.kind == "obligation":
             # "The form needs to go in by the 30th": a task only once someone takes it on
-            # ("I'll do it tonight"): theirs, as a request is the asked person's.
+            # ("I'll do it tonight"): theirs, as a request is the asked person's; or the
+            # speaker, straight after ("that I will do myself").
             said = normalise(utterances[reply[1]].text) if reply and accepted else ""
-            if not _TAKES_ON.search(said):
+            after = candidate.index + 1
+            own = (
+                normalise(utterances[after].text)
+                if after < len(utterances) and utterances[after].speaker == speaker
+                else ""
+            )
+            if _TAKES_ON.search(said):
+                candidate = replace(candidate, kind="request")
+            elif _MY_OWN.search(own):
+                candidate = replace(candidate, kind="commitment")
+                own_yes.add(after)
+            else:
                 continue
-            candidate = replace(candidate, kind="request")
         # "do the same for the ones at the creek site": the last task again, for other things
         same_for = _SAME_FOR.match(without_due(candidate)) if items else None
         if candidate.anaphoric and not same_for:
@@ -369,6 +383,13 @@ def _renegotiated(
                                                        due_date=due.date))  # fmt: skip
     return moved
 
+
+#: The speaker taking on what they just said needs doing ("that I will do myself").
+_MY_OWN = re.compile(
+    r"\b(?:(?:that|this|it) (?:one )?i will do(?: myself)?|i will do (?:it|that|this) myself|"
+    r"(?:that is|it is) on me|leave (?:it|that) (?:with|to) me)\b",
+    re.IGNORECASE,
+)
 
 #: A yes that takes a task on, not only hears it ("Okay. I understand.").
 _TAKES_ON = re.compile(
