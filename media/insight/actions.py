@@ -562,9 +562,6 @@ def _imperative(
     people = [n for n in names.values() if n]
     lead = _lead(utterances, candidate) if utterances else ""
     text = task_text(phrase, context, person, people, _mentions(utterances, candidate), lead)
-    if text and joint:
-        # "do the stock count with me", asked of the other: the two of them together.
-        text = re.sub(rf"\bwith {re.escape(speaker_name)}\b", "together", text)
     listed = _spelled_out(utterances, candidate) if text and utterances else None
     if text and listed and not stems(listed) <= stems(text):
         text = f"{text}: {listed}"  # "Write a first draft: the timeline and root cause"
