@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from media.insight.due import find_due
-from media.insight.english import is_verb, past_forms, tag, words
+from media.insight.english import is_verb, participle, tag, words
 
 # -- normalisation ----------------------------------------------------------------------------
 _CONTRACTIONS = (
@@ -585,39 +585,13 @@ _OBLIGATION = re.compile(
 )
 
 
-@lru_cache(maxsize=1)
-def _irregular_participles() -> dict[str, str]:
-    """Base → irregular past form, a participle's ("-n", "-ne") where there are two."""
-    found: dict[str, str] = {}
-    for form, base in past_forms().items():
-        if base not in found or form.endswith(("n", "ne")):
-            found[base] = form
-    return found
-
-
-def _participle(doing: str | None) -> str:
-    """ "updated" for "updating", "submitted" for "submitting", "redone" for "redoing"; ""
-    when the "-ing" word is no verb the lemmatizer knows."""
-    if not doing:
-        return ""
-    stem = doing[: -len("ing")]
-    for base in (stem + "e", stem, stem[:-1] if stem[-2:-1] == stem[-1:] else ""):
-        if base and is_verb(base):
-            if base in _irregular_participles():
-                return _irregular_participles()[base]  # "redone", "written", "sent"
-            if base.endswith("e"):
-                return base + "d"
-            return (stem if base != stem else base) + "ed"
-    return ""
-
-
 def match_obligation(clause: str) -> tuple[str, str, float] | None:
     """("obligation", the task as "get the thing done…", confidence) for a thing said to
     need doing; an item only when someone takes it on in words (media/insight/actions.py)."""
     said = _OBLIGATION.match(normalise(clause))
     if said is None or _HYPOTHETICAL.search(clause) or _NEGATED.search(clause):
         return None
-    how = said.group("done") or said.group("where") or _participle(said.group("doing"))
+    how = said.group("done") or said.group("where") or participle(said.group("doing"))
     if not how:
         return None
     article, thing = said.group("thing").split(" ", 1)

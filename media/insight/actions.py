@@ -39,7 +39,7 @@ from media.insight.action_grammar import (
     split_clauses,
 )
 from media.insight.candidates import find_candidates, in_their_parts, without_due
-from media.insight.due import Due, find_due
+from media.insight.due import all_due, find_due
 from media.insight.english import prepare
 from media.insight.items import ActionItem, Candidate
 from media.insight.merging import (
@@ -342,17 +342,6 @@ _RENEGOTIATES = re.compile(
 )
 
 
-def _days_said(text: str, session_date: date | None, next_session: date | None) -> list[Due]:
-    """Every deadline said in a text, in order (spans in the whole text)."""
-    found: list[Due] = []
-    start = 0
-    while (due := find_due(text[start:], session_date, next_session)) is not None:
-        span = (start + due.span[0], start + due.span[1])
-        found.append(replace(due, span=span))
-        start = span[1]
-    return found
-
-
 def _renegotiated(
     items: list[ActionItem],
     utterances: Sequence[Utterance],
@@ -375,7 +364,7 @@ def _renegotiated(
                 continue
             # The day said after the cue ("no, make it Monday the fifth"), else the last one
             # before it ("I'm back on the thirtieth, could we do it then").
-            said = _days_said(text, session_date, next_session)
+            said = all_due(text, session_date, next_session)
             after = [d for d in said if d.span[0] >= cue.start()]
             before = [d for d in said if d.span[0] < cue.start()]
             due = after[0] if after else before[-1] if before else due

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -194,6 +194,17 @@ def find_due(text: str, session_date: date | None, next_session: date | None = N
 
 
 _WEEK = re.compile(r"\b(?:this|next)\s+week\b", re.IGNORECASE)
+
+
+def all_due(text: str, session_date: date | None, next_session: date | None = None) -> list[Due]:
+    """Every deadline said in a text, in order, their spans in the whole text."""
+    found: list[Due] = []
+    start = 0
+    while (due := find_due(text[start:], session_date, next_session)) is not None:
+        span = (start + due.span[0], start + due.span[1])
+        found.append(replace(due, span=span))
+        start = span[1]
+    return found
 
 
 def is_week(due: Due) -> bool:

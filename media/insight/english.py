@@ -146,3 +146,27 @@ def past_forms() -> dict[str, str]:
         for form, lemmas in exceptions.items()
         if lemmas and lemmas[0] != form and form not in bases
     }
+
+
+@cache
+def _irregular_participles() -> dict[str, str]:
+    """Base → irregular past form, a participle's ("-n", "-ne") where there are two."""
+    found: dict[str, str] = {}
+    for form, base in past_forms().items():
+        if base not in found or form.endswith(("n", "ne")):
+            found[base] = form
+    return found
+
+
+def participle(doing: str | None) -> str:
+    """ "updated" for "updating", "submitted" for "submitting", "redone" for "redoing"; ""
+    when the "-ing" word is no verb the lemmatizer knows."""
+    if not doing or not doing.endswith("ing"):
+        return ""
+    stem = doing[: -len("ing")]
+    for base in (stem + "e", stem, stem[:-1] if stem[-2:-1] == stem[-1:] else ""):
+        if base and is_verb(base):
+            if base in _irregular_participles():
+                return _irregular_participles()[base]  # "redone", "written", "sent"
+            return base + "d" if base.endswith("e") else stem + "ed"  # "submitted"
+    return ""
