@@ -73,7 +73,11 @@ def test_contractions_printed_without_apostrophes_get_them_back() -> None:
     assert restore(["she knows me now ill ring her this afternoon and id like to help"]) == [
         "she knows me now i'll ring her this afternoon and i'd like to help"
     ]
-    for text in ("he was ill last week so lets see", "bring your id card", "it lets you skip"):
+    assert with_apostrophes("youd be well able for it lets both go through it theyd said") == (
+        "you'd be well able for it let's both go through it they'd said"
+    )
+    for text in ("he was ill last week so lets see", "bring your id card", "it lets you skip",
+                 "the app lets staff book rooms"):  # fmt: skip
         said = restore([text])[0]
         assert "i'll" not in said and "i'd" not in said and "it let's" not in said
     assert restore(["I'll ring her, ill as she is"]) == ["I'll ring her, ill as she is"]
@@ -148,6 +152,20 @@ def test_a_task_said_wholly_after_the_pause_keeps_its_own_part() -> None:
     )
     assert item.action == "Send Ana the minutes"
     assert item.sources == (1, 2) and item.start_s == 3.3
+
+
+def test_each_task_after_a_pause_keeps_its_own_part_when_another_did_before_it() -> None:
+    parts = [
+        Utterance("mentor", 0.0, 3.0, "Okay, so the other thing about the match videos"),
+        Utterance("mentor", 3.2, 6.0, "is that I'll send you the links tonight, and"),
+        Utterance("mentor", 6.2, 9.0, "then I'm going to get you to run the review on Thursday."),
+        Utterance("mentee", 10.0, 11.0, "Oh, okay, I'll do it."),
+    ]  # fmt: skip
+    found = extract_action_items(
+        parts, names={"mentor": "Ana", "mentee": "Raj"}, session_date=date(2026, 3, 9)
+    )
+    assert [(i.sources, i.owner) for i in found] == [((1,), "mentor"), ((2, 3), "mentee")]
+    assert found[1].start_s == 6.2  # where the request was said, not where the sentence began
 
 
 def test_lead_ins_and_statements_of_their_own_end_a_sentence() -> None:

@@ -186,12 +186,13 @@ def in_their_parts(
     """A task said wholly in the part of a sentence after a pause is that part's: it takes
     the part's index, and the part its own words back (media/insight/sentences.py: joined)."""
     out: list[Candidate] = []
+    whole = utterances
     utterances = list(utterances)
     parts: dict[int, str] = {}  # each part's own words, restored once
     for candidate in candidates:
         start = candidate.verb_phrase.lower()[:30]
         k = candidate.index + 1
-        while k < len(utterances) and not utterances[k].text and apart[k].text.strip():
+        while k < len(whole) and not whole[k].text and apart[k].text.strip():
             if k not in parts:
                 parts[k] = restore([apart[k].text])[0]
             part = parts[k]

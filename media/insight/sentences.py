@@ -80,9 +80,9 @@ _NOT = words(
     "dont cant didnt doesnt isnt arent wasnt werent couldnt shouldnt wouldnt havent "
     "hasnt hadnt wont"
 )
-_WITH = words("youre theyre youll theyll youve weve theyve youd theyd")
+_WITH = words("youre theyre youll theyll youve weve theyve")
 _BARE_CONTRACTIONS = {
-    **{w: w[:-1] + "'" + w[-1] for w in _NOT},
+    **{w: w[:-1] + "'" + w[-1] for w in (*_NOT, *words("youd theyd hed"))},
     **{w: w[:-2] + "'" + w[-2:] for w in _WITH},
     **dict(
         zip(
@@ -115,6 +115,8 @@ _ID_AFTER = frozenset(
     )
 )
 _LETS_BEFORE = frozenset(words("it this that which he she"))
+_OPENERS = frozenset(words("and so then okay ok right yeah yes well now but maybe just alright"))
+_OPENERS |= {""}
 _ITS_AFTER = frozenset(
     words(
         "okay ok fine alright not just been going gonna a an the all really so too only on in "
@@ -130,7 +132,10 @@ _WELL_BEFORE = frozenset(
     )
 )
 _LETS_AFTER = frozenset(
-    words("do go get say try meet talk see start make have look book catch set plan put pick")
+    words(
+        "do go get say try meet talk see start make have look book catch set plan put pick "
+        "both all just not"
+    )
 )
 
 
@@ -156,7 +161,11 @@ def with_apostrophes(text: str) -> str:
             word = "i'll"
         elif word == "id" and after in _ID_AFTER:
             word = "i'd"
-        elif word == "lets" and after in _LETS_AFTER and before not in _LETS_BEFORE:
+        elif word == "lets" and (
+            after == "both"  # "for it lets both go through it": only ever a proposal
+            or (after in _LETS_AFTER and before not in _LETS_BEFORE)
+            or (is_verb(after) and before in _OPENERS)  # not "the app lets staff book"
+        ):
             word = "let's"
         elif word == "well" and is_verb(after) and before not in _WELL_BEFORE:
             word = "we'll"  # "and well listen to them together": "well" before a verb
