@@ -128,6 +128,23 @@ def test_a_word_ordinal_before_a_run_on_sentence_is_still_a_date() -> None:
 @pytest.mark.parametrize(
     ("said", "due"),
     [
+        ("drop your harness with Danny by the 20, he's doing everyone's", date(2026, 3, 20)),
+        ("send it on the 30.", date(2026, 3, 30)),
+        ("by the 12 samples we will know", None),
+        ("catch the bus by the 12:30 train", None),
+        ("book it before the 2 pm slot", None),
+    ],
+)
+def test_a_day_of_the_month_a_recogniser_writes_in_digits_is_a_date(
+    said: str, due: date | None
+) -> None:
+    found = find_due(said, THURSDAY)
+    assert (found.date if found else None) == due
+
+
+@pytest.mark.parametrize(
+    ("said", "due"),
+    [
         ("make it the Saturday after next", date(2026, 3, 21)),  # not the coming 14th
         ("by Tuesday the fifth", date(2026, 5, 5)),  # the next fifth that is a Tuesday
         ("the first Wednesday in January", date(2027, 1, 6)),

@@ -131,7 +131,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("month_day", rf"\b{_LEAD}({_MONTH})\s+(?:the\s+)?{_DAY}\b"),
     ("nth", rf"\b{_LEAD}the\s+(\d{{1,2}})(?:st|nd|rd|th)\b"),
     # "the first" alone is rarely a date: a word ordinal needs its preposition.
-    ("nth", rf"\b(?:by|before|until|till|on|no later than)\s+the\s+({_ORDINAL})\b"
+    # The same with the digits a recogniser writes ("by the 12, he's doing everyone's").
+    ("nth", rf"\b(?:by|before|until|till|on|no later than)\s+the\s+({_ORDINAL}|"
+            r"(?:[12]\d|3[01]|0?[1-9])(?![\d:.,]\d|\s*(?:%|am\b|pm\b|a\.m|p\.m|o'?clock)))\b"
             # "by the fifth slide" is no date; "by the fifth it's two hours online" is: the
             # next sentence, run on by a recogniser, starts with "it" or a joiner. (Not "i":
             # "on the nineteenth i'd like you to…" dates an event said first.)
