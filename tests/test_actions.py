@@ -64,6 +64,38 @@ def test_declined_offers_and_requests_are_not_items() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "Oh, and could you pick up the new oilskins? Actually, no, don't worry, Morag's "
+        "collecting them on Friday.",
+        "could you cover my friday slot at the drop in actually no forget that ciaran said hed "
+        "take it",
+        "Could you do the Year One bit of the newsletter? No, hang on, Sam's already done it.",
+        "Can you take the samples to the lab? No, wait, sorry, the courier's got them. Ignore me.",
+        "can you pull the proxy logs for me actually no leave it kevin pulled them this morning",
+    ],
+)
+def test_a_request_taken_back_in_the_same_turn_is_no_item(turn: str) -> None:
+    assert _items(("mentor", turn), ("mentee", "Oh, okay.")) == []
+
+
+def test_a_request_is_not_taken_back_by_what_only_sounds_like_it() -> None:
+    [slides] = _items(
+        ("mentor", "Could you send me the deck by Friday? Oh wait, and don't worry about the "
+                   "formatting."),
+        ("mentee", "Sure."),
+    )  # fmt: skip
+    assert slides.owner == "mentee" and "deck" in slides.action
+    # Taken back, then a new task in the same turn: the new one stands.
+    [cards] = _items(
+        ("mentor", "Can you print the cards? Actually, no, never mind, Jo's done them. Can you "
+                   "check the stock count instead?"),
+        ("mentee", "Yes, will do."),
+    )  # fmt: skip
+    assert "stock count" in cards.action
+
+
 def test_lets_belongs_to_both() -> None:
     [item] = _items(("mentor", "Let's meet again next Wednesday to go over the draft."))
     assert item.owner == "both"

@@ -148,6 +148,42 @@ def _reply(utterances: Sequence[Utterance], index: int, window: int = 3) -> tupl
     return None
 
 
+#: A task taken back as soon as it is said ("could you pick up the oilskins? Actually, no,
+#: don't worry, Morag's collecting them"). A bare "wait" or "don't worry" says no such thing
+#: ("oh wait, and the slides too"): those need a "no" before them.
+_WITHDRAWS = re.compile(
+    r"\b(?:no|nah)\b[\s,.!—-]*(?:(?:wait|sorry|hang on|actually)\b[\s,.!—-]*)*"
+    r"(?:do not worry|leave (?:it|that)|no need|forget|scrap|scratch|never ?mind|ignore|"
+    r"(?:[^.?!]*\balready\b))"
+    r"|\bactually[\s,]+(?:do not worry|leave (?:it|that)|forget|scrap|scratch|never ?mind|no need)"
+    r"|(?<!do not )(?<!never )\b(?:never ?mind(?!\s+(?:the|about|that|if|how)\b)|"
+    r"forget (?:it|that|about (?:it|that)|i said anything|i asked)\b|scrap that|scratch that|"
+    r"ignore me|ignore that|on second thoughts?)",
+    re.IGNORECASE,
+)
+
+
+def _withdrawn(candidates: Sequence[Candidate], position: int, said: str) -> bool:
+    """Whether the candidate's task is taken back in its own turn, before the turn says
+    another task (or the taking back is itself read as one: "leave it")."""
+    candidate = candidates[position]
+
+    def start(c: Candidate) -> int:
+        return max(said.find(c.verb_phrase.lower()[:25]), 0)
+
+    here = start(candidate)
+    later = [start(c) for c in candidates if c.index == candidate.index and c is not candidate]
+    for found in _WITHDRAWS.finditer(said):
+        if found.end() <= here:
+            if found.start() <= here < found.end() + 1:
+                return True  # the words of the taking back ("never mind", "leave it")
+            continue
+        if here >= found.start():
+            return True
+        return not any(here < k < found.start() for k in later)
+    return False
+
+
 def extract_action_items(
     utterances: Sequence[Utterance],
     roles: Mapping[str, str] | None = None,
@@ -194,6 +230,8 @@ def extract_action_items(
             continue  # "that I will do myself, don't worry": said of the item just saved
         if candidate.index in recaps and fold_into_matching(items, candidate):
             continue  # a summary restating what was agreed adds sources, not items
+        if _withdrawn(candidates, position, normalise(utterances[candidate.index].text).lower()):
+            continue
         reply = _reply(utterances, candidate.index)
         verdict = reply[0] if reply else None
         accepted = verdict == "accept"
