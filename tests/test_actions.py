@@ -980,6 +980,44 @@ def test_a_thing_said_to_need_doing_is_a_task_of_whoever_takes_it_on() -> None:
                   ("mentee", "Right.")) == []  # fmt: skip
 
 
+def test_what_needs_doing_may_be_named_first_and_taken_on_without_a_yes() -> None:
+    [ceus] = _items(
+        ("mentor", "Oh, yes. Now, your CEUs. Those have got to be in to the board by the "
+                   "thirty-first or your certification's in trouble."),
+        ("mentee", "I know. I've got the webinars done. I'll do that by the thirty-first."),
+    )  # fmt: skip
+    assert (ceus.owner, ceus.sources, ceus.due_date) == ("mentee", (0, 1), date(2026, 3, 31))
+    assert ceus.action == "Get the CEUs in to the board"  # not "…, or your certification's"
+    [report] = _items(
+        ("mentor", "Now, the QA report on the last batch. That has to be with Johan before the "
+                   "end of the month."),
+        ("mentee", "I can take that."),
+    )  # fmt: skip
+    assert report.owner == "mentee" and report.action == "Get the QA report to Johan"
+    [log] = _items(
+        ("mentor", "youll have to wait for that but the cpd log that needs to be in to the "
+                   "college before the thirty first or they wont sign off your placement"),
+        ("mentee", "right ok ill get that finished and in before the thirty first"),
+    )  # fmt: skip
+    assert log.owner == "mentee" and log.action == "Get the cpd log in to the college"
+
+
+def test_a_pronoun_said_to_need_doing_after_a_request_restates_it() -> None:
+    [item] = _items(
+        ("mentor", "Could you send Pieter your agenda items?"),
+        ("mentee", "Sure."),
+        ("mentor", "Great. It must be in by the fourth, the agenda closes that day."),
+        ("mentee", "Okay."),
+    )
+    assert item.sources[:2] == (0, 1) and "agenda items" in item.action
+
+
+def test_getting_a_thing_named_before_done_is_a_task_on_that_thing() -> None:
+    [item] = _items(("mentor", "The budget report is late. Can you get it done by Friday?"),
+                    ("mentee", "Yes."))  # fmt: skip
+    assert item.action == "Get the budget report done"
+
+
 def test_a_role_offered_and_a_request_answered_after_a_counter_question() -> None:
     found = _items(
         ("mentor", "You need two referees. I'm happy to be one of your referees, if you want."),
@@ -1018,9 +1056,10 @@ def test_a_lead_in_and_a_deadline_said_after_make_one_item() -> None:
     )  # fmt: skip
     assert len(found) == 1, [i.action for i in found]
     assert found[0].owner == "mentee" and found[0].due_date == date(2026, 3, 14)
-    # A yes that says only how it will end up ("I'll get it done") is no task of its own.
-    assert _items(("mentee", "They want a report from my supervisor."),
-                  ("mentor", "Right, I'll get it done by then.")) == []  # fmt: skip
+    # "I'll get it done" with no task before it: a task on the thing just named.
+    [report] = _items(("mentee", "They want a report from my supervisor."),
+                      ("mentor", "Right, I'll get it done by then."))  # fmt: skip
+    assert (report.owner, report.action) == ("mentor", "Get the report done")
 
 
 def test_who_a_request_leaves_the_task_with() -> None:

@@ -573,29 +573,63 @@ _PRACTICE = re.compile(
 #: "The review form needs to go in to Sandra by the 30th", "your peer review has to be logged
 #: with the Board": a thing that must be done, said without who will do it.
 _OBLIGATION = re.compile(
-    r"^(?:(?:and|so|okay|ok|um|uh|also|oh|right|then|but|now)\s*,?\s+)*"
+    # at the clause's start, or after a "but"/"and" ("…wait for that, but the CPD log needs…")
+    r"(?:^|\b(?:but|and|also)\s+)"
+    r"(?:(?:and|so|okay|ok|um|uh|also|oh|right|then|but|now)\s*,?\s+)*"
     r"(?:(?:the other thing|one more thing|another thing)\s*,?\s+)?"
     r"(?P<thing>(?:the|your|my|our|this|that)\s+"
-    r"(?:(?:in|of|on|for|at)\s+the\s+|(?!(?:the|a|an)\b)[\w'-]+\s+){0,6}?[\w'-]+)\s+"
-    r"(?:(?:needs to|has to|has got to|must|will need to)\s+"
-    r"(?:be\s+(?P<done>[a-z]+(?:ed|en|wn|ne|lt|nt|ght))|go\s+(?P<where>in|off|out|back|up))|"
+    r"(?:(?:in|of|on|for|at)\s+the\s+|(?!(?:the|a|an|that|which)\b)[\w'/-]+\s+){0,6}?[\w'/-]+"
+    # "your CEUs. Those have got to be in to the board": what was just named
+    r"|that|those|it|this|these|they)\s+"
+    r"(?:(?:that|which)\s+)?"  # "the permit return that needs to go to DOC"
+    r"(?:(?:needs to|need to|has to|have to|has got to|have got to|must|will need to)\s+"
+    r"(?:be\s+(?P<done>[a-z]+(?:ed|en|wn|ne|lt|nt|ght))|go\s+(?P<where>in|off|out|back|up|to)|"
+    r"be\s+(?P<at>in|with|back|out|off|up))|"
     r"needs\s+(?P<doing>[a-z]{2,}ing))\b"  # "the template needs updating"
     r"(?P<rest>[^.?!;]*)",
     re.IGNORECASE,
 )
 
 
-def match_obligation(clause: str) -> tuple[str, str, float] | None:
+#: Where a new clause starts after what needs doing: what happens if not, and what else is so.
+_WHAT_FOLLOWS = re.compile(
+    r",?\s+\b(?:or|otherwise|and|because|cos|so|but)\s+(?=(?:the|your|they|you|we|it|i|he|she|"
+    r"that|there)\b)",
+    re.IGNORECASE,
+)
+
+
+def _names_a_topic(sentence: str) -> bool:
+    """Whether a sentence only names a thing, with no verb ("Now, your CEUs.")."""
+    doc = tag(sentence)
+    return any(t.pos_ in ("NOUN", "PROPN") for t in doc) and not any(
+        t.pos_ in ("VERB", "AUX") for t in doc
+    )
+
+
+def match_obligation(clause: str, before: str = "") -> tuple[str, str, float] | None:
     """("obligation", the task as "get the thing done…", confidence) for a thing said to
-    need doing; an item only when someone takes it on in words (media/insight/actions.py)."""
-    said = _OBLIGATION.match(normalise(clause))
-    if said is None or _HYPOTHETICAL.search(clause) or _NEGATED.search(clause):
+    need doing; an item only when someone takes it on in words (media/insight/actions.py).
+    ``before``: the sentence said just before. A pronoun ("Those have got to be in…") stands
+    for a thing only when that sentence named it alone ("Now, your CEUs."); otherwise it
+    most likely restates a task already asked for ("it must be in by the fourth")."""
+    text = normalise(clause)
+    said = _OBLIGATION.search(text)
+    if said is None:
         return None
-    how = said.group("done") or said.group("where") or participle(said.group("doing"))
+    rest = _WHAT_FOLLOWS.split(said.group("rest"))[0]  # "…, or your certification's in trouble"
+    own = text[: said.start("rest") + len(rest)]  # not "…, or they won't sign it off"
+    if _HYPOTHETICAL.search(own) or _NEGATED.search(own):
+        return None
+    at = {"with": "to"}.get(said.group("at"), said.group("at"))  # "be with Johan": get it to him
+    how = said.group("done") or said.group("where") or at or participle(said.group("doing"))
     if not how:
         return None
-    article, thing = said.group("thing").split(" ", 1)
-    task = f"get {article.lower()} {thing} {how}{said.group('rest')}"
+    article, _, thing = said.group("thing").partition(" ")
+    if not thing and not (before and _names_a_topic(before)):
+        return None
+    named = f"{article.lower()} {thing}" if thing else article.lower()
+    task = f"get {named} {how}{rest}"
     return "obligation", task.strip(" ,"), 0.7
 
 

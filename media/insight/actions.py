@@ -246,8 +246,16 @@ def extract_action_items(
                 if after < len(utterances) and utterances[after].speaker == speaker
                 else ""
             )
+            later = range(candidate.index + 1, len(utterances))
+            taker = next(
+                (j for j in later if utterances[j].text and utterances[j].speaker != speaker), None
+            )
             if _TAKES_ON.search(said):
                 candidate = replace(candidate, kind="request")
+            elif taker is not None and _TAKES_IT_ON.search(normalise(utterances[taker].text)):
+                # No yes, but the work taken on: "I know. I'll do that by the thirty-first."
+                candidate = replace(candidate, kind="request")
+                reply, verdict, accepted = ("accept", taker), "accept", True
             elif _MY_OWN.search(own):
                 candidate = replace(candidate, kind="commitment")
                 own_yes.add(after)
@@ -425,6 +433,15 @@ _TAKES_ON = re.compile(
     re.IGNORECASE,
 )
 
+#: Work taken on in so many words, with or without a yes ("I can take that", "I'll get it
+#: done by the tenth"): an answer to a thing said to need doing.
+_TAKES_IT_ON = re.compile(
+    r"\bi (?:will|can|am going to|could)\s+(?:\w+\s+)?"
+    r"(?:do|take|get|sort|handle|finish|write|send|submit|book|have|upload|put|draft)\b"
+    r"(?!\s+(?:you|a look|a think|a go)\b)",
+    re.IGNORECASE,
+)
+
 #: A yes that asks for the deadline, which the asker's next turn then gives.
 _BY_WHEN = re.compile(
     r"\b(?:by when|when by|when (?:do|would|should|will) you (?:need|want)|"
@@ -454,7 +471,8 @@ def _names_its_object(
     ``own_turn``, earlier in its own turn: "there's the ticket to… why don't you take that
     one?" brings in a new task, not a restatement)."""
     words = candidate.verb_phrase.split()
-    if not words or words[0].lower() in ("do", "try", "make", "get", "go", "have"):
+    light = bool(words) and words[0].lower() in ("do", "try", "make", "get", "go", "have")
+    if not words or (light and not _GOT_DONE.match(candidate.verb_phrase)):
         return None
     if _DOING_THAT.search(candidate.verb_phrase):
         return None  # "start doing that": what was done, which no noun before names
@@ -465,6 +483,12 @@ def _names_its_object(
     return text if text is not None and not _BARE_PRONOUN.search(text) else None
 
 
+#: "get it done", "get them finished": the thing, not the light verb, says what the task is.
+_GOT_DONE = re.compile(
+    r"get\s+(?:it|them|that|this|those|these)\s+(?:done|finished|sorted|fixed|signed|written|"
+    r"sent|submitted|booked|filed|checked|marked|updated|in|off|over|back)\b",
+    re.IGNORECASE,
+)
 _DOING_THAT = re.compile(r"\bdoing\s+(?:that|this|it|so|the same)\b", re.IGNORECASE)
 _BARE_PRONOUN = re.compile(r"\b(?:it|them|this|that|those|these)\b", re.IGNORECASE)
 #: A phrase that points back with a word ("take that one"), not by leaving it out ("I'll ask").
@@ -483,6 +507,12 @@ def _lead(utterances: Sequence[Utterance], candidate: Candidate) -> str:
     """The candidate's own turn before its verb phrase ("send it to me when it's ready, ")."""
     said = normalise(utterances[candidate.index].text)
     at = said.lower().find(candidate.verb_phrase.lower()[:20])
+    if at < 0 and candidate.verb_phrase.lower().startswith("get "):
+        # A thing said to need doing is worded "get X done": its turn said "X needs…".
+        thing = re.escape(candidate.verb_phrase.split()[1])
+        needs = re.search(rf"\b{thing}\s+(?:(?:that|which)\s+)?(?:needs?|has|have|must|will)\b",
+                          said, re.IGNORECASE)  # fmt: skip
+        at = needs.start() if needs else -1
     return said[:at] if at > 0 else ""
 
 

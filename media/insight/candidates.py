@@ -73,7 +73,7 @@ def find_candidates(
         clauses = split[index]
         matches: list[tuple[str, str, float] | None] = []
         since = 0  # where the lead starts that belongs to this clause
-        for clause, lead in clauses:
+        for k, (clause, lead) in enumerate(clauses):
             # A clause that matched is a task of its own: its hedges and conditions ("get a
             # read on whether… or if it is") do not weaken the next one ("and then separately
             # you should pull the data").
@@ -83,7 +83,8 @@ def find_candidates(
             if matched is None and not lead.strip():
                 matched = match_imperative(clause)  # a sentence's opening verb only
             if matched is None:
-                matched = match_obligation(clause)  # "the form needs to go in by the 30th"
+                # "the form needs to go in by the 30th"
+                matched = match_obligation(clause, clauses[k - 1][0] if k else "")
             matches.append(matched)
         went: Due | None = None  # "I'm gonna go on Thursday": when the next task is done
         for position, ((clause, lead), matched) in enumerate(zip(clauses, matches, strict=True)):
@@ -105,9 +106,9 @@ def find_candidates(
                 continue
             # The task's own words first: "for the presentation on the nineteenth, I'd like
             # you to … have it to me by the sixteenth" is due on the sixteenth.
-            due = find_due(verb_phrase, session_date, next_session) or find_due(
-                clause, session_date, next_session
-            )
+            due = find_due(verb_phrase, session_date, next_session)
+            if due is None and kind != "obligation":  # its clause goes on past what is due
+                due = find_due(clause, session_date, next_session)
             if due is not None and _GOING.match(re.sub(said_as(due.phrase), "", verb_phrase)):
                 went = due  # "… go on Thursday, and I'll talk to three people": there, then
             if due is None and there is not None and _after_and(lead):

@@ -192,6 +192,18 @@ def _object_of_verb_before(pronoun: Any) -> str | None:
     return f"the {text}" if text else None
 
 
+def _got_done(token: Any) -> bool:
+    """ "get it done", "have them sorted": the parser makes the thing the participle's subject,
+    but it is what the task acts on."""
+    head = token.head
+    return bool(
+        token.dep_ == "nsubj"
+        and head.tag_ == "VBN"
+        and head.dep_ in ("ccomp", "xcomp")
+        and head.head.lemma_.lower() in ("get", "have")
+    )
+
+
 def _singular(token: Any) -> str:
     """ "PRs" → "PR", "case studies" → "study": the lemma, keeping an acronym's capitals."""
     text = str(token.text)
@@ -445,7 +457,7 @@ def task_text(
             continue
         elif (
             word in SINGULAR | PLURAL
-            and token.dep_ in _OBJECT_DEPS
+            and (token.dep_ in _OBJECT_DEPS or _got_done(token))
             and not any(c.lower_ == "all" for c in token.lefts)  # "all this": the whole talk
             # "try that on an offcut": a way of doing it just told, not the last thing named
             and not (word in ("that", "this") and token.head.lemma_.lower() in _TRIED)
