@@ -201,6 +201,20 @@ def test_a_deadline_moved_in_the_turns_after_is_the_items() -> None:
         ("mentor", "Actually no, make it Monday the sixteenth."),
     )
     assert item.due_date == date(2026, 3, 16)
+    # Asked for a new day, with the reason after it: the day asked for, and no item of its own.
+    [item] = _items(
+        ("mentor", "Could you mark up the bowings by Friday?"),
+        ("mentee", "Um, could I do Monday instead? The parts are with the librarian until "
+                   "Friday afternoon."),
+        ("mentor", "Sure."),
+    )  # fmt: skip
+    assert item.due_date == date(2026, 3, 16)
+    [item] = _items(
+        ("mentor", "can you get the feeding charts up to date by friday"),
+        ("mentee", "can i do saturday instead im not in friday its my sisters graduation"),
+        ("mentor", "yeah fine"),
+    )
+    assert item.due_date == date(2026, 3, 14)
 
 
 def test_next_session_date_resolves_session_deadlines() -> None:

@@ -411,8 +411,16 @@ def _renegotiated(
             # The day said after the cue ("no, make it Monday the fifth"), else the last one
             # before it ("I'm back on the thirtieth, could we do it then").
             said = all_due(text, session_date, next_session)
-            after = [d for d in said if d.span[0] >= cue.start()]
+            # In the cue's own sentence: not "…Monday instead? The parts are out until Friday."
+            after = [d for d in said if d.span[0] >= cue.start()
+                     and not re.search(r"[.?!]", text[cue.start() : d.span[0]])]  # fmt: skip
             before = [d for d in said if d.span[0] < cue.start()]
+            if (
+                cue.group(0).lower() == "instead"
+                and before
+                and cue.start() - before[-1].span[1] < 12
+            ):
+                after = []  # "can i do saturday instead im not in friday": the day it names
             due = after[0] if after else before[-1] if before else due
         moved.append(item if due is None else replace(item, due_phrase=due.phrase,
                                                        due_date=due.date))  # fmt: skip

@@ -705,7 +705,7 @@ def _self_contained(root: Any, tokens: Sequence[Any], resolved: int) -> bool:
         return True
     # "(can I) do Monday afternoon and Tuesday": days say when, not what.
     content = [t for t in words if t.i != root.i and t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ",
-               "VERB", "ADV") and t.lower_ not in TIMES
+               "VERB", "ADV") and t.lower_ not in TIMES and t.lower_ not in _WHEN_ONLY
                and not any(a.lower_ in _WHEN_PREPOSITIONS for a in t.ancestors)]  # fmt: skip
     # "get it done", "get it sorted": how it ends up says nothing of what it is.
     content = [t for t in content if t.lower_ not in _FINISHED]
@@ -713,6 +713,8 @@ def _self_contained(root: Any, tokens: Sequence[Any], resolved: int) -> bool:
 
 
 _FINISHED = frozenset(words("done sorted finished handled fixed ready dealt"))
+#: "Could I do Monday instead?": a new day for a task, which says nothing of what it is.
+_WHEN_ONLY = frozenset(words("instead then again"))
 
 
 #: How a speaker starts saying what a task is to hold ("just the timeline and root cause").

@@ -58,7 +58,10 @@ _OBJECT_TAGS = frozenset(["PRP", "PRP$", "DT", "NN", "NNS", "NNP", "NNPS", "RP",
 _CLAUSE_END_TAGS = frozenset(["NN", "NNS", "NNP", "NNPS", "CD", "RP", "VBN", "JJ"])
 _OBJECT_PRONOUNS = frozenset(words("it them me us him her this that those these"))
 _TIME_WORDS = frozenset(
-    words("tonight today tomorrow anyway eventually though too later again back soon yesterday")
+    words(
+        "tonight today tomorrow anyway eventually though too later again back soon yesterday "
+        "instead"
+    )
 )
 _SUBJECTS = frozenset(words("i we you they he she"))
 _HEDGES = frozenset(words("maybe perhaps someday probably hopefully possibly"))
