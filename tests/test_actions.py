@@ -368,6 +368,15 @@ def test_standing_offers_and_managing_the_call_are_no_items() -> None:
         == []
     )
     assert _items(("mentee", "Sorry, one second, let me just close the door.")) == []
+    assert _items(("mentor", "And call me any time. Even after a bad shift."),
+                  ("mentee", "Thanks, I will.")) == []  # fmt: skip
+    # A day said softly is still a deadline: "any time this week", "ideally by Friday".
+    [item] = _items(("mentor", "Can you call the supplier any time this week?"),
+                    ("mentee", "Sure."))  # fmt: skip
+    assert item.action.startswith("Call the supplier") and item.due_phrase == "this week"
+    [item] = _items(("mentor", "Send me the budget report when it's ready, ideally by Friday?"),
+                    ("mentee", "Sure."))  # fmt: skip
+    assert item.action == "Send Ana the budget report" and item.due_date == date(2026, 3, 13)
 
 
 def test_a_closing_recap_restates_and_adds_no_item() -> None:

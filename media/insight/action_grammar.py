@@ -340,10 +340,14 @@ _HYPOTHETICAL = re.compile(
     r"would have|could have|"
     r"should have|"
     r"some ?day|one of these (?:days|years)|one day|(?:maybe|perhaps) one year|in theory|"
-    r"ideally|i wish|in an ideal world|if only|"
+    # (Not "send it over when it's ready, ideally by Friday": a deadline said softly.)
+    r"ideally(?!,?\s+(?:by|before|on|this|next|today|tomorrow|tonight|the)\b)|"
+    r"i wish|in an ideal world|if only|"
     r"right now|"
     # Standing offers: help on call, no task agreed ("message me whenever you need").
     r"if you ever|if ever|any ?time you|anytime|at any point|feel free to|"
+    # "call me any time" (not "any time this week": a deadline)
+    r"any time(?!\s+(?:this|next|before|by|on|today|tomorrow|tonight|soon|after)\b)|"
     r"my door(?: is|'s) (?:always )?open|if you (?:ever )?need (?:anything|help|me)|"
     r"(?:if )?(?:anything|something) (?:comes up|changes|happens|goes wrong)|if you get stuck|"
     r"if you have (?:any )?(?:questions|worries|doubts))\b",

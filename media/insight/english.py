@@ -46,7 +46,7 @@ FILLER = frozenset(
     words(
         "um uh erm er hmm mm like just maybe probably actually really basically "
         "literally honestly please okay ok so then too also kinda sorta obviously "
-        "definitely certainly seriously anyway"
+        "definitely certainly seriously anyway ideally"
     )
 )
 
