@@ -1025,6 +1025,21 @@ def test_what_needs_doing_may_be_named_first_and_taken_on_without_a_yes() -> Non
     assert log.owner == "mentee" and log.action == "Get the cpd log in to the college"
 
 
+def test_what_follows_if_a_thing_is_not_done_is_no_task() -> None:
+    [item] = _items(
+        ("mentor", "Anyway. The string freeze notice has to go out to the devs before the "
+                   "fourteenth, or we'll get strings landing the day before the build."),
+        ("mentee", "I'll send that out on Monday."),
+    )  # fmt: skip
+    assert (item.owner, item.action) == ("mentee", "Get the string freeze notice out to the devs")
+    [item] = _items(
+        ("mentor", "good lad right your first aid assessment thats got to be booked before the "
+                   "end of august or youll lose your slot"),
+        ("mentee", "yeah ill email doctor hall tonight and get it booked"),
+    )  # fmt: skip
+    assert item.owner == "mentee" and item.sources == (0, 1)
+
+
 def test_a_pronoun_said_to_need_doing_after_a_request_restates_it() -> None:
     [item] = _items(
         ("mentor", "Could you send Pieter your agenda items?"),

@@ -23,6 +23,8 @@ _CONTRACTIONS = (
     (r"\byou'd\b", "you would"), (r"\blet's\b", "let us"), (r"\bwon't\b", "will not"),
     (r"\bcan't\b", "can not"), (r"\bcannot\b", "can not"), (r"\bdon't\b", "do not"),
     (r"\bdoesn't\b", "does not"), (r"\bdidn't\b", "did not"), (r"\bshouldn't\b", "should not"),
+    # "that's got to be booked": has got to (first, before "that's" is read as "that is")
+    (r"\bit's got to\b", "it has got to"), (r"\bthat's got to\b", "that has got to"),
     (r"\bwouldn't\b", "would not"), (r"\bit's\b", "it is"), (r"\bthat's\b", "that is"),
     (r"\bgonna\b", "going to"), (r"\bwanna\b", "want to"), (r"\bgotta\b", "have to"),
     (r"\bkindly\b", "please"),
@@ -563,6 +565,8 @@ _LEAVING = re.compile(
 )
 #: Verbs whose past is their present: "I put", "I set", "I read" with a day may be either.
 _SAME_IN_PAST = re.compile(r"^(?:put|set|cut|read|let|hit|shut|quit|spread|send off)\b", re.I)
+#: What happens if a thing is not done ("…, or we'll get strings landing the day before").
+_OR_ELSE = re.compile(r"(?:^|[\s,])(?:or|or else|otherwise)\s*,?\s*$", re.IGNORECASE)
 #: "do I need to…" opening a clause: a question, though unpunctuated.
 _ASKS_SELF = re.compile(r"^(?:\W*(?:so|and|but|okay|ok|oh|well)\b)*\W*(?:do|does|did)\s*$", re.I)
 _BECAUSE = re.compile(r",?\s+\b(?:because|cos)\b", re.IGNORECASE)
@@ -578,7 +582,7 @@ _PRACTICE = re.compile(
 #: with the Board": a thing that must be done, said without who will do it.
 _OBLIGATION = re.compile(
     # at the clause's start, or after a "but"/"and" ("…wait for that, but the CPD log needs…")
-    r"(?:^|\b(?:but|and|also)\s+)"
+    r"(?:^|\b(?:but|and|also|right|now|so|okay|ok)\s+)"
     r"(?:(?:and|so|okay|ok|um|uh|also|oh|right|then|but|now)\s*,?\s+)*"
     r"(?:(?:the other thing|one more thing|another thing)\s*,?\s+)?"
     r"(?P<thing>(?:the|your|my|our|this|that)\s+"
@@ -670,6 +674,8 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         return None  # "you'll have comments by Monday": what the speaker will give
     if kind == "commitment" and _LEAVING.search(clause):
         return None  # "right, I need to go and open up for the toddler group"
+    if _OR_ELSE.search(before):
+        return None  # "…before the fourteenth, or we'll get strings landing late": what follows
     if kind == "commitment" and _ASKS_SELF.match(before):
         return None  # "do I need to get them photographed": a question, if unpunctuated
     if kind == "permission" and re.match(r"ask (?:about|you)\b", verb_phrase, re.IGNORECASE):
