@@ -637,3 +637,17 @@ def test_a_topic_named_before_the_request_is_its_thing_without_the_lead_in() -> 
                     ("mentee", "ok"))  # fmt: skip
     assert item.action == "Write up the collection trip report for the newsletter"
     assert item.sources == (0, 3)
+
+
+def test_a_bare_go_goes_to_what_was_just_named() -> None:
+    [item] = _items(
+        ("mentor", "I'll dig it out. And the moderation meeting at Beecroft, Wednesday after "
+                   "school. Let's both go, it's good experience for you."),
+        ("mentee", "Yeah, I'd like that."),
+    )  # fmt: skip
+    assert (item.owner, item.action) == ("both", "Go to the moderation meeting at Beecroft")
+    [item] = _items(("mentor", "And the open day at the college on Saturday. Do you want to come "
+                              "along?"),
+                   ("mentee", "Yes, I'd love to."))  # fmt: skip
+    assert item.action == "Come to the open day at the college"
+    assert _items(("mentor", "It went well. Let's go."), ("mentee", "Okay.")) == []

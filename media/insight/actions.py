@@ -272,6 +272,8 @@ def extract_action_items(
                 _names_its_object(candidate, utterances, own_turn=True) is not None
                 or (bool(items) and _of_its_own(candidate, named, items[-1]))
             )
+            # "And the moderation meeting. Let's both go.": somewhere just named, a new task
+            new_task = new_task or (named is not None and bool(_GOING.match(candidate.verb_phrase)))
             if not new_task and fold_into_recent(items, candidate, utterances, role):
                 continue
             if named is None:
@@ -480,14 +482,16 @@ def _names_its_object(
     one?" brings in a new task, not a restatement)."""
     words = candidate.verb_phrase.split()
     light = bool(words) and words[0].lower() in ("do", "try", "make", "get", "go", "have")
-    if not words or (light and not _GOT_DONE.match(candidate.verb_phrase)):
+    going = _GOING.match(candidate.verb_phrase)  # "let's both go": to a thing named just before
+    if not words or (light and not (_GOT_DONE.match(candidate.verb_phrase) or going)):
         return None
     if _DOING_THAT.search(candidate.verb_phrase):
         return None  # "start doing that": what was done, which no noun before names
     context = _context(utterances, candidate)
     if own_turn:
         context = context[-1:] if len(context) > min(4, candidate.index) else []
-    text = task_text(without_due(candidate), context, lambda w, d: None)
+    lead = _lead(utterances, candidate) if going else ""
+    text = task_text(without_due(candidate), context, lambda w, d: None, lead=lead)
     return text if text is not None and not _BARE_PRONOUN.search(text) else None
 
 
@@ -497,6 +501,7 @@ _GOT_DONE = re.compile(
     r"sent|submitted|booked|filed|checked|marked|updated|in|off|over|back)\b",
     re.IGNORECASE,
 )
+_GOING = re.compile(r"(?:both\s+)?(?:go|come)(?:\s+(?:along|together|too))?\W*$", re.I)
 _DOING_THAT = re.compile(r"\bdoing\s+(?:that|this|it|so|the same)\b", re.IGNORECASE)
 _BARE_PRONOUN = re.compile(r"\b(?:it|them|this|that|those|these)\b", re.IGNORECASE)
 #: A phrase that points back with a word ("take that one"), not by leaving it out ("I'll ask").

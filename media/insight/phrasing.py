@@ -79,6 +79,7 @@ from media.insight.references import (
     handed_over,
     is_bare_version,
     is_open,
+    named_event,
     named_person,
     named_role,
     sole_person,
@@ -593,6 +594,20 @@ def task_text(
     while previous != sentence:
         previous = sentence
         sentence = _DANGLING_END.sub("", sentence).strip(" ,;:-")
+    if (
+        root.lemma_.lower() in ("go", "come")
+        and lead
+        and not any(
+            c.dep_ not in ("aux", "nsubj", "punct", "cc", "conj", "det") and c.lower_ not in _ALONG
+            for c in root.children
+            if c.i >= PREFIX_TOKENS or c.dep_ not in ("aux", "nsubj")
+        )
+    ):
+        # "And the moderation meeting at Beecroft. Let's both go.": go to what was named.
+        event = named_event(lead)
+        if event:
+            sentence = f"{sentence} to {event}"
+            resolved += 1
     if _STRANDED.search(sentence) and any(t.lower_ in ("myself", "yourself") for t in tokens):
         return None  # "I'll book myself on": on what, the words do not say
     if not sentence or not _self_contained(root, tokens, resolved):
@@ -601,6 +616,9 @@ def task_text(
         return None  # "(oh) would you": a modal left alone is no task
     return sentence[0].upper() + sentence[1:]
 
+
+#: Words a bare "go" may carry and still say nothing of where ("let's both go together").
+_ALONG = frozenset(words("both together along too all"))
 
 #: Verbs whose "that" is a way of doing something ("try that", "practise this").
 _TRIED = frozenset(words("try practise practice repeat rehearse"))

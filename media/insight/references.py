@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from media.insight.english import FILLER, MONTHS, TIMES, VAGUE, tag, words
+from media.insight.english import FILLER, MONTHS, TIMES, VAGUE, parse, tag, words
 
 #: Pronouns and numbers a phrase may need the conversation for.
 NEEDS_CONTEXT = re.compile(
@@ -605,3 +605,32 @@ def written_thing(context: Sequence[Any], people: set[str]) -> str | None:
                 words = [t for t in chunk if t.lower_ not in VERSIONS]
                 return chunk_text(words) if words else None
     return None
+
+
+def named_event(lead: str) -> str | None:
+    """The thing a turn named alone just before its task ("And the moderation meeting at
+    Beecroft, Wednesday after school. Let's both go."): the noun phrase of its last sentence,
+    when that sentence has no verb of its own."""
+    sentences = [s for s in re.split(r"(?<=[.?!])\s+", lead.strip()) if s.strip()]
+    if sentences and not sentences[-1].endswith((".", "?", "!")):
+        sentences = sentences[:-1]  # the start of the task's own sentence ("Let's both")
+    if not sentences:
+        return None
+    doc = parse(sentences[-1])
+    if any(t.pos_ in ("VERB", "AUX") for t in doc):
+        return None
+    head = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if head is None or head.pos_ not in ("NOUN", "PROPN") or head.lower_ in TIMES:
+        return None
+    words = [t for t in head.subtree if t.pos_ != "PUNCT" and t.lower_ not in FILLER]
+    while words and words[0].pos_ in ("CCONJ", "ADV", "INTJ"):
+        words = words[1:]
+    # "…at Beecroft, Wednesday after school", "in May": the day says when, not which
+    cut = next((k for k, t in enumerate(words) if t.lower_ in TIMES or t.lower_ in MONTHS), None)
+    words = words[:cut] if cut is not None else words
+    while words and words[-1].pos_ in ("ADP", "CCONJ", "DET"):
+        words = words[:-1]
+    if not words or words[0].pos_ != "DET":
+        return None
+    first = "the" if words[0].tag_ == "PRP$" else words[0].lower_
+    return " ".join([first, *(t.text for t in words[1:])])
