@@ -310,7 +310,7 @@ _NOT_TASKS = re.compile(
     # "let's get you building wheels, then": a lead-in to the task said next.
     r"get (?:you|him|her|them) \w+ing\b|"
     # "i will bye", "i will thanks harriet": a goodbye after an "I will" said as a yes.
-    r"bye\b|goodbye|thanks\b|cheers\b|see you\b|wait\b|"
+    r"bye\b|goodbye|thanks\b|thank you\W*$|cheers\b|see you\b|wait\b|"
     # A state foreseen, not a task: "in May I think I will have enough data".
     r"have (?:enough|more|less|plenty|too much|too many|no idea)\b|"
     # Leaving the call ("I've got to run", "I have to head off").
@@ -320,6 +320,7 @@ _NOT_TASKS = re.compile(
     r"head off|jump off|dash|get going|hop off|go now|"
     # Managing the call itself, not work for after it.
     r"move fast|start there|start here|close the door|make (?:that|this|it) a priority|"
+    r"crack on\b|get on with it|press on|"
     r"grab (?:a|my|some) (?:coffee|water|tea)|mute|unmute|"
     r"turn (?:on|off) (?:my|your|the) (?:camera|video|mic)|come back to (?:that|this|it)|"
     r"park (?:that|this|it)|park\b.{0,40}?\bfor (?:a (?:second|moment|minute|bit)|now))\b",
