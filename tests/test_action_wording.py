@@ -645,9 +645,15 @@ def test_a_bare_go_goes_to_what_was_just_named() -> None:
                    "school. Let's both go, it's good experience for you."),
         ("mentee", "Yeah, I'd like that."),
     )  # fmt: skip
-    assert (item.owner, item.action) == ("both", "Go to the moderation meeting at Beecroft")
+    assert item.action == "Go to the moderation meeting at Beecroft after school"
+    assert (item.owner, item.due_date) == ("both", date(2026, 3, 18))  # its Wednesday
     [item] = _items(("mentor", "And the open day at the college on Saturday. Do you want to come "
                               "along?"),
                    ("mentee", "Yes, I'd love to."))  # fmt: skip
     assert item.action == "Come to the open day at the college"
     assert _items(("mentor", "It went well. Let's go."), ("mentee", "Okay.")) == []
+    [item] = _items(("mentor", "And Dr Amin has a family meeting on Wednesday for Mrs Kaur. "
+                               "Let's both sit in."),
+                    ("mentee", "Yes please."))  # fmt: skip
+    assert item.action == "Sit in on the family meeting for Mrs Kaur"
+    assert item.due_date == date(2026, 3, 18)

@@ -36,6 +36,13 @@ _ENABLED = re.compile(
 
 
 #: Going somewhere, said with a day and nothing else: what follows is done there, then.
+#: Being at an event said just before ("Dr Amin has a family meeting on Wednesday. Let's both
+#: sit in."), which names no day of its own.
+_ATTENDS = re.compile(
+    r"^(?:both\s+)?(?:go|come|sit in|join|come along|go along|tag along|be there|attend)"
+    r"(?:\s+(?:too|together|with (?:me|you|us)))?\W*$",
+    re.IGNORECASE,
+)
 _GOING = re.compile(
     r"^(?:go|come|head|be there|pop in|drop by|swing by|come along|go along|go over)"
     r"(?:\s+(?:there|along|over|in|down))?\s*(?:on|at|by)?\s*\W*$",
@@ -113,6 +120,9 @@ def find_candidates(
                 went = due  # "… go on Thursday, and I'll talk to three people": there, then
             if due is None and there is not None and _after_and(lead):
                 due = there
+            if due is None and position and _ATTENDS.match(verb_phrase):
+                # "Judge Harlan's got calendar call Monday morning. Let's both sit in.": then
+                due = find_due(clauses[position - 1][0], session_date, next_session)
             asked = any(m is not None and m[0] == "request" for m in matches[:position])
             joined = f"{lead[-12:]}|{clause}"  # the words that joined it, then the clause
             if kind == "joint" and asked and due is None and _ENABLED.search(joined):

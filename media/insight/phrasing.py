@@ -594,11 +594,14 @@ def task_text(
     while previous != sentence:
         previous = sentence
         sentence = _DANGLING_END.sub("", sentence).strip(" ,;:-")
+    sits_in = root.lemma_.lower() == "sit" and sentence.lower().endswith(" in")
     if (
-        root.lemma_.lower() in ("go", "come")
+        (root.lemma_.lower() in ("go", "come") or sits_in)
         and lead
         and not any(
-            c.dep_ not in ("aux", "nsubj", "punct", "cc", "conj", "det") and c.lower_ not in _ALONG
+            c.dep_ not in ("aux", "nsubj", "punct", "cc", "conj", "det")
+            and c.lower_ not in _ALONG
+            and not (sits_in and c.lower_ == "in")
             for c in root.children
             if c.i >= PREFIX_TOKENS or c.dep_ not in ("aux", "nsubj")
         )
@@ -606,7 +609,7 @@ def task_text(
         # "And the moderation meeting at Beecroft. Let's both go.": go to what was named.
         event = named_event(lead)
         if event:
-            sentence = f"{sentence} to {event}"
+            sentence = f"{sentence} {'on' if sits_in else 'to'} {event}"
             resolved += 1
     if _STRANDED.search(sentence) and any(t.lower_ in ("myself", "yourself") for t in tokens):
         return None  # "I'll book myself on": on what, the words do not say
@@ -684,7 +687,7 @@ def _plural_you(tokens: Sequence[Any]) -> dict[int, set[int]]:
 
 #: Verbs whose "in" is part of them ("get the form in", "hand it in"), though parsed as a
 #: preposition whose object went with the deadline.
-_HANDED_IN = frozenset(words("get hand put turn send fill pop"))
+_HANDED_IN = frozenset(words("get hand put turn send fill pop sit"))  # "sit in": be there
 
 _STRANDED = re.compile(r"\b(?:on|onto|in|into|for|up for)$", re.IGNORECASE)
 #: Verbs whose indirect object is whom the thing is done for ("book me a room").

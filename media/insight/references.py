@@ -617,20 +617,29 @@ def named_event(lead: str) -> str | None:
     if not sentences:
         return None
     doc = parse(sentences[-1])
-    if any(t.pos_ in ("VERB", "AUX") for t in doc):
-        return None
     head = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if head is not None and head.lemma_.lower() in ("have", "get"):
+        # "Dr Amin has a family meeting on Wednesday": what someone has on
+        head = next((c for c in head.children if c.dep_ == "dobj"), None)
+    elif any(t.pos_ in ("VERB", "AUX") for t in doc):
+        return None
     if head is None or head.pos_ not in ("NOUN", "PROPN") or head.lower_ in TIMES:
         return None
     words = [t for t in head.subtree if t.pos_ != "PUNCT" and t.lower_ not in FILLER]
     while words and words[0].pos_ in ("CCONJ", "ADV", "INTJ"):
         words = words[1:]
-    # "…at Beecroft, Wednesday after school", "in May": the day says when, not which
-    cut = next((k for k, t in enumerate(words) if t.lower_ in TIMES or t.lower_ in MONTHS), None)
-    words = words[:cut] if cut is not None else words
+    # "…at Beecroft, Wednesday after school", "on Wednesday for Mrs Kaur": the day says
+    # when, not which (with its "on", and what it alone governs)
+    when = {t.i for t in words if t.lower_ in TIMES or t.lower_ in MONTHS}
+    for t in list(words):
+        if t.i in when:
+            when |= {c.i for c in t.subtree}
+            if t.head.pos_ == "ADP" and len(list(t.head.children)) == 1:
+                when.add(t.head.i)
+    words = [t for t in words if t.i not in when]
     while words and words[-1].pos_ in ("ADP", "CCONJ", "DET"):
         words = words[:-1]
     if not words or words[0].pos_ != "DET":
         return None
-    first = "the" if words[0].tag_ == "PRP$" else words[0].lower_
+    first = "the" if words[0].tag_ == "PRP$" or words[0].lower_ in ("a", "an") else words[0].lower_
     return " ".join([first, *(t.text for t in words[1:])])
