@@ -657,3 +657,15 @@ def test_a_bare_go_goes_to_what_was_just_named() -> None:
                     ("mentee", "Yes please."))  # fmt: skip
     assert item.action == "Sit in on the family meeting for Mrs Kaur"
     assert item.due_date == date(2026, 3, 18)
+
+
+def test_whom_a_task_was_said_to_is_no_part_of_it() -> None:
+    [item] = _items(("mentee", "i will file the appeal maam i have the format"))
+    assert item.action == "File the appeal"
+    [item] = _items(("mentee", "I'll send you the report tonight sir"))
+    assert item.action == "Send Ana the report"
+    [item] = _items(("mentor", "Send me the rota tonight, mate."), ("mentee", "Will do."))
+    assert item.action == "Send Ana the rota"
+    # Not the words of the task that merely end like one.
+    [item] = _items(("mentor", "Can you send my love to the team?"), ("mentee", "Sure."))
+    assert item.action.endswith("love to the team")

@@ -325,6 +325,9 @@ _CLEAN = (
     (re.compile(r"(?:,\s*){2,}"), ", "),
     (re.compile(r"\b(as|to|of|the|a|an|and|or|with|for|on|in|at|about),\s*", re.I), r"\1 "),
     (re.compile(r"\b(\w+)(?:,?\s+\1\b)+", re.I), r"\1"),  # "the, the" from a restart
+    # Whom it was said to, at its end: "file it, ma'am", "pick your battles, love".
+    (re.compile(r"(?:,\s*|\s+)(?:sir|madam|ma'?am|mate|boss|guys|folks|dude|bro)\W*$", re.I), ""),
+    (re.compile(r",\s*(?:love|pal|chef|coach|miss|hun|darling)\W*$", re.I), ""),
     (re.compile(r"\s{2,}"), " "),
 )
 
