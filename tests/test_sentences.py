@@ -168,6 +168,33 @@ def test_each_task_after_a_pause_keeps_its_own_part_when_another_did_before_it()
     assert found[1].start_s == 6.2  # where the request was said, not where the sentence began
 
 
+def test_a_turn_cut_at_its_sentences_is_read_as_one_turn() -> None:
+    def found(*parts: tuple[str, str]) -> list[tuple[str, str]]:
+        said = [Utterance(s, 1.5 * i, 1.5 * i + 1.2, t) for i, (s, t) in enumerate(parts)]
+        items = extract_action_items(
+            said, names={"mentor": "Ana", "mentee": "Raj"}, session_date=date(2026, 3, 9)
+        )
+        return [(i.owner, i.action) for i in items]
+
+    # Taken back in the next part of the turn.
+    assert found(("mentor", "Oh, can you print the leaflets for the memory tree on Sunday?"),
+                 ("mentor", "Ah, no, leave it."),
+                 ("mentor", "The volunteers have done them already."),
+                 ("mentee", "Oh, okay, great.")) == []  # fmt: skip
+    # What needs doing, named in the part before.
+    assert found(("mentor", "Now, your CEUs."),
+                 ("mentor", "Those have got to be in to the board by the 31st."),
+                 ("mentee", "I know. I'll do that by the 31st.")) == [
+        ("mentee", "Get the CEUs in to the board")
+    ]  # fmt: skip
+    # The event to sit in on, named in the part before.
+    assert found(("mentor", "And Dr Amin has a family meeting on Wednesday for Mrs Kaur."),
+                 ("mentor", "Let's both sit in."),
+                 ("mentee", "Yes, definitely.")) == [
+        ("both", "Sit in on the family meeting for Mrs Kaur")
+    ]  # fmt: skip
+
+
 def test_lead_ins_and_statements_of_their_own_end_a_sentence() -> None:
     assert restore(["here's what i want you to do pull up the sales data for that region"]) == [
         "here's what i want you to do. pull up the sales data for that region"

@@ -163,6 +163,15 @@ _WITHDRAWS = re.compile(
 )
 
 
+def _turn_from(utterances: Sequence[Utterance], index: int) -> str:
+    """Utterance ``index`` and the rest of its speaker's turn (the parts a recogniser cut at
+    pauses, until someone else speaks), normalised and in lower case."""
+    k = index + 1
+    while k < len(utterances) and utterances[k].speaker == utterances[index].speaker:
+        k += 1
+    return " ".join(normalise(u.text) for u in utterances[index:k] if u.text.strip()).lower()
+
+
 def _withdrawn(candidates: Sequence[Candidate], position: int, said: str) -> bool:
     """Whether the candidate's task is taken back in its own turn, before the turn says
     another task (or the taking back is itself read as one: "leave it")."""
@@ -230,7 +239,7 @@ def extract_action_items(
             continue  # "that I will do myself, don't worry": said of the item just saved
         if candidate.index in recaps and fold_into_matching(items, candidate):
             continue  # a summary restating what was agreed adds sources, not items
-        if _withdrawn(candidates, position, normalise(utterances[candidate.index].text).lower()):
+        if _withdrawn(candidates, position, _turn_from(utterances, candidate.index)):
             continue
         reply = _reply(utterances, candidate.index)
         verdict = reply[0] if reply else None
@@ -516,6 +525,16 @@ def _context(utterances: Sequence[Utterance], candidate: Candidate) -> list[str]
     return [*context, lead] if lead else context
 
 
+def _turn_before(utterances: Sequence[Utterance], index: int) -> str:
+    """What the speaker said in the same turn before utterance ``index``: the parts a
+    recogniser cut at pauses ("And Dr Amin has a family meeting on Wednesday." / "Let's both
+    sit in.")."""
+    k = index
+    while k > 0 and utterances[k - 1].speaker == utterances[index].speaker:
+        k -= 1
+    return " ".join(normalise(u.text) for u in utterances[k:index] if u.text.strip())
+
+
 def _lead(utterances: Sequence[Utterance], candidate: Candidate) -> str:
     """The candidate's own turn before its verb phrase ("send it to me when it's ready, ")."""
     said = normalise(utterances[candidate.index].text)
@@ -526,7 +545,9 @@ def _lead(utterances: Sequence[Utterance], candidate: Candidate) -> str:
         needs = re.search(rf"\b{thing}\s+(?:(?:that|which)\s+)?(?:needs?|has|have|must|will)\b",
                           said, re.IGNORECASE)  # fmt: skip
         at = needs.start() if needs else -1
-    return said[:at] if at > 0 else ""
+    before = _turn_before(utterances, candidate.index)
+    own = said[:at] if at > 0 else ""
+    return f"{before} {own}".strip() + (" " if own.endswith(" ") else "") if before else own
 
 
 #: How far back a bare noun's fuller name is looked for (about ten minutes of talk).

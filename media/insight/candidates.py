@@ -90,8 +90,12 @@ def find_candidates(
             if matched is None and not lead.strip():
                 matched = match_imperative(clause)  # a sentence's opening verb only
             if matched is None:
-                # "the form needs to go in by the 30th"
-                matched = match_obligation(clause, clauses[k - 1][0] if k else "")
+                # "the form needs to go in by the 30th"; what it names may be the end of
+                # the speaker's part before a pause ("Now, your CEUs." / "Those have got…")
+                last = split[index - 1][-1][0] if index and split[index - 1] else ""
+                said_before = index and utterances[index - 1].speaker == utterance.speaker
+                named = clauses[k - 1][0] if k else (last if said_before else "")
+                matched = match_obligation(clause, named)
             matches.append(matched)
         went: Due | None = None  # "I'm gonna go on Thursday": when the next task is done
         for position, ((clause, lead), matched) in enumerate(zip(clauses, matches, strict=True)):
