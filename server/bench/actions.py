@@ -30,6 +30,9 @@ Sets (all hand-labelled mentoring conversations in tests/data, plus AMI):
   sentence ends it has to find itself;
 - ``fresh-speech``: the ``speak`` conversations of ``fresh`` rendered to speech (two espeak-ng
   voices) and run through ``tandem analyze``, so recognition errors are included;
+- ``mentoring6-speech`` (with ``--dev-speech``): the same for the sixth development set's six
+  ``speak`` conversations, whose misses may be read (``--misses``) to tune what recognition
+  does to turns (sentences cut at pauses, digits for days);
 - ``AMI``: the AMI meeting corpus's action labels, on the test meetings of its standard
   partition (ES2004, ES2014, IS1009, TS3003, TS3007; the scorer trains on the others).
 
@@ -300,12 +303,16 @@ def evaluate_set(path: Path, unpunctuated: bool = False) -> tuple[Scores, list[M
     return scores, misses
 
 
-def evaluate_speech(path: Path, model: str | None, progress: Any = print) -> Scores:
+def evaluate_speech(
+    path: Path, model: str | None, progress: Any = print, misses: list[Miss] | None = None
+) -> Scores:
     """The set's ``speak`` conversations rendered to speech and run through `tandem analyze`;
-    a found item stands for the labelled lines its first source overlaps in time."""
+    a found item stands for the labelled lines its first source overlaps in time. Its misses
+    are added to ``misses`` when given (only ever for a development set)."""
     from server.bench.speech import Line, render_dialogue, write_wav
 
-    scores, misses = Scores(), list[Miss]()
+    scores = Scores()
+    misses = misses if misses is not None else []
     chosen = [c for c in load_set(path) if c.get("speak")]
     for n, conversation in enumerate(chosen, 1):
         progress(f"  speech {n}/{len(chosen)}: {conversation['id']} ({conversation.get('field')})")
@@ -405,6 +412,9 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--ami", default=str(AMI_DEFAULT), help="folder with the AMI labels")
     parser.add_argument("--no-speech", action="store_true",
                         help="skip the rendered-speech run through tandem analyze")  # fmt: skip
+    parser.add_argument("--dev-speech", action="store_true",
+                        help="also render the sixth development set's 'speak' conversations "
+                             "to speech and score them (their misses are listed)")  # fmt: skip
     parser.add_argument("--model", help="model for the speech run (default: the configured one)")
     parser.add_argument("--misses", action="store_true",
                         help="list the development sets' misses (never the others')")  # fmt: skip
@@ -470,6 +480,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.no_speech and SETS["fresh"].is_file():
         speech = evaluate_speech(SETS["fresh"], args.model, lambda m: print(m, file=sys.stderr))
         print("\n".join(_lines("fresh-speech", speech, timing=False)))
+    if args.dev_speech and SETS["mentoring6"].is_file():
+        spoken: list[Miss] = []
+        speech = evaluate_speech(SETS["mentoring6"], args.model,
+                                 lambda m: print(m, file=sys.stderr), spoken)  # fmt: skip
+        development += spoken
+        print("\n".join(_lines("mentoring6-speech", speech, timing=False)))
     ami_folder = Path(args.ami)
     if (ami_folder / "ami_dialogue_acts_action_labels.jsonl.gz").is_file():
         ami = evaluate_ami(ami_folder)
