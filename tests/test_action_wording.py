@@ -669,3 +669,10 @@ def test_whom_a_task_was_said_to_is_no_part_of_it() -> None:
     # Not the words of the task that merely end like one.
     [item] = _items(("mentor", "Can you send my love to the team?"), ("mentee", "Sure."))
     assert item.action.endswith("love to the team")
+
+
+def test_a_by_misheard_as_my_before_a_day_leaves_no_possessive() -> None:
+    said = [Utterance("mentor", 0.0, 4.0, "Can you have the plan to me my Tuesday?"),
+            Utterance("mentee", 5.0, 6.0, "Yes.")]  # fmt: skip
+    [item] = extract_action_items(said, session_date=THURSDAY)  # no names: a recording
+    assert (item.action, item.due_date) == ("Have the plan to the mentor", date(2026, 3, 17))

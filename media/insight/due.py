@@ -109,6 +109,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     # "the first Wednesday in January", "the last Friday of the month".
     ("nth_weekday", rf"\b{_LEAD}the\s+(first|second|third|fourth|last)\s+({_WEEKDAY})\s+"
                     rf"(?:in|of)\s+({_MONTH}|the month|next month)\b"),
+    # "have the plan to me my Tuesday?": a recogniser's "by", misheard (not "my Tuesday
+    # class": a day's own thing).
+    ("weekday", rf"\bmy\s+({_WEEKDAY})(?=\s*(?:[?.!,]|$))"),
     # "Thursday the third": the date, which the weekday only confirms.
     ("weekday_nth", rf"\b{_LEAD}({_WEEKDAY})\s+(?:the\s+)?{_DAY}\b"),
     # Not "everything up to today": so far, no deadline.
