@@ -997,7 +997,7 @@ def test_a_thing_said_to_need_doing_is_a_task_of_whoever_takes_it_on() -> None:
                     ("mentee", "Okay, I'll log it tonight."))  # fmt: skip
     assert item.owner == "mentee" and item.sources == (0, 1)
     assert item.action == "Get the peer review logged with the Board"
-    assert item.due_date == date(2026, 3, 30)
+    assert item.due_date == THURSDAY  # "tonight": who takes it on says when
     # Said of one's own work, or heard with no one taking it on: no task.
     assert _items(("mentee", "I'm stressed, the report has to be done by Friday."),
                   ("mentor", "Okay.")) == []  # fmt: skip
@@ -1040,6 +1040,25 @@ def test_what_follows_if_a_thing_is_not_done_is_no_task() -> None:
         ("mentee", "yeah ill email doctor hall tonight and get it booked"),
     )  # fmt: skip
     assert item.owner == "mentee" and item.sources == (0, 1)
+
+
+def test_who_takes_on_a_thing_said_to_need_doing_says_when() -> None:
+    [item] = _items(
+        ("mentor", "and the other thing is your paperwork the medical renewal needs to be in to "
+                   "hr before the end of the month or the whole thing stalls"),
+        ("mentee", "my medical is on the nineteenth so ill have the certificate in to hr by the "
+                   "twentieth"),
+    )  # fmt: skip
+    assert item.action == "Get the medical renewal in to hr"
+    assert (item.owner, item.due_date) == ("mentee", date(2026, 3, 20))
+    # Said after what someone else said: "the email said our registration has to be done…"
+    [item] = _items(
+        ("mentee", "so the agriculture email said our apiary registration renewal has to be done "
+                   "by the end of the month"),
+        ("mentor", "leave it with me, i'll do it tonight"),
+    )  # fmt: skip
+    assert item.action == "Get the apiary registration renewal done"
+    assert (item.owner, item.due_date) == ("mentor", THURSDAY)
 
 
 def test_a_pronoun_said_to_need_doing_after_a_request_restates_it() -> None:

@@ -583,11 +583,12 @@ _PRACTICE = re.compile(
 #: with the Board": a thing that must be done, said without who will do it.
 _OBLIGATION = re.compile(
     # at the clause's start, or after a "but"/"and" ("…wait for that, but the CPD log needs…")
-    r"(?:^|\b(?:but|and|also|right|now|so|okay|ok)\s+)"
+    r"\b"
     r"(?:(?:and|so|okay|ok|um|uh|also|oh|right|then|but|now)\s*,?\s+)*"
     r"(?:(?:the other thing|one more thing|another thing)\s*,?\s+)?"
     r"(?P<thing>(?:the|your|my|our|this|that)\s+"
-    r"(?:(?:in|of|on|for|at)\s+the\s+|(?!(?:the|a|an|that|which)\b)[\w'/-]+\s+){0,6}?[\w'/-]+"
+    r"(?:(?:in|of|on|for|at)\s+the\s+|(?!(?:the|a|an|that|which|our|your|my|their|said|says|"
+    r"told|is|was|are|were)\b)[\w'/-]+\s+){0,6}?[\w'/-]+"
     # "your CEUs. Those have got to be in to the board": what was just named
     r"|that|those|it|this|these|they)\s+"
     r"(?:(?:that|which)\s+)?"  # "the permit return that needs to go to DOC"

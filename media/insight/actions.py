@@ -233,10 +233,21 @@ def extract_action_items(
     _prepare_wording(utterances, candidates)
     recaps = recap_utterances(utterances, candidates)
     own_yes: set[int] = set()  # turns that took on what the speaker said needs doing
+    taken_in: dict[int, set[str]] = {}  # a reply that took one on, and that task's words
     for position, candidate in enumerate(candidates):
         speaker = candidate.speaker
         if candidate.index in own_yes and candidate.kind == "commitment":
             continue  # "that I will do myself, don't worry": said of the item just saved
+        taking = taken_in.get(candidate.index)
+        first_word = candidate.verb_phrase.split()[0].lower() if candidate.verb_phrase else ""
+        if (
+            taking is not None
+            and candidate.kind == "commitment"
+            and (
+                candidate.anaphoric or stems(candidate.verb_phrase) & taking or first_word in taking
+            )
+        ):
+            continue  # "…so I'll have the certificate in to HR by the 20th": the one taken on
         if candidate.index in recaps and fold_into_matching(items, candidate):
             continue  # a summary restating what was agreed adds sources, not items
         if _withdrawn(candidates, position, _turn_from(utterances, candidate.index)):
@@ -244,6 +255,7 @@ def extract_action_items(
         reply = _reply(utterances, candidate.index)
         verdict = reply[0] if reply else None
         accepted = verdict == "accept"
+        obliged = candidate.kind == "obligation"
         if candidate.kind == "obligation":
             # "The form needs to go in by the 30th": a task only once someone takes it on
             # ("I'll do it tonight"): theirs, as a request is the asked person's; or the
@@ -345,6 +357,16 @@ def extract_action_items(
         counter = _COUNTER_OFFER.search(answer)  # "not this week, but I can… on Monday"
         if counter:
             due = find_due(answer[counter.end() :], session_date, next_session) or due
+        if obliged and accepted and reply is not None:
+            # its words, and the verb it was taken on with ("I'll have it in by the 20th")
+            took = _TAKES_IT_ON.search(answer)
+            taken_in[reply[1]] = stems(candidate.verb_phrase) | (
+                {took.group(0).split()[-1].lower()} if took else set()
+            )
+            # "The medical renewal needs to be in by the end of the month." "My medical's on
+            # the 19th, so I'll have it in by the 20th.": who takes it on says when, last.
+            said_days = all_due(answer, session_date, next_session)
+            due = said_days[-1] if said_days else due
         if due is None and accepted and reply is not None:
             due = find_due(answer, session_date, next_session)
             after = reply[1] + 1
