@@ -1061,6 +1061,20 @@ def test_who_takes_on_a_thing_said_to_need_doing_says_when() -> None:
     assert (item.owner, item.due_date) == ("mentor", THURSDAY)
 
 
+def test_what_someone_else_wants_done_is_a_task_once_taken_on() -> None:
+    [item] = _items(
+        ("mentor", "then the steinway at the ikoyi house the client wants the voicing done before "
+                   "their party"),
+        ("mentee", "you want me to do that one sir"),
+        ("mentor", "no no that one i will do myself i will go there on thursday"),
+    )  # fmt: skip
+    assert item.action == "Get the voicing done before their party"
+    assert (item.owner, item.due_date) == ("mentor", date(2026, 3, 19))
+    # Asked about, or wished by the speaker, it is no such thing.
+    assert _items(("mentor", "Course. When does it need to be in?"),
+                  ("mentee", "End of the month, I think.")) == []  # fmt: skip
+
+
 def test_a_pronoun_said_to_need_doing_after_a_request_restates_it() -> None:
     [item] = _items(
         ("mentor", "Could you send Pieter your agenda items?"),

@@ -617,6 +617,18 @@ def _names_a_topic(sentence: str) -> bool:
     )
 
 
+#: Someone else wanting a thing done ("the client wants the voicing done before their
+#: party"): as much a thing that needs doing, once someone takes it on.
+_WANTED_DONE = re.compile(
+    r"\b(?:wants?|would like|needs?|is expecting|are expecting)\s+"
+    r"(?P<thing>(?:the|your|my|our|this|that|their|his|her)\s+"
+    r"(?:(?!(?:the|a|an|that|which|to)\b)[\w'/-]+\s+){0,5}?[\w'/-]+)\s+"
+    r"(?P<done>(?!(?:need|seed|feed|speed|bed|red|shed)\b)[a-z]+(?:ed|en|wn|ne|lt|nt|ght))\b"
+    r"(?P<rest>[^.?!;]*)",
+    re.IGNORECASE,
+)
+
+
 def match_obligation(clause: str, before: str = "") -> tuple[str, str, float] | None:
     """("obligation", the task as "get the thing done…", confidence) for a thing said to
     need doing; an item only when someone takes it on in words (media/insight/actions.py).
@@ -626,7 +638,9 @@ def match_obligation(clause: str, before: str = "") -> tuple[str, str, float] | 
     text = normalise(clause)
     said = _OBLIGATION.search(text)
     if said is None:
-        return None
+        return _wanted_done(text)
+    if _ASKED_ABOUT.search(text[: said.start("thing")]):
+        return None  # "when does it need to be in?": a question about it
     rest = _WHAT_FOLLOWS.split(said.group("rest"))[0]  # "…, or your certification's in trouble"
     own = text[: said.start("rest") + len(rest)]  # not "…, or they won't sign it off"
     if _HYPOTHETICAL.search(own) or _NEGATED.search(own):
@@ -640,6 +654,23 @@ def match_obligation(clause: str, before: str = "") -> tuple[str, str, float] | 
         return None
     named = f"{article.lower()} {thing}" if thing else article.lower()
     task = f"get {named} {how}{rest}"
+    return "obligation", task.strip(" ,"), 0.7
+
+
+_ASKED_ABOUT = re.compile(r"\b(?:when|what|how|why|where|does|do|did)\s+(?:\w+\s+)?$", re.I)
+
+
+def _wanted_done(text: str) -> tuple[str, str, float] | None:
+    said = _WANTED_DONE.search(text)
+    if said is None or re.search(r"\b(?:i|we|you)\s+(?:\w+\s+)?$", text[: said.start()], re.I):
+        return None  # "I want the draft done": the speaker's own wish, a request if any
+    rest = _WHAT_FOLLOWS.split(said.group("rest"))[0]
+    own = text[: said.start("rest") + len(rest)]
+    if _HYPOTHETICAL.search(own) or _NEGATED.search(own) or _REPORTED.search(own):
+        return None
+    article, _, thing = said.group("thing").partition(" ")
+    article = "the" if article.lower() in ("their", "his", "her", "your", "my", "our") else article
+    task = f"get {article.lower()} {thing} {said.group('done')}{rest}"
     return "obligation", task.strip(" ,"), 0.7
 
 

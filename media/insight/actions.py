@@ -261,12 +261,13 @@ def extract_action_items(
             # ("I'll do it tonight"): theirs, as a request is the asked person's; or the
             # speaker, straight after ("that I will do myself").
             said = normalise(utterances[reply[1]].text) if reply and accepted else ""
-            after = candidate.index + 1
-            own = (
-                normalise(utterances[after].text)
-                if after < len(utterances) and utterances[after].speaker == speaker
-                else ""
+            # The speaker's next words, straight after or once asked ("you want me to do
+            # that one?" "No, no, that one I will do myself").
+            soon = range(candidate.index + 1, min(len(utterances), candidate.index + 3))
+            after = next(
+                (k for k in soon if utterances[k].speaker == speaker and utterances[k].text), -1
             )
+            own = normalise(utterances[after].text) if after >= 0 else ""
             later = range(candidate.index + 1, len(utterances))
             taker = next(
                 (j for j in later if utterances[j].text and utterances[j].speaker != speaker), None
@@ -278,7 +279,9 @@ def extract_action_items(
                 candidate = replace(candidate, kind="request")
                 reply, verdict, accepted = ("accept", taker), "accept", True
             elif _MY_OWN.search(own):
-                candidate = replace(candidate, kind="commitment")
+                # "that one I will do myself… I will go there on Thursday": then, if said
+                due = candidate.due or find_due(own, session_date, next_session)
+                candidate = replace(candidate, kind="commitment", due=due)
                 own_yes.add(after)
             else:
                 continue
