@@ -676,3 +676,15 @@ def test_a_by_misheard_as_my_before_a_day_leaves_no_possessive() -> None:
             Utterance("mentee", 5.0, 6.0, "Yes.")]  # fmt: skip
     [item] = extract_action_items(said, session_date=THURSDAY)  # no names: a recording
     assert (item.action, item.due_date) == ("Have the plan to the mentor", date(2026, 3, 17))
+
+
+def test_words_that_only_look_like_a_person_or_a_thing_stay_as_said() -> None:
+    [item] = _items(("mentor", "I'll talk to the mine manager on Monday about the next course."))
+    assert item.action == "Talk to the mine manager about the next course"
+    [item] = _items(("mentor", "i will check with legal today itself"))
+    assert (item.action, item.due_date) == ("Check with legal", THURSDAY)
+    # A season is when, not what: "it" is the dictionary.
+    [item] = _items(("mentor", "I've got a job dictionary from a depo I did last spring. Want "
+                               "me to send it to you?"),
+                    ("mentee", "Yes please."))  # fmt: skip
+    assert item.action == "Send the job dictionary to Raj"

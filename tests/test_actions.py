@@ -217,6 +217,27 @@ def test_a_deadline_moved_in_the_turns_after_is_the_items() -> None:
     assert item.due_date == date(2026, 3, 14)
 
 
+def test_asking_for_another_day_takes_the_task_on() -> None:
+    found = _items(
+        ("mentor", "grand and could you put together a glossary for the court booking"),
+        ("mentee", "which one the district court one or the family law one"),
+        ("mentor", "the family law one by monday if you can"),
+        ("mentee", "could i do tuesday instead the weekend is mad with my sisters thing"),
+        ("mentor", "yeah tuesdays fine"),
+    )
+    assert [(i.owner, i.action, i.due_date) for i in found] == [
+        ("mentee", "Put together a glossary for the court booking", date(2026, 3, 17))
+    ]
+    # The thing said first, then the imperative: "and that log, send it over".
+    [item] = _items(
+        ("mentor", "And that sea-time log, send it over when you find it."),
+        ("mentee", "Could I send it Saturday instead? I'm at sea till then."),
+        ("mentor", "Saturday's fine."),
+    )
+    assert (item.owner, item.due_date) == ("mentee", date(2026, 3, 14))
+    assert "log" in item.action
+
+
 def test_next_session_date_resolves_session_deadlines() -> None:
     due = find_due("before our next session", THURSDAY, next_session=date(2026, 3, 19))
     assert due is not None and due.date == date(2026, 3, 19)

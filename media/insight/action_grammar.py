@@ -28,6 +28,9 @@ _CONTRACTIONS = (
     (r"\bwouldn't\b", "would not"), (r"\bit's\b", "it is"), (r"\bthat's\b", "that is"),
     (r"\bgonna\b", "going to"), (r"\bwanna\b", "want to"), (r"\bgotta\b", "have to"),
     (r"\bkindly\b", "please"),
+    # "today itself": this very day (the day is the deadline; "itself" says nothing more)
+    (r"\btoday itself\b", "today"), (r"\btomorrow itself\b", "tomorrow"),
+    (r"\btonight itself\b", "tonight"), (r"\bnow itself\b", "now"),
     (r"\bhe'll\b", "he will"), (r"\bshe'll\b", "she will"), (r"\bthey'll\b", "they will"),
     (r"\bthere's\b", "there is"), (r"\bhere's\b", "here is"), (r"\bwhat's\b", "what is"),
     (r"\bit'd\b", "it would"), (r"\bthat'd\b", "that would"), (r"\bthey'd\b", "they would"),
@@ -150,6 +153,8 @@ _VP = (
 
 # When a task is to be done, said before it ("when the next hybrid comes in, you shadow me").
 _WHEN_FRONTED = r"(?:(?:when|once|after|before|as soon as)\s[^,]{1,60},\s*)?"
+# The thing an imperative is about, said first ("and that practice take, send it over").
+_FRONTED_TOPIC = r"(?:(?:the|that|this|those|these|your)\s+(?:[\w'-]+\s+){0,3}[\w'-]+\s*,\s*)?"
 # A time said before an imperative ("so for next week, try to keep every link short").
 _FRONTED_TIME = (
     r"(?:(?:(?:for|by|over|during)\s+)?(?:next|this)\s+(?:week|month)|tomorrow|today|tonight|"
@@ -261,7 +266,7 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
                 rf"(?P<vp>(?:{_TASK_VERBS}|do|take|try|talk to|speak to)\b(?!')"
                 rf"{_IN_CLAUSE})", 0.65),
     ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now|good|great|brilliant|perfect|lovely|"
-                rf"cool)\s*,?\s+)*{_FRONTED_TIME}{_ADVERBS}"
+                rf"cool)\s*,?\s+)*{_FRONTED_TOPIC}{_FRONTED_TIME}{_ADVERBS}"
                 # "try that on a fresh offcut and send me a photo": trying a thing said
                 # and "do the same for the ones at the creek site": the last task, again
                 rf"(?P<vp>(?:{_TASK_VERBS}|try to|try and|"

@@ -86,7 +86,17 @@ def _verdict(text: str) -> str | None:
                 return "accept"
         if _ASKS_BACK.match(sentence):
             return None  # "want me to introduce you? I'll email him tonight": an offer of its own
+        if k == 0 and _ANOTHER_DAY.match(sentence):
+            return "accept"  # "could I do Monday instead?": the task, on a day of one's own
     return None
+
+
+#: A reply asking to do the task on another day: it takes the task on.
+_ANOTHER_DAY = re.compile(
+    r"^\W*(?:(?:um|uh|so|okay|ok|yeah|oh|hmm)\W+)*(?:can|could) i\s+(?:do|get|send|give|have|"
+    r"bring|hand)\b[^.?!]{0,40}\binstead\b",
+    re.IGNORECASE,
+)
 
 
 #: A no to the terms with the task taken on others, a day said ("not this week, but I can do
@@ -103,12 +113,14 @@ _ASKS_FOR = re.compile(
     r"(?:have you got|do you have|is there|could you send|can you send|where do i|where can i|"
     r"how do i|can i|could i|can we|could we|is it okay if|is it ok if|would it be okay if|"
     r"does it have to|"
-    r"should i|do i|what if i|like)\b[^.?!]*\?\s*$",
+    r"should i|do i|what if i|like|which (?:one|ones|version|day|one do you mean))\b[^.?!]*\?\s*$",
     re.IGNORECASE,
 )
 
 _ASKS_FOR_UNPUNCTUATED = re.compile(
-    r"\b(?:can i|could i|can we|could we|is it ok if|is it okay if|should i|do i)\b", re.I
+    r"\b(?:can i|could i|can we|could we|is it ok if|is it okay if|should i|do i)\b"
+    r"|^\W*(?:\w+\s+)?which (?:one|ones|version|day)\b",  # "which one the district court one"
+    re.I,
 )
 
 
@@ -159,6 +171,15 @@ _WITHDRAWS = re.compile(
     r"|(?<!do not )(?<!never )\b(?:never ?mind(?!\s+(?:the|about|that|if|how)\b)|"
     r"forget (?:it|that|about (?:it|that)|i said anything|i asked)\b|scrap that|scratch that|"
     r"ignore me|ignore that|on second thoughts?)",
+    re.IGNORECASE,
+)
+
+
+#: A new day asked for a task ("could I do Monday instead?", "can I get it to you Friday
+#: instead"), with nothing else of its own: it moves the task's day, it is no task.
+_NEW_DAY_ONLY = re.compile(
+    r"^(?:do|send|give|get|have|bring|hand)\s+(?:(?:it|them|that|this|those)\s+)?"
+    r"(?:(?:to|over to)\s+(?:you|the mentor|the mentee|\w+)\s+)?instead\b",
     re.IGNORECASE,
 )
 
@@ -252,6 +273,8 @@ def extract_action_items(
             continue  # a summary restating what was agreed adds sources, not items
         if _withdrawn(candidates, position, _turn_from(utterances, candidate.index)):
             continue
+        if _NEW_DAY_ONLY.match(without_due(candidate)):
+            continue  # "can i do tuesday instead the weekend is mad": moves a day (below)
         reply = _reply(utterances, candidate.index)
         verdict = reply[0] if reply else None
         accepted = verdict == "accept"

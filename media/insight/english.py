@@ -39,7 +39,7 @@ TIMES = frozenset(
     words(
         "yesterday today tonight tomorrow now later soon week weekend month year "
         "morning afternoon evening night monday tuesday wednesday thursday friday "
-        "saturday sunday"
+        "saturday sunday spring summer autumn fall winter"
     )
 )
 FILLER = frozenset(

@@ -546,7 +546,9 @@ def task_text(
         elif token.i in together:
             text = together[token.i]
         elif word in ("me", "my", "myself", "mine", "you", "your", "yourself", "yours", "i",
-                      "we", "us", "our", "ourselves"):  # fmt: skip
+                      "we", "us", "our", "ourselves") and not (
+            word == "mine" and token.dep_ in ("compound", "amod", "nmod")  # "the mine manager"
+        ):  # fmt: skip
             replaced = person(word, token.dep_)
             if replaced is None:
                 replaced = text
