@@ -323,6 +323,7 @@ _NOT_TASKS = re.compile(
     r"\d|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|every|each|all|"
     r"your|my|our))|"
     r"head off|jump off|dash|get going|hop off|go now|"
+    r"set up for (?:my|the) (?:next|\w+ o'?clock|\d+)|"  # "I gotta set up for my two o'clock"
     # Managing the call itself, not work for after it.
     r"move fast|start there|start here|close the door|make (?:that|this|it) a priority|"
     r"crack on\b|get on with it|press on|"
