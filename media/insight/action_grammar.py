@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from media.insight.due import find_due
-from media.insight.english import is_verb, participle, tag, words
+from media.insight.english import is_verb, tag, words
 
 # -- normalisation ----------------------------------------------------------------------------
 _CONTRACTIONS = (
@@ -341,7 +341,7 @@ _HABIT = re.compile(
     r"what i do (?:now )?is)\b",
     re.IGNORECASE,
 )
-_HYPOTHETICAL = re.compile(
+HYPOTHETICAL = re.compile(
     # (Not "it'd be great if you could…", "I was wondering if you could…": asked politely.)
     r"\b(?:(?<!great )(?<!good )(?<!helpful )(?<!brilliant )(?<!lovely )(?<!amazing )"
     r"(?<!help )(?<!wondering )if (?:i|we|you) (?:had|were|was|could|did)"
@@ -362,12 +362,12 @@ _HYPOTHETICAL = re.compile(
     r"if you have (?:any )?(?:questions|worries|doubts))\b",
     re.IGNORECASE,
 )
-_NEGATED = re.compile(
+NEGATED = re.compile(
     r"\b(?:will not|am not going to|are not going to|do not (?:need|have) to|no need to|"
     r"not going to|can not|should not|never|let us not|do not think|not sure|doubt|unable)\b",
     re.IGNORECASE,
 )
-_REPORTED = re.compile(
+REPORTED = re.compile(
     r"\b(?:said|says|told me|tells me|asked me|mentioned|thinks|thought|was going to|"
     r"were going to|was planning to|last time|saying|to say)\b",
     re.IGNORECASE,
@@ -585,108 +585,13 @@ _PRACTICE = re.compile(
 )
 
 
-#: "The review form needs to go in to Sandra by the 30th", "your peer review has to be logged
-#: with the Board": a thing that must be done, said without who will do it.
-_OBLIGATION = re.compile(
-    # at the clause's start, or after a "but"/"and" ("…wait for that, but the CPD log needs…")
-    r"\b"
-    r"(?:(?:and|so|okay|ok|um|uh|also|oh|right|then|but|now)\s*,?\s+)*"
-    r"(?:(?:the other thing|one more thing|another thing)\s*,?\s+)?"
-    r"(?P<thing>(?:the|your|my|our|this|that)\s+"
-    r"(?:(?:in|of|on|for|at)\s+the\s+|(?!(?:the|a|an|that|which|our|your|my|their|said|says|"
-    r"told|is|was|are|were)\b)[\w'/-]+\s+){0,6}?[\w'/-]+"
-    # "your CEUs. Those have got to be in to the board": what was just named
-    r"|that|those|it|this|these|they)\s+"
-    r"(?:(?:that|which)\s+)?"  # "the permit return that needs to go to DOC"
-    r"(?:(?:needs to|need to|has to|have to|has got to|have got to|must|will need to)\s+"
-    r"(?:be\s+(?P<done>[a-z]+(?:ed|en|wn|ne|lt|nt|ght))|go\s+(?P<where>in|off|out|back|up|to)|"
-    r"be\s+(?P<at>in|with|back|out|off|up))|"
-    r"needs\s+(?P<doing>[a-z]{2,}ing))\b"  # "the template needs updating"
-    r"(?P<rest>[^.?!;]*)",
-    re.IGNORECASE,
-)
-
-
-#: Where a new clause starts after what needs doing: what happens if not, and what else is so.
-_WHAT_FOLLOWS = re.compile(
-    r",?\s+\b(?:or|otherwise|and|because|cos|so|but)\s+(?=(?:the|your|they|you|we|it|i|he|she|"
-    r"that|there)\b)",
-    re.IGNORECASE,
-)
-
-
-def _names_a_topic(sentence: str) -> bool:
-    """Whether a sentence only names a thing, with no verb ("Now, your CEUs.")."""
-    doc = tag(sentence)
-    return any(t.pos_ in ("NOUN", "PROPN") for t in doc) and not any(
-        t.pos_ in ("VERB", "AUX") for t in doc
-    )
-
-
-#: Someone else wanting a thing done ("the client wants the voicing done before their
-#: party"): as much a thing that needs doing, once someone takes it on.
-_WANTED_DONE = re.compile(
-    r"\b(?:wants?|would like|needs?|is expecting|are expecting)\s+"
-    r"(?P<thing>(?:the|your|my|our|this|that|their|his|her)\s+"
-    r"(?:(?!(?:the|a|an|that|which|to)\b)[\w'/-]+\s+){0,5}?[\w'/-]+)\s+"
-    r"(?P<done>(?!(?:need|seed|feed|speed|bed|red|shed)\b)[a-z]+(?:ed|en|wn|ne|lt|nt|ght))\b"
-    r"(?P<rest>[^.?!;]*)",
-    re.IGNORECASE,
-)
-
-
-def match_obligation(clause: str, before: str = "") -> tuple[str, str, float] | None:
-    """("obligation", the task as "get the thing done…", confidence) for a thing said to
-    need doing; an item only when someone takes it on in words (media/insight/actions.py).
-    ``before``: the sentence said just before. A pronoun ("Those have got to be in…") stands
-    for a thing only when that sentence named it alone ("Now, your CEUs."); otherwise it
-    most likely restates a task already asked for ("it must be in by the fourth")."""
-    text = normalise(clause)
-    said = _OBLIGATION.search(text)
-    if said is None:
-        return _wanted_done(text)
-    if _ASKED_ABOUT.search(text[: said.start("thing")]):
-        return None  # "when does it need to be in?": a question about it
-    rest = _WHAT_FOLLOWS.split(said.group("rest"))[0]  # "…, or your certification's in trouble"
-    own = text[: said.start("rest") + len(rest)]  # not "…, or they won't sign it off"
-    if _HYPOTHETICAL.search(own) or _NEGATED.search(own):
-        return None
-    at = {"with": "to"}.get(said.group("at"), said.group("at"))  # "be with Johan": get it to him
-    how = said.group("done") or said.group("where") or at or participle(said.group("doing"))
-    if not how:
-        return None
-    article, _, thing = said.group("thing").partition(" ")
-    if not thing and not (before and _names_a_topic(before)):
-        return None
-    named = f"{article.lower()} {thing}" if thing else article.lower()
-    task = f"get {named} {how}{rest}"
-    return "obligation", task.strip(" ,"), 0.7
-
-
-_ASKED_ABOUT = re.compile(r"\b(?:when|what|how|why|where|does|do|did)\s+(?:\w+\s+)?$", re.I)
-
-
-def _wanted_done(text: str) -> tuple[str, str, float] | None:
-    said = _WANTED_DONE.search(text)
-    if said is None or re.search(r"\b(?:i|we|you)\s+(?:\w+\s+)?$", text[: said.start()], re.I):
-        return None  # "I want the draft done": the speaker's own wish, a request if any
-    rest = _WHAT_FOLLOWS.split(said.group("rest"))[0]
-    own = text[: said.start("rest") + len(rest)]
-    if _HYPOTHETICAL.search(own) or _NEGATED.search(own) or _REPORTED.search(own):
-        return None
-    article, _, thing = said.group("thing").partition(" ")
-    article = "the" if article.lower() in ("their", "his", "her", "your", "my", "our") else article
-    task = f"get {article.lower()} {thing} {said.group('done')}{rest}"
-    return "obligation", task.strip(" ,"), 0.7
-
-
 def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
     """(kind, verb phrase, confidence) when the clause commits someone to an action.
 
     ``lead`` is the earlier part of the same sentence: a condition or hedge there ("maybe, if
     I get the score, I'll apply") weakens the clause as much as one inside it.
     """
-    if _HABIT.search(clause) or _HYPOTHETICAL.search(clause) or _ADVICE.search(clause):
+    if _HABIT.search(clause) or HYPOTHETICAL.search(clause) or _ADVICE.search(clause):
         return None
     found = [(kind, m, conf) for kind, p, conf in _COMPILED if (m := p.search(clause))]
     if not found:
@@ -707,7 +612,7 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
     verb_phrase = _BECAUSE.split(match.group("vp"))[0].strip(" ,")
     if not verb_phrase or _NOT_TASKS.match(verb_phrase):
         return None
-    if _NEGATED.search(clause[: match.end("vp")]) or _REPORTED.search(before):
+    if NEGATED.search(clause[: match.end("vp")]) or REPORTED.search(before):
         return None
     if kind == "request" and _RECEIVED.match(clause[match.start() :]):
         return None  # "you'll have comments by Monday": what the speaker will give

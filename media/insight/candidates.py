@@ -15,13 +15,13 @@ from media.insight.action_grammar import (
     is_anaphoric,
     match_clause,
     match_imperative,
-    match_obligation,
     normalise,
     split_clauses,
 )
 from media.insight.due import Due, find_due, is_week, narrows
 from media.insight.english import prepare
 from media.insight.items import Candidate
+from media.insight.obligations import match_obligation
 from media.insight.sentences import restore
 from media.transcript import Utterance
 
