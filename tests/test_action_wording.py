@@ -688,3 +688,13 @@ def test_words_that_only_look_like_a_person_or_a_thing_stay_as_said() -> None:
                                "me to send it to you?"),
                     ("mentee", "Yes please."))  # fmt: skip
     assert item.action == "Send the job dictionary to Raj"
+
+
+def test_a_yes_or_a_mine_is_no_thing_a_pronoun_stands_for() -> None:
+    [item] = _items(("mentee", "And my medical form runs out in April."),
+                    ("mentor", "Aye, it does. Can you get that signed this week?"),
+                    ("mentee", "Aye."))  # fmt: skip
+    assert item.action == "Get the medical form signed"
+    [item] = _items(("mentee", "I need the new lanyard. Mine broke."),
+                    ("mentor", "Okay, I'll order one for you tonight."))  # fmt: skip
+    assert "mine" not in item.action.lower()

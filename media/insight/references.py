@@ -215,6 +215,12 @@ _ADDRESSES = frozenset(
 )
 
 
+#: Words that answer, which a tagger may read as a noun at the start of a turn.
+_ANSWERS = frozenset(words("aye yeah yep yup yes nope nah ok okay hmm mm ja sawa"))
+#: and pronouns that stand for a thing themselves ("Mine runs out in April": the medical)
+_ANSWERS |= frozenset(words("mine yours hers ours theirs"))
+
+
 def _not_a_referent(chunk: _Phrase) -> bool:
     """Noun phrases that name no thing a pronoun could stand for: a name called out at the
     start ("Arre, you'll be fine", "Sam, can you"), a day or month, and a predicate ("it's
@@ -224,6 +230,8 @@ def _not_a_referent(chunk: _Phrase) -> bool:
     first, after = span[0], span.end
     if chunk.root.lower_ in MONTHS or chunk.root.lower_ in TIMES:
         return True
+    if len(span) == 1 and first.lower_ in _ANSWERS:
+        return True  # "Aye, it does.": a yes the tagger took for a name; "mine": another
     if chunk.root.lower_ in _ADDRESSES and len([t for t in span if t.pos_ != "DET"]) == 1:
         return True  # "can I give it by Monday, sir?": whom it is said to, no thing
     at_start = first.i == 0 or doc[first.i - 1].text in (".", "?", "!", ":", ";")
