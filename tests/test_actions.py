@@ -238,6 +238,17 @@ def test_asking_for_another_day_takes_the_task_on() -> None:
     assert "log" in item.action
 
 
+def test_the_next_session_proposed_by_its_time_alone_is_one_item() -> None:
+    [item] = _items(("mentor", "Good. Right, same time next Tuesday?"), ("mentee", "Yes, perfect."))
+    assert (item.owner, item.action) == ("both", "Meet again at the same time")
+    assert item.due_date == date(2026, 3, 17)
+    [item] = _items(("mentor", "Let's do this same time in two weeks?"),
+                    ("mentee", "Yes, same time. Thanks!"))  # fmt: skip
+    assert (item.action, item.due_date) == ("Meet again at the same time", date(2026, 3, 26))
+    assert _items(("mentor", "same time?"), ("mentee", "no sorry i cant")) == []
+    assert _items(("mentor", "It was the same time as last year."), ("mentee", "Right.")) == []
+
+
 def test_next_session_date_resolves_session_deadlines() -> None:
     due = find_due("before our next session", THURSDAY, next_session=date(2026, 3, 19))
     assert due is not None and due.date == date(2026, 3, 19)

@@ -36,6 +36,19 @@ _ENABLED = re.compile(
 
 
 #: Going somewhere, said with a day and nothing else: what follows is done there, then.
+#: The next session proposed by its time alone ("same time next Tuesday?", "so, same time in
+#: two weeks?").
+_SAME_TIME = re.compile(
+    r"^\W*(?:(?:so|right|okay|ok|good|great|grand|lovely|and|then|say|shall we say|let us say)"
+    r"\W+)*(?:the\s+)?same time(?P<when>\s+(?:next|in|on|this|a)\b[^?.!]*)?\W*$",
+    re.IGNORECASE,
+)
+#: "(let's) do this again, same time": the session itself.
+_DO_THIS_AGAIN = re.compile(
+    r"^(?:do|have)\s+(?:this|it|that|the same)(?:\s+again)?,?\s+(?:at\s+)?(?:the\s+)?"
+    r"same time\b,?\s*",
+    re.IGNORECASE,
+)
 #: Being at an event said just before ("Dr Amin has a family meeting on Wednesday. Let's both
 #: sit in."), which names no day of its own.
 _ATTENDS = re.compile(
@@ -96,6 +109,15 @@ def find_candidates(
                 said_before = index and utterances[index - 1].speaker == utterance.speaker
                 named = clauses[k - 1][0] if k else (last if said_before else "")
                 matched = match_obligation(clause, named)
+            same = _SAME_TIME.match(normalise(clause)) if matched is None else None
+            if same is not None:
+                # "Same time next Tuesday?": the next session, once the other agrees
+                when = same.group("when") or ""
+                matched = ("proposal", f"meet again at the same time {when}".strip(), 0.75)
+            elif matched is not None and _DO_THIS_AGAIN.match(matched[1]):
+                # "let's do this same time in two weeks": the session, again
+                rest = _DO_THIS_AGAIN.sub("", matched[1])
+                matched = (matched[0], f"meet again at the same time {rest}".strip(), matched[2])
             matches.append(matched)
         went: Due | None = None  # "I'm gonna go on Thursday": when the next task is done
         for position, ((clause, lead), matched) in enumerate(zip(clauses, matches, strict=True)):
