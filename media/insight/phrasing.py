@@ -54,6 +54,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from media.insight.agreement import agree, plural_you
 from media.insight.english import (
     FILLER,
     MONTHS,
@@ -423,7 +424,7 @@ def task_text(
     moved: set[int] = set()
     # "write to both of you": the other person and whoever was named with them.
     together: dict[int, str] = {}
-    for at, group in _plural_you(tokens).items():
+    for at, group in plural_you(tokens).items():
         other = named_person([*docs, doc[PREFIX_TOKENS:at]], names)
         called = person("you", doc[at].dep_)
         if other and called:
@@ -557,7 +558,7 @@ def task_text(
             if token.dep_ in ("nsubj", "nsubjpass") and replaced.lower() != word and not inverted:
                 verb = doc[token.i + 1] if token.i + 1 < len(doc) else None
                 if verb is not None and verb.i in kept:
-                    agreed = _agree(verb, replaced)
+                    agreed = agree(verb, replaced)
                     if agreed is not None:
                         # "before I'm out" → "before you are out", "before Maya starts"
                         agreeing[verb.i] = agreed
@@ -631,31 +632,6 @@ _ALONG = frozenset(words("both together along too all"))
 #: Verbs whose "that" is a way of doing something ("try that", "practise this").
 _TRIED = frozenset(words("try practise practice repeat rehearse"))
 
-_FIRST_PERSON_FORMS = {"'m": "am", "'re": "are", "'ve": "have"}
-_THIRD_PERSON = {"am": "is", "are": "is", "have": "has", "do": "does", "were": "was"}
-
-
-def _agree(verb: Any, subject: str) -> str | None:
-    """The verb's form for its new subject ("you" or someone's name), or None where the
-    form stays (modals, past tenses other than "was"/"were", a verb not in the present)."""
-    said: str = _FIRST_PERSON_FORMS.get(verb.lower_, verb.lower_)
-    space = " " if verb.text.startswith("'") else ""  # "I'm" → "you are": a word of its own
-    if subject.lower() == "you":
-        form = {"am": "are", "was": "were"}.get(said)
-        return None if form is None else space + form
-    if subject.lower() in ("we", "they") or " and " in subject:
-        form = {"am": "are", "was": "were", "is": "are"}.get(said)
-        return None if form is None else space + form
-    if said in _THIRD_PERSON:
-        return space + _THIRD_PERSON[said]
-    if verb.tag_ != "VBP" or verb.pos_ not in ("VERB", "AUX"):
-        return None
-    if said.endswith(("s", "sh", "ch", "x", "z", "o")):
-        return said + "es"
-    if said.endswith("y") and len(said) > 1 and said[-2] not in "aeiou":
-        return said[:-1] + "ies"
-    return said + "s"
-
 
 def _modifies(noun: Any, one: Any) -> bool:
     """Whether "one" sits in a phrase that says more of the noun ("the notes from the last
@@ -666,28 +642,6 @@ def _modifies(noun: Any, one: Any) -> bool:
         and between[0].pos_ == "ADP"
         and all(t.pos_ in ("ADP", "DET", "ADJ", "NUM") for t in between)
     )
-
-
-def _plural_you(tokens: Sequence[Any]) -> dict[int, set[int]]:
-    """Each "you" that means two people ("both of you", "the two of you", "you both"), with
-    the words around it that say so."""
-    found: dict[int, set[int]] = {}
-    for token in tokens:
-        if token.lower_ != "you":
-            continue
-        head = token.head
-        if token.dep_ == "pobj" and head.lower_ == "of" and head.head.lower_ in ("both", "two"):
-            group = head.head
-            found[token.i] = {group.i, head.i} | {c.i for c in group.lefts if c.dep_ == "det"}
-        else:
-            after = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
-            if (
-                after is not None
-                and after.lower_ in ("both", "two")
-                and after.head.i in (token.i, token.head.i)
-            ):
-                found[token.i] = {after.i}
-    return found
 
 
 #: Verbs whose "in" is part of them ("get the form in", "hand it in"), though parsed as a
