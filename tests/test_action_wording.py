@@ -698,3 +698,14 @@ def test_a_yes_or_a_mine_is_no_thing_a_pronoun_stands_for() -> None:
     [item] = _items(("mentee", "I need the new lanyard. Mine broke."),
                     ("mentor", "Okay, I'll order one for you tonight."))  # fmt: skip
     assert "mine" not in item.action.lower()
+
+
+def test_asked_whether_they_want_to_borrow_a_thing_the_speaker_lends_it() -> None:
+    [item] = _items(("mentor", "I've got my old annotated score of the Messiah. Do you want to "
+                               "borrow it?"),
+                    ("mentee", "Oh, yes please!"))  # fmt: skip
+    assert item.owner == "mentor"
+    assert item.action == "Lend the old annotated score of the Messiah to Raj"
+    # Asked for by the other person, the thing is lent just the same: no task of theirs.
+    assert _items(("mentee", "Could I borrow your notes from the course?"),
+                  ("mentor", "Sure.")) == []  # fmt: skip

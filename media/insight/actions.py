@@ -660,6 +660,8 @@ def _imperative(
     phrase = without_due(candidate)
     if not phrase:
         return ""
+    if candidate.kind == "offer" and phrase.lower().startswith("borrow "):
+        phrase = f"lend {phrase[7:]} to you"  # "do you want to borrow it?": lent by the speaker
     speaker_name = _display(speaker, names, role)
     if other is None:
         # The other person has not spoken (yet): name them from the names given, if known.
