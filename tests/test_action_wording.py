@@ -709,3 +709,21 @@ def test_asked_whether_they_want_to_borrow_a_thing_the_speaker_lends_it() -> Non
     # Asked for by the other person, the thing is lent just the same: no task of theirs.
     assert _items(("mentee", "Could I borrow your notes from the course?"),
                   ("mentor", "Sure.")) == []  # fmt: skip
+
+
+def test_a_verb_alone_is_no_task_unless_its_thing_was_just_said() -> None:
+    found = _items(
+        ("mentor", "Judge Harlan's got calendar call Monday morning. Let's both sit in, and "
+                   "we'll compare after."),
+        ("mentee", "Yes please."),
+    )  # fmt: skip
+    assert "Compare" not in [i.action for i in found]
+    found = _items(
+        ("mentor", "i was thinking you could also present the gratuity results to the client on "
+                   "the call on the twenty fifth"),
+        ("mentee", "sir if you dont mind id rather not this time"),
+        ("mentor", "ok fine no pressure i will present on the twenty fifth"),
+    )  # fmt: skip
+    assert [(i.owner, i.action) for i in found] == [
+        ("mentor", "Present the gratuity results to the client")
+    ]

@@ -548,7 +548,11 @@ def _names_its_object(
     if own_turn:
         context = context[-1:] if len(context) > min(4, candidate.index) else []
     lead = _lead(utterances, candidate) if going else ""
-    text = task_text(without_due(candidate), context, lambda w, d: None, lead=lead)
+    phrase = without_due(candidate)
+    if re.fullmatch(r"[a-z]+", phrase.strip().lower()) and not going:
+        # "I will present on the 25th", after "you could present the results to the client"
+        phrase = _said_before_with_object(phrase.strip(), utterances, candidate.index) or phrase
+    text = task_text(phrase, context, lambda w, d: None, lead=lead)
     return text if text is not None and not _BARE_PRONOUN.search(text) else None
 
 
@@ -662,6 +666,8 @@ def _imperative(
         return ""
     if candidate.kind == "offer" and phrase.lower().startswith("borrow "):
         phrase = f"lend {phrase[7:]} to you"  # "do you want to borrow it?": lent by the speaker
+    if utterances and re.fullmatch(r"[a-z]+", phrase.strip().lower()):
+        phrase = _said_before_with_object(phrase.strip(), utterances, candidate.index) or phrase
     speaker_name = _display(speaker, names, role)
     if other is None:
         # The other person has not spoken (yet): name them from the names given, if known.
@@ -707,6 +713,27 @@ def _imperative(
     if text and listed and not stems(listed) <= stems(text):
         text = f"{text}: {listed}"  # "Write a first draft: the timeline and root cause"
     return text or ""
+
+
+def _said_before_with_object(verb: str, utterances: Sequence[Utterance], index: int) -> str | None:
+    """A bare verb ("I will present on the twenty fifth") with the object it was said with in
+    the few turns before ("you could also present the gratuity results to the client"), if
+    it was."""
+    said = re.compile(
+        rf"\b{re.escape(verb)}\s+((?:the|a|an|your|my|our|their|his|her|this|that|these|those)"
+        r"\s[^.?!,;]{2,80})",
+        re.IGNORECASE,
+    )
+    for k in range(index - 1, max(-1, index - 5), -1):
+        found = list(said.finditer(normalise(utterances[k].text)))
+        if found:
+            thing = _CLAUSE_AFTER.split(found[-1].group(1))[0].strip()
+            return f"{verb} {thing}"
+    return None
+
+
+#: Where a clause said after a thing starts ("… to the client on the call on the 25th").
+_CLAUSE_AFTER = re.compile(r"\s+(?:on the call|and|but|so|because|if|when|on the \w+)\b", re.I)
 
 
 def _step_before(candidates: Sequence[Candidate], at: int) -> str:

@@ -682,7 +682,8 @@ def _self_contained(root: Any, tokens: Sequence[Any], resolved: int) -> bool:
     if _PLEASANTRIES.match(" ".join(t.text for t in words)):
         return False
     if root.lemma_.lower() not in _LIGHT:
-        return True
+        # "we'll compare after", "you apply": a verb alone names nothing to act on
+        return len([t for t in words if t.pos_ not in ("PUNCT", "PART")]) > 1
     # "(can I) do Monday afternoon and Tuesday": days say when, not what.
     content = [t for t in words if t.i != root.i and t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ",
                "VERB", "ADV") and t.lower_ not in TIMES and t.lower_ not in _WHEN_ONLY
