@@ -402,6 +402,8 @@ def test_standing_offers_and_managing_the_call_are_no_items() -> None:
     assert _items(("mentee", "Sorry, one second, let me just close the door.")) == []
     assert _items(("mentor", "Right, let's crack on. The phonics data."), ("mentee", "Okay.")) == []
     assert _items(("mentor", "ok i gotta set up for my two oclock"), ("mentee", "ok sure")) == []
+    assert _items(("mentor", "Your sea-time log. I'll need that for the MCA paperwork."),
+                  ("mentee", "Aye, okay.")) == []  # fmt: skip
     assert _items(("mentor", "Look after yourself."), ("mentee", "i will thank you")) == []
     assert _items(("mentor", "And call me any time. Even after a bad shift."),
                   ("mentee", "Thanks, I will.")) == []  # fmt: skip

@@ -310,6 +310,7 @@ _NOT_TASKS = re.compile(
     r"be(?!\s+(?:one of (?:your|the)|your)\s+(?!bit\b|little\b|good\b|great\b)\w)|"
     r"believe|"
     r"hope|wish|wonder|agree|understand|mean|stop you|jump in|interrupt|summarize|pause|"
+    r"need\b(?!\s+to\b)|"  # "I'll need that for the MCA paperwork": what the speaker will want
     r"give you an example|share my screen|share your screen|get started|dive in|kick off|"
     r"let you go|let you get (?:on|back)|take a look now|end up|go there|"
     # "let's get you building wheels, then": a lead-in to the task said next.
