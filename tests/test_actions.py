@@ -116,6 +116,7 @@ def test_lets_belongs_to_both() -> None:
         "I'm gonna be honest with you, that talk was rough.",
         "I'm thinking maybe, if I get a good score next year, I'll apply.",
         "Okay. Then the conference we will skip, I think.",
+        "Not yet, mate. It's too early. Ask me again next year and I'll happily do it.",
     ],
 )
 def test_habits_memories_hypotheticals_and_advice_are_not_items(text: str) -> None:

@@ -354,6 +354,7 @@ HYPOTHETICAL = re.compile(
     r"ideally(?!,?\s+(?:by|before|on|this|next|today|tomorrow|tonight|the)\b)|"
     r"i wish|in an ideal world|if only|"
     r"right now|"
+    r"ask me again|"  # "not yet. Ask me again next year and I'll happily do it": put off
     # Standing offers: help on call, no task agreed ("message me whenever you need").
     r"if you ever|if ever|any ?time you|anytime|at any point|feel free to|"
     # "call me any time" (not "any time this week": a deadline)
@@ -676,4 +677,6 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         confidence -= 0.2
     if _CONDITION.search(lead) or _CONDITION.search(before) or _CONDITION.search(verb_phrase):
         confidence -= 0.25
+    if re.search(r"\bask me again\b", lead, re.IGNORECASE):
+        return None  # "ask me again next year and I'll happily do it": put off, not promised
     return kind, verb_phrase, confidence
