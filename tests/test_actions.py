@@ -250,6 +250,19 @@ def test_the_next_session_proposed_by_its_time_alone_is_one_item() -> None:
     assert _items(("mentor", "It was the same time as last year."), ("mentee", "Right.")) == []
 
 
+def test_a_question_back_of_which_it_is_then_how_it_will_be_done_is_one_item() -> None:
+    [item] = _items(
+        ("mentee", "One more thing. The medical. Mine runs out in April."),
+        ("mentor", "Aye, it does. Can you get that booked this week?"),
+        ("mentee", "The full one, the ENG1, or just the eyesight bit?"),
+        ("mentor", "The full ENG1."),
+        ("mentee", "Okay, aye. I'll phone the surgery in Fraserburgh tomorrow and get it booked."),
+    )  # fmt: skip
+    assert item.sources == (1, 4) and item.owner == "mentee"
+    assert item.action.startswith("Phone the surgery in Fraserburgh")
+    assert item.due_date == date(2026, 3, 13)  # the day taken within the week asked for
+
+
 def test_next_session_date_resolves_session_deadlines() -> None:
     due = find_due("before our next session", THURSDAY, next_session=date(2026, 3, 19))
     assert due is not None and due.date == date(2026, 3, 19)

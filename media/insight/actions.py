@@ -39,7 +39,7 @@ from media.insight.action_grammar import (
     split_clauses,
 )
 from media.insight.candidates import find_candidates, in_their_parts, without_due
-from media.insight.due import all_due, find_due
+from media.insight.due import all_due, find_due, is_week, narrows
 from media.insight.english import prepare
 from media.insight.items import ActionItem, Candidate
 from media.insight.merging import (
@@ -127,7 +127,13 @@ _ASKS_FOR_UNPUNCTUATED = re.compile(
 def _asks_back(text: str) -> bool:
     if not re.search(r"[.?!,]", text):  # a recogniser's turn: its question has no "?"
         return bool(_ASKS_FOR_UNPUNCTUATED.search(text))
-    return bool(_ASKS_FOR.search(text))
+    # "The full one, the ENG1, or just the eyesight bit?": which of two it is to be
+    return bool(_ASKS_FOR.search(text) or _WHICH_OF.search(text))
+
+
+#: A question back that offers what the task could be ("the full one, or just the eyesight
+#: bit?"), ending the reply.
+_WHICH_OF = re.compile(r"(?:^|[.!]\s+)[^.?!]*\bor\b[^.?!]*\?\s*$", re.IGNORECASE)
 
 
 #: A reply that opens with an offer or a question of its own answers nothing before it.
@@ -393,6 +399,11 @@ def extract_action_items(
             # the 19th, so I'll have it in by the 20th.": who takes it on says when, last.
             said_days = all_due(answer, session_date, next_session)
             due = said_days[-1] if said_days else due
+        if due is not None and is_week(due) and accepted and reply is not None:
+            # "Can you get that booked this week?" … "I'll phone the surgery tomorrow": the
+            # day taken in the week asked for
+            day = find_due(answer, session_date, next_session)
+            due = day if day is not None and narrows(day, due) else due
         if due is None and accepted and reply is not None:
             due = find_due(answer, session_date, next_session)
             after = reply[1] + 1
