@@ -166,6 +166,8 @@ def test_a_word_ordinal_before_a_run_on_sentence_is_still_a_date() -> None:
         ("by the 12 samples we will know", None),
         ("catch the bus by the 12:30 train", None),
         ("book it before the 2 pm slot", None),
+        ("so i'll get my bit done first by my 23rd say", date(2026, 3, 23)),  # "by", misheard
+        ("i'll bake it by my 23rd birthday party", None),
     ],
 )
 def test_a_day_of_the_month_a_recogniser_writes_in_digits_is_a_date(

@@ -188,11 +188,13 @@ def test_a_turn_cut_at_its_sentences_is_read_as_one_turn() -> None:
         ("mentee", "Get the CEUs in to the board")
     ]  # fmt: skip
     # The event to sit in on, named in the part before.
-    assert found(("mentor", "And Dr Amin has a family meeting on Wednesday for Mrs Kaur."),
-                 ("mentor", "Let's both sit in."),
-                 ("mentee", "Yes, definitely.")) == [
-        ("both", "Sit in on the family meeting for Mrs Kaur")
-    ]  # fmt: skip
+    parts = [("mentor", "And Dr Amin has a family meeting on Wednesday for Mrs Kaur."),
+             ("mentor", "Let's both sit in."),
+             ("mentee", "Yes, definitely.")]  # fmt: skip
+    assert found(*parts) == [("both", "Sit in on the family meeting for Mrs Kaur")]
+    said = [Utterance(s, 1.5 * i, 1.5 * i + 1.2, t) for i, (s, t) in enumerate(parts)]
+    [item] = extract_action_items(said, session_date=date(2026, 3, 9))
+    assert item.due_date == date(2026, 3, 11)  # the meeting's Wednesday
 
 
 def test_lead_ins_and_statements_of_their_own_end_a_sentence() -> None:

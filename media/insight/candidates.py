@@ -146,9 +146,14 @@ def find_candidates(
                 went = due  # "… go on Thursday, and I'll talk to three people": there, then
             if due is None and there is not None and _after_and(lead):
                 due = there
-            if due is None and position and _ATTENDS.match(verb_phrase):
+            if due is None and _ATTENDS.match(verb_phrase):
                 # "Judge Harlan's got calendar call Monday morning. Let's both sit in.": then
-                due = find_due(clauses[position - 1][0], session_date, next_session)
+                # (that sentence may be the speaker's part before a pause)
+                said_before = index and utterances[index - 1].speaker == utterance.speaker
+                event = (clauses[position - 1][0] if position
+                         else split[index - 1][-1][0] if said_before and split[index - 1]
+                         else "")  # fmt: skip
+                due = find_due(event, session_date, next_session) if event else None
             asked = any(m is not None and m[0] == "request" for m in matches[:position])
             joined = f"{lead[-12:]}|{clause}"  # the words that joined it, then the clause
             if kind == "joint" and asked and due is None and _ENABLED.search(joined):

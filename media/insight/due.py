@@ -112,6 +112,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     # "have the plan to me my Tuesday?": a recogniser's "by", misheard (not "my Tuesday
     # class": a day's own thing).
     ("weekday", rf"\bmy\s+({_WEEKDAY})(?=\s*(?:[?.!,]|$))"),
+    ("nth", r"\b(?:by|before|on)\s+my\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?!say\b)[a-z])"),
     # "Thursday the third": the date, which the weekday only confirms.
     ("weekday_nth", rf"\b{_LEAD}({_WEEKDAY})\s+(?:the\s+)?{_DAY}\b"),
     # Not "everything up to today": so far, no deadline.
