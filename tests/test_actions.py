@@ -1093,6 +1093,16 @@ def test_what_follows_if_a_thing_is_not_done_is_no_task() -> None:
     assert item.owner == "mentee" and item.sources == (0, 1)
 
 
+def test_a_thing_that_needs_to_be_on_somewhere_is_got_there() -> None:
+    [item] = _items(
+        ("mentor", "Your progress review form. That needs to be on the portal before the twelfth "
+                   "of March or the appropriate body'll chase us."),
+        ("mentee", "I'll get it done this weekend."),
+    )  # fmt: skip
+    assert item.action == "Get the progress review form on the portal"
+    assert (item.owner, item.due_date) == ("mentee", date(2026, 3, 15))
+
+
 def test_who_takes_on_a_thing_said_to_need_doing_says_when() -> None:
     [item] = _items(
         ("mentor", "and the other thing is your paperwork the medical renewal needs to be in to "

@@ -27,7 +27,7 @@ _OBLIGATION = re.compile(
     r"(?:(?:that|which)\s+)?"  # "the permit return that needs to go to DOC"
     r"(?:(?:needs to|need to|has to|have to|has got to|have got to|must|will need to)\s+"
     r"(?:be\s+(?P<done>[a-z]+(?:ed|en|wn|ne|lt|nt|ght))|go\s+(?P<where>in|off|out|back|up|to)|"
-    r"be\s+(?P<at>in|with|back|out|off|up))|"
+    r"be\s+(?P<at>in|with|back|out|off|up|on))|"
     r"needs\s+(?P<doing>[a-z]{2,}ing))\b"  # "the template needs updating"
     r"(?P<rest>[^.?!;]*)",
     re.IGNORECASE,
