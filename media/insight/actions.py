@@ -285,7 +285,7 @@ def extract_action_items(
         verdict = reply[0] if reply else None
         accepted = verdict == "accept"
         obliged = candidate.kind == "obligation"
-        if candidate.kind == "obligation":
+        if obliged:
             # "The form needs to go in by the 30th": a task only once someone takes it on
             # ("I'll do it tonight"): theirs, as a request is the asked person's; or the
             # speaker, straight after ("that I will do myself").
@@ -608,9 +608,8 @@ def _lead(utterances: Sequence[Utterance], candidate: Candidate) -> str:
         needs = re.search(rf"\b{thing}\s+(?:(?:that|which)\s+)?(?:needs?|has|have|must|will)\b",
                           said, re.IGNORECASE)  # fmt: skip
         at = needs.start() if needs else -1
-    before = _turn_before(utterances, candidate.index)
     own = said[:at] if at > 0 else ""
-    return f"{before} {own}".strip() + (" " if own.endswith(" ") else "") if before else own
+    return " ".join(part for part in (_turn_before(utterances, candidate.index), own) if part)
 
 
 #: How far back a bare noun's fuller name is looked for (about ten minutes of talk).
@@ -744,7 +743,7 @@ def _said_before_with_object(verb: str, utterances: Sequence[Utterance], index: 
 
 
 #: Where a clause said after a thing starts ("… to the client on the call on the 25th").
-_CLAUSE_AFTER = re.compile(r"\s+(?:on the call|and|but|so|because|if|when|on the \w+)\b", re.I)
+_CLAUSE_AFTER = re.compile(r"\s+(?:and|but|so|because|if|when|on the \w+)\b", re.I)
 
 
 def _step_before(candidates: Sequence[Candidate], at: int) -> str:

@@ -35,7 +35,6 @@ _ENABLED = re.compile(
 )
 
 
-#: Going somewhere, said with a day and nothing else: what follows is done there, then.
 #: The next session proposed by its time alone ("same time next Tuesday?", "so, same time in
 #: two weeks?").
 _SAME_TIME = re.compile(
@@ -56,6 +55,7 @@ _ATTENDS = re.compile(
     r"(?:\s+(?:too|together|with (?:me|you|us)))?\W*$",
     re.IGNORECASE,
 )
+#: Going somewhere, said with a day and nothing else: what follows is done there, then.
 _GOING = re.compile(
     r"^(?:go|come|head|be there|pop in|drop by|swing by|come along|go along|go over)"
     r"(?:\s+(?:there|along|over|in|down))?\s*(?:on|at|by)?\s*\W*$",
@@ -72,6 +72,17 @@ _MEETING = re.compile(
 #: Meeting again, which a "you" clause after it may say the purpose of.
 _MEETING_AGAIN = re.compile(r"^(?:meet|talk|catch up|get together)\s+again\b", re.I)
 _YOU_THEN = re.compile(r"^(?:then\s+)?you\s+(?:can\s+|could\s+)?(\w.*)$", re.I)
+
+
+def _part_before(
+    split: Sequence[Sequence[tuple[str, str]]], utterances: Sequence[Utterance], index: int
+) -> str:
+    """The last clause of the speaker's part just before utterance ``index``, when a pause cut
+    the turn there ("Now, your CEUs." / "Those have got to be in…"); else ""."""
+    if not index or utterances[index - 1].speaker != utterances[index].speaker:
+        return ""
+    before = split[index - 1]
+    return before[-1][0] if before else ""
 
 
 def _after_and(lead: str) -> bool:
@@ -105,9 +116,7 @@ def find_candidates(
             if matched is None:
                 # "the form needs to go in by the 30th"; what it names may be the end of
                 # the speaker's part before a pause ("Now, your CEUs." / "Those have got…")
-                last = split[index - 1][-1][0] if index and split[index - 1] else ""
-                said_before = index and utterances[index - 1].speaker == utterance.speaker
-                named = clauses[k - 1][0] if k else (last if said_before else "")
+                named = clauses[k - 1][0] if k else _part_before(split, utterances, index)
                 matched = match_obligation(clause, named)
             same = _SAME_TIME.match(normalise(clause)) if matched is None else None
             if same is not None:
@@ -149,10 +158,9 @@ def find_candidates(
             if due is None and _ATTENDS.match(verb_phrase):
                 # "Judge Harlan's got calendar call Monday morning. Let's both sit in.": then
                 # (that sentence may be the speaker's part before a pause)
-                said_before = index and utterances[index - 1].speaker == utterance.speaker
-                event = (clauses[position - 1][0] if position
-                         else split[index - 1][-1][0] if said_before and split[index - 1]
-                         else "")  # fmt: skip
+                event = (
+                    clauses[position - 1][0] if position else _part_before(split, utterances, index)
+                )
                 due = find_due(event, session_date, next_session) if event else None
             asked = any(m is not None and m[0] == "request" for m in matches[:position])
             joined = f"{lead[-12:]}|{clause}"  # the words that joined it, then the clause

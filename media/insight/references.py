@@ -215,10 +215,12 @@ _ADDRESSES = frozenset(
 )
 
 
-#: Words that answer, which a tagger may read as a noun at the start of a turn.
-_ANSWERS = frozenset(words("aye yeah yep yup yes nope nah ok okay hmm mm ja sawa"))
-#: and pronouns that stand for a thing themselves ("Mine runs out in April": the medical)
-_ANSWERS |= frozenset(words("mine yours hers ours theirs"))
+#: Words that name no thing alone: answers a tagger may read as a noun at the start of a
+#: turn ("Aye, it does."), and pronouns that stand for a thing themselves ("Mine runs out in
+#: April": the medical).
+_NO_THING_ALONE = frozenset(
+    words("aye yeah yep yup yes nope nah ok okay hmm mm ja sawa mine yours hers ours theirs")
+)
 
 
 def _not_a_referent(chunk: _Phrase) -> bool:
@@ -230,7 +232,7 @@ def _not_a_referent(chunk: _Phrase) -> bool:
     first, after = span[0], span.end
     if chunk.root.lower_ in MONTHS or chunk.root.lower_ in TIMES:
         return True
-    if len(span) == 1 and first.lower_ in _ANSWERS:
+    if len(span) == 1 and first.lower_ in _NO_THING_ALONE:
         return True  # "Aye, it does.": a yes the tagger took for a name; "mine": another
     if chunk.root.lower_ in _ADDRESSES and len([t for t in span if t.pos_ != "DET"]) == 1:
         return True  # "can I give it by Monday, sir?": whom it is said to, no thing
