@@ -577,7 +577,6 @@ _SAME_IN_PAST = re.compile(r"^(?:put|set|cut|read|let|hit|shut|quit|spread|send 
 #: What happens if a thing is not done ("…, or we'll get strings landing the day before").
 _OR_ELSE = re.compile(r"(?:^|[\s,])(?:or|or else|otherwise)\s*,?\s*$", re.IGNORECASE)
 #: Asked whether they would like to borrow something: an offer to lend it.
-_BORROWED = re.compile(r"^borrow\b", re.IGNORECASE)
 _WANTS_TO = re.compile(r"\b(?:do you want|would you like|you want|want|fancy)\s+to\s*$", re.I)
 #: "do I need to…" opening a clause: a question, though unpunctuated.
 _ASKS_SELF = re.compile(r"^(?:\W*(?:so|and|but|okay|ok|oh|well)\b)*\W*(?:do|does|did)\s*$", re.I)
@@ -617,8 +616,8 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
     verb_phrase = _BECAUSE.split(match.group("vp"))[0].strip(" ,")
     if not verb_phrase or _NOT_TASKS.match(verb_phrase):
         return None
-    lent = _BORROWED.match(verb_phrase)
-    if kind == "request" and lent and _WANTS_TO.search(clause[: match.start("vp")]):
+    borrow = re.match(r"borrow\b", verb_phrase, re.IGNORECASE)
+    if kind == "request" and borrow and _WANTS_TO.search(clause[: match.start("vp")]):
         kind = "offer"  # "do you want to borrow it?": the speaker offers to lend it
     if NEGATED.search(clause[: match.end("vp")]) or REPORTED.search(before):
         return None

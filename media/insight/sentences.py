@@ -137,7 +137,7 @@ _WELL_BEFORE = frozenset(
 _LETS_AFTER = frozenset(
     words(
         "do go get say try meet talk see start make have look book catch set plan put pick "
-        "both all just not"
+        "all just not"
     )
 )
 
