@@ -413,8 +413,8 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--no-speech", action="store_true",
                         help="skip the rendered-speech run through tandem analyze")  # fmt: skip
     parser.add_argument("--dev-speech", action="store_true",
-                        help="also render the sixth development set's 'speak' conversations "
-                             "to speech and score them (their misses are listed)")  # fmt: skip
+                        help="also score the sixth development set's 'speak' conversations "
+                             "through speech (--misses lists their misses too)")  # fmt: skip
     parser.add_argument("--model", help="model for the speech run (default: the configured one)")
     parser.add_argument("--misses", action="store_true",
                         help="list the development sets' misses (never the others')")  # fmt: skip
