@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from media.insight.due import find_due
-from server.bench.actions import SETS, Miss, Scores, evaluate_set, score
+from server.bench.actions import SETS, Miss, Scores, evaluate_set, load_set, score
 from tests.action_helpers import THURSDAY
 from tests.action_helpers import items as _items
 
@@ -321,6 +321,19 @@ def test_mentoring_sets_meet_the_targets(path: Path) -> None:
     assert scores.recall >= 0.85
     assert scores.owner_accuracy >= 0.9
     assert scores.usable_text >= 0.5
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_every_labelled_set_points_at_its_own_lines(name: str) -> None:
+    # A label past the end, or on the same line as a non-item, would score nothing right.
+    for conversation in load_set(SETS[name]):
+        lines = len(conversation["utterances"])
+        items = conversation["items"]
+        assert all(0 <= i["source"] < lines for i in items), conversation["id"]
+        assert all(i.get("accepted_in") is None or 0 <= i["accepted_in"] < lines for i in items)
+        assert all(i["owner"] in ("mentor", "mentee", "both") for i in items)
+        sources = {i["source"] for i in items}
+        assert not sources & {n["source"] for n in conversation.get("non_items", [])}
 
 
 def test_in_turn_says_which_labels_their_own_turn_carries() -> None:
