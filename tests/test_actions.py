@@ -740,7 +740,7 @@ def test_it_after_the_other_person_moved_on_is_a_new_task() -> None:
     )
     assert [(i.action, i.sources) for i in found] == [
         ("Bring the session recording to supervision", (0, 1)),
-        ("Bring the payment up at the start of the next session", (3,)),
+        ("Bring up the missed payment at the start of the next session", (3,)),
     ]
 
 

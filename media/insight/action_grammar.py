@@ -115,7 +115,11 @@ _ASIDE = re.compile(
 _OPENERS = re.compile(
     # not "I'll tell you what to cut", "tell you what I think": what is told
     r"\b(?:i will tell you what|i tell you what|tell you what|here is the thing)\b"
-    r"(?!\s+(?:to|i|we|you|he|she|they|it|is|was|the|a)\b)\s*[,:.]?\s*",
+    r"(?!\s+(?:to|i|we|you|he|she|they|it|is|was|the|a)\b)\s*[,:.]?\s*"
+    # "so do one thing, clean the data": what the one thing is follows (not "do one thing at
+    # a time", "do one thing well")
+    r"|\bdo one thing\b(?!\s+(?:at|a|an|every|each|well|for|and|or|only|that|which|i|you|we|"
+    r"is|was|right|first|properly|today)\b)\s*[,:.]?\s*",
     re.IGNORECASE,
 )
 
@@ -572,6 +576,12 @@ _LEAVING = re.compile(
     r"\bi\s+(?:really\s+)?(?:need to|have to|have got to|got to|must)\s+go(?:\s+and\b|\W*$)",
     re.IGNORECASE,
 )
+#: Done now, in the call: "one second, let me close the window", "hang on, let me find it".
+_RIGHT_NOW = re.compile(
+    r"\b(?:(?:one|a|just a|half a)\s+(?:sec|second|moment|minute|mo)|hang on|hold on|"
+    r"bear with me|wait)\W+(?:let me|i will)(?:\s+just)?\s*$",
+    re.IGNORECASE,
+)
 #: Verbs whose past is their present: "I put", "I set", "I read" with a day may be either.
 _SAME_IN_PAST = re.compile(r"^(?:put|set|cut|read|let|hit|shut|quit|spread|send off)\b", re.I)
 #: What happens if a thing is not done ("…, or we'll get strings landing the day before").
@@ -623,6 +633,8 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
         return None
     if kind == "request" and _RECEIVED.match(clause[match.start() :]):
         return None  # "you'll have comments by Monday": what the speaker will give
+    if kind == "commitment" and _RIGHT_NOW.search(clause[: match.start("vp")]):
+        return None  # "one second, let me close the window": done now, in the call
     if kind == "commitment" and _LEAVING.search(clause):
         return None  # "right, I need to go and open up for the toddler group"
     if _OR_ELSE.search(before):

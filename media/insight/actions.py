@@ -676,6 +676,8 @@ def _imperative(
         return ""
     if candidate.kind == "offer" and phrase.lower().startswith("borrow "):
         phrase = f"lend {phrase[7:]} to you"  # "do you want to borrow it?": lent by the speaker
+    # "…and do a stretcher lower, just the two of us": the owners say who
+    phrase = re.sub(r",?\s*\b(?:just\s+)?(?:the\s+)?(?:two|both) of us\b", "", phrase, flags=re.I)
     if utterances and re.fullmatch(r"[a-z]+", phrase.strip().lower()):
         phrase = _said_before_with_object(phrase.strip(), utterances, candidate.index) or phrase
     speaker_name = _display(speaker, names, role)

@@ -289,8 +289,19 @@ TIME_PREPOSITION = (
 )
 
 
+#: A day said as the verb's object ("block out Wednesday afternoon", "keep Friday free"): the
+#: task's own words, kept.
+_DAY_AS_OBJECT = (
+    r"^\s*(?:block|keep|book|hold|clear|free|save|reserve|pencil)(?:\s+(?:out|off|up|in))?\s+"
+)
+
+
 def without_due(candidate: Candidate) -> str:
     phrase = candidate.verb_phrase
+    if candidate.due is not None and re.match(
+        _DAY_AS_OBJECT + said_as(candidate.due.phrase), phrase, re.IGNORECASE
+    ):
+        return re.sub(r"\s+", " ", phrase).strip(" ,")
     if candidate.due is not None:
         # With the preposition that led to it ("review the draft over the weekend").
         phrase = re.sub(TIME_PREPOSITION + said_as(candidate.due.phrase), " ", phrase,

@@ -371,6 +371,7 @@ def task_text(
         tokens
         and tokens[-1].pos_ in ("ADP", "CCONJ", "PUNCT", "DET")
         and tokens[-1].dep_ != "prt"
+        and tokens[-1].tag_ != "RP"  # "set one up": its particle, whatever its label
         and not (tokens[-1].lower_ == "in" and tokens[-1].head.lemma_.lower() in _HANDED_IN)
         and not any(c.i in kept for c in tokens[-1].children)
         # "a number you'd be happy with": stranded in its relative clause, not left over.
@@ -581,7 +582,8 @@ def task_text(
             # A particle goes before a noun phrase said in full: "write up the case studies".
             # ("put it in": the parser may take a particle with no object for a preposition)
             particle = next((c for c in token.head.children if c.i == token.i + 1 and (
-                c.dep_ == "prt" or (c.dep_ == "prep" and not list(c.children)))), None)  # fmt: skip
+                c.dep_ == "prt" or c.tag_ == "RP" or (c.dep_ == "prep" and not list(c.children))
+            )), None)  # fmt: skip
             if particle is not None:
                 moved.add(particle.i)
                 text = f"{particle.text} {text}"

@@ -26,7 +26,9 @@ _HOW_MANY = frozenset(words("many much few several all both"))
 
 
 def chunk_text(chunk: Any) -> str:
-    return re.sub(r" (?='s\b|')", "", _chunk_words(chunk))  # "the kiln's model", not "kiln 's"
+    # "the kiln's model", not "kiln 's"; "the QA/QC report", not "QA / QC"
+    return re.sub(r" (?='s\b|')| ?/ ?", lambda m: "/" if "/" in m.group(0) else "",
+                  _chunk_words(chunk))  # fmt: skip
 
 
 def _chunk_words(chunk: Any) -> str:
@@ -93,9 +95,17 @@ def _read_noun_phrases(doc: Any) -> list[Any]:
             and (
                 tokens[i].pos_ in ("DET", "ADJ", "NUM", "NOUN", "PROPN")
                 or tokens[i].tag_ in ("PRP$", "HYPH", "POS")
-                # "the costing spreadsheet": a gerund naming a noun after a determiner
+                # "the QA/QC report": one name written with a slash
                 or (
-                    tokens[i].tag_ == "VBG"
+                    tokens[i].text == "/"
+                    and i > start
+                    and i + 1 < len(tokens)
+                    and tokens[i + 1].pos_ in ("NOUN", "PROPN")
+                )
+                # "the costing spreadsheet", "a shared query log": a gerund or participle
+                # naming a noun after a determiner
+                or (
+                    tokens[i].tag_ in ("VBG", "VBN")
                     and i > start
                     and i + 1 < len(tokens)
                     and tokens[i + 1].pos_ == "NOUN"
@@ -242,6 +252,19 @@ def _not_a_referent(chunk: _Phrase) -> bool:
     before = doc[first.i - 1] if first.i > 0 else None
     if before is not None and len(span) == 1 and (before.lower_, first.lower_) in _IDIOMS:
         return True  # "yes, of course I'll send it": no course
+    if chunk.root.lower_ in _AMOUNTS and not any(c.dep_ == "prep" for c in chunk.root.children):
+        return True  # "they've changed heaps": how much, no thing
+    if (
+        len(span) == 1
+        and before is not None
+        and before.text == ","
+        and after + 1 < len(doc)
+        and doc[after].text == ","
+        and (
+            doc[after + 1].pos_ in ("DET", "NOUN", "PROPN", "ADJ") or doc[after + 1].tag_ == "PRP$"
+        )
+    ):
+        return True  # "Now, sha, your syringe driver sign-off": whom it is said to
     if len(span) == 1 and _exclaimed(first):
         return True  # "Ha, classic.": a remark, no thing
     if before is None or before.lemma_ != "be":
@@ -254,15 +277,45 @@ def _not_a_referent(chunk: _Phrase) -> bool:
     return first.pos_ not in ("DET", "PROPN") and first.tag_ != "PRP$"
 
 
+#: Words for an amount said as a noun ("heaps", "a lot"), no thing of their own without "of".
+_AMOUNTS = frozenset(words("lot lots heaps heap loads tons bunch plenty bit bits"))
+
+
 def _introduced(chunk: _Phrase) -> bool:
-    """Brought in by "there's" / "here's" (sorted last, so found first)."""
+    """Brought in by "there's" / "here's" / "I've got": what the sentence is about ("I've
+    got a cheat sheet, alpha and beta angles and everything. Shall I send it?": the cheat
+    sheet). Read from the words alone (the turns before are tagged, not parsed)."""
     doc, start = chunk.span.doc, chunk.span.start
     words = [t.lower_ for t in doc[max(0, start - 3) : start]]
-    return bool(
+    if (
         words
         and any(w in ("there", "here") for w in words[-2:])
         and any(w in ("is", "'s", "are", "was") for w in words[-2:])
-    )
+    ):
+        return True
+    # "I've got a checklist", "we have a template", "I have got one of those"
+    return bool(re.search(r"\b(?:i|we)\s+(?:(?:have|'ve)\s+)?(?:got|have)$", " ".join(words)))
+
+
+_LEADING = frozenset(words("and so now okay ok right then also but well oh"))
+
+
+def _opens_last_sentence(chunk: _Phrase, chunks: Sequence[_Phrase]) -> bool:
+    """The phrase that opens the sentence holding the turn's last phrases ("And the vendor
+    cost comparison you were working on, for the Thai quotes?"): its topic, or its
+    subject, which a pronoun after it stands for before the things said of it."""
+    doc = chunk.span.doc
+    last = chunks[-1].span.start if chunks else -1
+    k = chunk.span.start - 1
+    while k >= 0 and (doc[k].lower_ in _LEADING or doc[k].pos_ in ("PUNCT", "INTJ")):
+        if doc[k].text in _ENDS:
+            break
+        k -= 1
+    if k >= 0 and doc[k].text not in _ENDS:
+        return False  # words before it in its sentence
+    if chunk.span[0].pos_ != "DET" and chunk.span[0].tag_ != "PRP$":
+        return False  # "Weekly is fine": a bare word, no thing brought up
+    return not any(t.text in _ENDS for t in doc[chunk.span.start : last])
 
 
 _LISTS = tuple(words("checklist playlist wishlist shortlist blacklist whitelist watchlist setlist"))
@@ -323,7 +376,8 @@ def antecedent(
     for doc in reversed(context):
         chunks = [c for c in _noun_phrases(doc) if not _not_a_referent(c)]
         # "there's the ticket to migrate…": what a sentence brings in is what it is about.
-        chunks.sort(key=_introduced)
+        said = list(chunks)
+        chunks.sort(key=lambda c: (_introduced(c), _opens_last_sentence(c, said)))
         for chunk in reversed(chunks):
             if chunk.root.lower_ in people:
                 continue
