@@ -1060,7 +1060,7 @@ def test_a_thing_said_to_need_doing_is_a_task_of_whoever_takes_it_on() -> None:
                                "the 30th."),
                     ("mentee", "Okay, I'll log it tonight."))  # fmt: skip
     assert item.owner == "mentee" and item.sources == (0, 1)
-    assert item.action == "Get the peer review logged with the Board"
+    assert item.action == "Log the peer review with the Board"
     assert item.due_date == THURSDAY  # "tonight": who takes it on says when
     # Said of one's own work, or heard with no one taking it on: no task.
     assert _items(("mentee", "I'm stressed, the report has to be done by Friday."),
@@ -1313,9 +1313,28 @@ def test_a_thing_said_to_need_doing_taken_on_by_its_speaker_or_needing_an_ing() 
         ("mentee", "ok thank you"),
     )  # fmt: skip
     assert item.owner == "mentor" and item.sources == (0,)
-    assert item.action.startswith("Get the sensitivity section in the disclosure updated")
+    assert item.action.startswith("Update the sensitivity section in the disclosure")
     [item] = _items(("mentor", "The other thing, the checklist template needs updating for "
                                "the new bylaw."),
                     ("mentee", "Okay, I'll do it this week."))  # fmt: skip
-    assert (item.owner, item.action) == ("mentee", "Get the checklist template updated for the "
-                                                   "new bylaw")  # fmt: skip
+    assert (item.owner, item.action) == ("mentee", "Update the checklist template for the new "
+                                                   "bylaw")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("said", "action"),
+    [
+        ("The grant report has to be submitted before the 20th.", "Submit the grant report"),
+        ("Your timesheet needs to be signed by the ward manager by Friday.",
+         "Get the timesheet signed by the ward manager"),
+        ("The new printer needs to be hooked up by Monday.", "Hook up the new printer"),
+        ("The risk assessment has to be done by Friday.", "Get the risk assessment done"),
+        ("The spare keys need to be checked before the audit.",
+         "Get the spare keys checked before the audit"),
+    ],
+)  # fmt: skip
+def test_a_thing_said_to_need_doing_is_worded_as_its_doing_where_the_taker_does_it(
+    said: str, action: str
+) -> None:
+    [item] = _items(("mentor", said), ("mentee", "Okay, I'll take care of that."))
+    assert (item.owner, item.action) == ("mentee", action)

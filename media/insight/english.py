@@ -170,3 +170,17 @@ def participle(doing: str | None) -> str:
                 return _irregular_participles()[base]  # "redone", "written", "sent"
             return base + "d" if base.endswith("e") else stem + "ed"  # "submitted"
     return ""
+
+
+def base_form(done: str) -> str:
+    """ "file" for "filed", "log" for "logged", "apply" for "applied", "write" for
+    "written"; "" when the word is no past form of a verb the lemmatizer knows."""
+    done = done.lower()
+    if done in past_forms():
+        return past_forms()[done]
+    if not done.endswith("ed"):
+        return ""
+    stem = done[: -len("ed")]
+    tries = (stem[:-1] + "y" if stem.endswith("i") else "", stem + "e", stem,
+             stem[:-1] if stem[-2:-1] == stem[-1:] else "")  # fmt: skip
+    return next((base for base in tries if base and is_verb(base)), "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from media.insight.action_grammar import HYPOTHETICAL, NEGATED, REPORTED, normalise
-from media.insight.english import participle, tag
+from media.insight.english import base_form, participle, tag, words
 
 #: "The review form needs to go in to Sandra by the 30th", "your peer review has to be logged
 #: with the Board": a thing that must be done, said without who will do it.
@@ -86,8 +86,40 @@ def match_obligation(clause: str, before: str = "") -> tuple[str, str, float] | 
     if not thing and not (before and _names_a_topic(before)):
         return None
     named = f"{article.lower()} {thing}" if thing else article.lower()
-    task = f"get {named} {how}{rest}"
-    return "obligation", task.strip(" ,"), 0.7
+    done = said.group("done") or participle(said.group("doing"))
+    return "obligation", _worded(named, how if done else "", how, rest), 0.7
+
+
+#: Done to a thing by someone other than whoever takes it on ("needs to be signed", "has to be
+#: seen"), or saying nothing of how ("done"): "get it signed", not "sign it".
+_DONE_BY_OTHERS = frozenset(
+    words(
+        "done sorted signed countersigned approved authorised authorized seen observed assessed "
+        "reviewed marked verified inspected validated examined certified accredited endorsed "
+        "checked tested interviewed vetted cleared passed ratified audited moderated"
+    )
+)
+_PARTICLE = re.compile(r"^\s+(off|up|in|out|back|over|down)\b", re.IGNORECASE)
+#: Who else does it ("signed by the head"), not by when ("by the 30th", "by Friday").
+_BY_SOMEONE = re.compile(
+    r"\bby\s+(?!(?:the\s+)?(?:\d|end|start|beginning|middle|close|next|this|last|first|"
+    r"tomorrow|tonight|today|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"noon|midday|lunch|then|eod|cob|\w+(?:st|nd|rd|th)\b))",
+    re.IGNORECASE,
+)
+
+
+def _worded(named: str, done: str, how: str, rest: str) -> str:
+    """ "file the first appeal…" for "the first appeal has to be filed…", where the one who
+    takes it on does it; else "get the form signed…", "get the log in to the college"."""
+    base = base_form(done) if done and done.lower() not in _DONE_BY_OTHERS else ""
+    if base and not _BY_SOMEONE.search(rest):
+        particle = _PARTICLE.match(rest)
+        if particle:  # "get the alarm set up" → "set up the alarm"
+            base, rest = f"{base} {particle.group(1).lower()}", rest[particle.end() :]
+        return f"{base} {named}{rest}".strip(" ,")
+    return f"get {named} {how}{rest}".strip(" ,")
 
 
 _ASKED_ABOUT = re.compile(r"\b(?:when|what|how|why|where|does|do|did)\s+(?:\w+\s+)?$", re.I)
@@ -103,5 +135,5 @@ def _wanted_done(text: str) -> tuple[str, str, float] | None:
         return None
     article, _, thing = said.group("thing").partition(" ")
     article = "the" if article.lower() in ("their", "his", "her", "your", "my", "our") else article
-    task = f"get {article.lower()} {thing} {said.group('done')}{rest}"
-    return "obligation", task.strip(" ,"), 0.7
+    done = said.group("done")
+    return "obligation", _worded(f"{article.lower()} {thing}", done, done, rest), 0.7
