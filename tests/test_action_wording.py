@@ -790,3 +790,16 @@ def test_what_is_done_at_once_in_the_call_is_no_task() -> None:
         ("mentee", "Okay, I will."),
     )
     assert item.action == "Rewrite the opening and send the opening to Ana"
+
+
+def test_an_introduction_offered_names_whom_to_from_what_was_just_said() -> None:
+    [item] = _items(("mentor", "There's Maya Okafor, she runs the evening clinic. I could "
+                               "introduce you if you like."),
+                    ("mentee", "Yes please."))  # fmt: skip
+    assert (item.owner, item.action) == ("mentor", "Introduce Raj to Maya Okafor")
+    [item] = _items(("mentor", "Have you met Tomas from finance? I can connect you if you want."),
+                    ("mentee", "That would be great."))  # fmt: skip
+    assert item.action == "Connect Raj with Tomas"
+    [item] = _items(("mentor", "I can introduce you to the data team lead if you like."),
+                    ("mentee", "Yes please."))  # fmt: skip
+    assert item.action == "Introduce Raj to the data team lead"

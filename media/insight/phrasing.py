@@ -602,6 +602,17 @@ def task_text(
     while previous != sentence:
         previous = sentence
         sentence = _DANGLING_END.sub("", sentence).strip(" ,;:-")
+    meets = _MEETS.get(root.lemma_.lower())
+    if root.lemma_.lower() == "put" and re.search(r"\bin touch$", sentence, re.IGNORECASE):
+        meets = "with"  # "I can put you in touch": with whom was just named
+    if meets and not any(
+        c.dep_ in ("prep", "dative") and c.lower_ in ("to", "with") for c in root.subtree
+    ):
+        # "There's Aoife Brennan, she runs a workshop. I could introduce you.": to her
+        whom = named_person([*docs, doc[PREFIX_TOKENS : root.i]], names)
+        if whom and whom.lower() not in sentence.lower():
+            sentence = f"{sentence} {meets} {whom}"
+            resolved += 1
     sits_in = root.lemma_.lower() == "sit" and sentence.lower().endswith(" in")
     if (
         (root.lemma_.lower() in ("go", "come") or sits_in)
@@ -627,6 +638,9 @@ def task_text(
         return None  # "(oh) would you": a modal left alone is no task
     return sentence[0].upper() + sentence[1:]
 
+
+#: Bringing people together, and the word for whom with ("introduce you to", "connect with").
+_MEETS = {"introduce": "to", "connect": "with"}
 
 #: Words a bare "go" may carry and still say nothing of where ("let's both go together").
 _ALONG = frozenset(words("both together along too all"))
