@@ -803,3 +803,12 @@ def test_an_introduction_offered_names_whom_to_from_what_was_just_said() -> None
     [item] = _items(("mentor", "I can introduce you to the data team lead if you like."),
                     ("mentee", "Yes please."))  # fmt: skip
     assert item.action == "Introduce Raj to the data team lead"
+
+
+def test_a_copy_is_a_copy_of_the_thing_just_named() -> None:
+    [item] = _items(("mentor", "I've a packing list I use before every trip. I could email you "
+                               "a copy tonight, if that's any use?"),
+                    ("mentee", "Yes please."))  # fmt: skip
+    assert item.action == "Email Raj a copy of the packing list"
+    [item] = _items(("mentor", "Could you send me a copy of your CV?"), ("mentee", "Sure."))
+    assert item.action == "Send Ana a copy of the CV"

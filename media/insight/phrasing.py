@@ -420,6 +420,16 @@ def task_text(
             thing = written_thing(list(docs), names)
             if thing:
                 about[token.i] = f"of {thing}"
+        elif (
+            as_object
+            and token.lemma_.lower() in _COPIES
+            and token.i not in about
+            and not any(c.dep_ in ("prep", "poss", "compound") for c in token.children)
+        ):
+            # "I've a checklist I use. I could email you a copy": a copy of the checklist
+            found = antecedent("it", list(docs), names, [token.lower_])
+            if found is not None:
+                about[token.i] = f"of {chunk_text(found)}"
     out: list[str] = []
     resolved = 0
     moved: set[int] = set()
@@ -638,6 +648,9 @@ def task_text(
         return None  # "(oh) would you": a modal left alone is no task
     return sentence[0].upper() + sentence[1:]
 
+
+#: What is of another thing ("a copy", "a scan"), which a thing just named says.
+_COPIES = frozenset(words("copy printout photocopy scan"))
 
 #: Bringing people together, and the word for whom with ("introduce you to", "connect with").
 _MEETS = {"introduce": "to", "connect": "with"}
