@@ -812,3 +812,17 @@ def test_a_copy_is_a_copy_of_the_thing_just_named() -> None:
     assert item.action == "Email Raj a copy of the packing list"
     [item] = _items(("mentor", "Could you send me a copy of your CV?"), ("mentee", "Sure."))
     assert item.action == "Send Ana a copy of the CV"
+
+
+def test_them_reached_may_be_a_group_said_as_one_nearby() -> None:
+    [item] = _items(("mentor", "Did you talk to the data team?"), ("mentee", "Not yet."),
+                    ("mentor", "Can you set up a meeting with them by Friday?"),
+                    ("mentee", "Sure."))  # fmt: skip
+    assert item.action == "Set up a meeting with the data team"
+    [item] = _items(("mentor", "Might be worth giving the helpline a bell, you know? It helps."),
+                    ("mentee", "Yeah, I will. I'll ring them this arvo."))  # fmt: skip
+    assert (item.action, item.due_date) == ("Ring the helpline", THURSDAY)
+    # Things are no group: "them" checked are the slides, not the team.
+    [item] = _items(("mentor", "I've drafted the slides for the team. Can you check them by "
+                               "Friday?"), ("mentee", "Sure."))  # fmt: skip
+    assert item.action == "Check the slides"

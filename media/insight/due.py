@@ -117,7 +117,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("weekday_nth", rf"\b{_LEAD}({_WEEKDAY})\s+(?:the\s+)?{_DAY}\b"),
     # Not "everything up to today": so far, no deadline.
     ("day0", rf"\b(?<!up to )(?<!until )(?<!till )(?<!as of )(?<!so far )"
-             rf"{_LEAD}(tonight|today|later today|this (?:morning|afternoon|evening)|"
+             rf"{_LEAD}(tonight|today|later today|this (?:morning|afternoon|arvo|evening)|"
              r"(?:straight |right |just )?after (?:this|the|our) (?:call|meeting|session)|"
              r"(?:straight |right )after this(?!\s+(?:week|month|year|quarter|sprint|weekend))|"
              r"as soon as (?:we|i) (?:hang up|finish|are done|get off)|"

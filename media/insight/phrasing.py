@@ -481,7 +481,14 @@ def task_text(
             # "pick two case studies and write them up": the phrase's own thing comes first.
             own = _object_of_verb_before(token)
             besides = [t.lower_ for t in tokens if t.pos_ == "NOUN"]  # as said: "scripts" is not it
-            found = topic if topic is not None else antecedent(word, list(docs), names, besides)
+            # "ring them", "a meeting with them": a group of people may be said as one
+            # ("peer support", "the data team")
+            reached = word == "them" and _reaches(token)
+            found = (
+                topic
+                if topic is not None
+                else antecedent(word, list(docs), names, besides, groups=reached)
+            )
             if own is not None:
                 text = own
                 resolved += 1
@@ -648,6 +655,24 @@ def task_text(
         return None  # "(oh) would you": a modal left alone is no task
     return sentence[0].upper() + sentence[1:]
 
+
+#: Verbs for reaching people ("ring them", "email them", "a meeting with them").
+_REACH = frozenset(
+    words("ring call phone email e-mail text message ping contact ask tell chase meet talk speak")
+)
+
+
+def _reaches(pronoun: Any) -> bool:
+    """Whether a pronoun is whom a verb of reaching people reaches ("ring them", "talk to
+    them", "set up a meeting with them")."""
+    head = pronoun.head
+    if pronoun.dep_ == "pobj" and head.lower_ in ("to", "with"):
+        said = [head.head, *(c for c in head.head.children if c.dep_ == "dobj")]
+        return any(t.lemma_.lower() in _REACH or t.lemma_.lower() in _MEETINGS for t in said)
+    return bool(pronoun.dep_ in ("dobj", "dative") and head.lemma_.lower() in _REACH)
+
+
+_MEETINGS = frozenset(words("meeting call chat catch-up word session"))
 
 #: What is of another thing ("a copy", "a scan"), which a thing just named says.
 _COPIES = frozenset(words("copy printout photocopy scan"))

@@ -107,6 +107,7 @@ def _read_noun_phrases(doc: Any) -> list[Any]:
                 or (
                     tokens[i].tag_ in ("VBG", "VBN")
                     and i > start
+                    and (tokens[start].pos_ == "DET" or tokens[start].tag_ == "PRP$")
                     and i + 1 < len(tokens)
                     and tokens[i + 1].pos_ == "NOUN"
                 )
@@ -354,6 +355,18 @@ def _recipient(chunk: _Phrase) -> bool:
     )
 
 
+#: Nouns for a group of people, which "them" may stand for ("the data team… a meeting with
+#: them").
+GROUPS = frozenset(
+    words(
+        "team office support service department committee board panel company client vendor "
+        "supplier school council agency lab group staff crew union desk family practice "
+        "surgery clinic helpline hr it finance legal admissions registry faculty unit ward "
+        "charity firm partners"
+    )
+)
+
+
 def is_person_noun(token: Any) -> bool:
     """ "the recruiter", "my roommate", "a biologist": a noun for a person, which "it" is not."""
     word = token.lemma_.lower()
@@ -363,17 +376,22 @@ def is_person_noun(token: Any) -> bool:
 
 
 def antecedent(
-    pronoun: str, context: Sequence[Any], people: set[str], besides: Iterable[str] = ()
+    pronoun: str,
+    context: Sequence[Any],
+    people: set[str],
+    besides: Iterable[str] = (),
+    groups: bool = False,
 ) -> Any | None:
     """The noun phrase a pronoun stands for (see media/insight/phrasing.py). ``besides``:
     nouns of the pronoun's own phrase, which it does not stand for ("send it off for
-    calibration" after "it needs calibration")."""
+    calibration" after "it needs calibration"). With ``groups``, "them" is people reached
+    ("ring them"), who may be a group said as one ("peer support", "the data team")."""
     plural = pronoun in PLURAL
     own = {word.lower() for word in besides}
     # Whoever is named as a person anywhere in the context ("send it to Gloria… let her
     # take it"): "it" is none of them.
     named = {word for doc in context for name in _names(doc, people) for word in name.split()}
-    for doc in reversed(context):
+    for back, doc in enumerate(reversed(context)):
         chunks = [c for c in _noun_phrases(doc) if not _not_a_referent(c)]
         # "there's the ticket to migrate…": what a sentence brings in is what it is about.
         said = list(chunks)
@@ -392,6 +410,8 @@ def antecedent(
             if chunk.root.lower_ in own:
                 continue
             is_plural = chunk.root.tag_ in ("NNS", "NNPS")
+            if groups and back <= 2 and chunk.root.lemma_.lower() in GROUPS:
+                return chunk  # "giving peer support a bell… I'll ring them"
             if chunk.root.pos_ == "PROPN" and pronoun in PLURAL:
                 continue
             if is_plural == plural:
