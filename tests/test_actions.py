@@ -1338,3 +1338,15 @@ def test_a_thing_said_to_need_doing_is_worded_as_its_doing_where_the_taker_does_
 ) -> None:
     [item] = _items(("mentor", said), ("mentee", "Okay, I'll take care of that."))
     assert (item.owner, item.action) == ("mentee", action)
+
+
+def test_i_will_do_myself_with_its_object_unheard_takes_the_thing_on() -> None:
+    # A recogniser may drop the "that" of "that I will do myself" after a pause.
+    found = _items(
+        ("mentor", "And the risk register needs to be updated before the board meets."),
+        ("mentor", "And I will do myself, don't worry, you focus on the audit."),
+        ("mentee", "Okay, thank you."),
+    )
+    assert [(i.owner, i.action, i.sources) for i in found] == [
+        ("mentor", "Update the risk register", (0,))
+    ]

@@ -499,7 +499,7 @@ def _renegotiated(
 
 #: The speaker taking on what they just said needs doing ("that I will do myself").
 _MY_OWN = re.compile(
-    r"\b(?:(?:that|this|it) (?:one )?i will do(?: myself)?|i will do (?:it|that|this) myself|"
+    r"\b(?:(?:that|this|it) (?:one )?i will do(?: myself)?|i will do (?:(?:it|that|this) )?myself|"
     r"(?:that is|it is) on me|leave (?:it|that) (?:with|to) me)\b",
     re.IGNORECASE,
 )
