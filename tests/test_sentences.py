@@ -290,3 +290,15 @@ def test_a_question_asked_after_a_finished_clause_is_a_sentence_of_its_own() -> 
     assert with_breaks("lets try that can you have a bullet point version by tuesday") == (
         "lets try that. can you have a bullet point version by tuesday"
     )
+
+
+def test_a_verb_the_tagger_took_for_a_noun_opens_a_sentence_before_its_object() -> None:
+    # "a very dramatic fix" is how the tagger reads it; "fix it" is what was said
+    assert with_breaks("the chart looks very dramatic fix it and send it back to me") == (
+        "the chart looks very dramatic. fix it and send it back to me"
+    )
+    # but not before a pronoun that starts the next clause, nor inside a condition
+    said = "it was the exact same fight it went on for a month"
+    assert with_breaks(said) == said
+    said = "any problem with a hybrid ring me even on a sunday"
+    assert with_breaks(said) == said

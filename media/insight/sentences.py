@@ -56,6 +56,9 @@ _NOT_IMPERATIVE = frozenset(
 _OBJECT_TAGS = frozenset(["PRP", "PRP$", "DT", "NN", "NNS", "NNP", "NNPS", "RP", "IN", "CD", "JJ"])
 #: Tags of a word that can end a clause.
 _CLAUSE_END_TAGS = frozenset(["NN", "NNS", "NNP", "NNPS", "CD", "RP", "VBN", "JJ"])
+_ACTED_ON = frozenset(words("it them me us him her"))
+#: Words opening a condition the verb after may still belong to ("any problem, ring me").
+_CONDITIONS = frozenset(words("any anything if whenever when unless"))
 _OBJECT_PRONOUNS = frozenset(words("it them me us him her this that those these"))
 _TIME_WORDS = frozenset(
     words(
@@ -202,6 +205,19 @@ def _opens(tokens: Sequence[Any], k: int) -> str | None:
         and after.tag_ in _OBJECT_TAGS
         and not _agrees(tokens, k)
     ):
+        return "imperative"
+    if (
+        token.tag_ == "NN"
+        and is_verb(token.lower_)
+        and after.lower_ in _ACTED_ON
+        # after a noun it may still be the condition's ("any problem with a hybrid ring me")
+        and not tokens[k - 1].tag_.startswith("NN")
+        and not any(t.lower_ in _CONDITIONS for t in tokens[max(0, k - 6) : k])
+        # not the pronoun as the next clause's subject ("the same fight it went on")
+        and not (k + 2 < len(tokens) and tokens[k + 2].tag_ in ("VBD", "VBZ", "VBP", "MD"))
+    ):
+        # "… so it looks very dramatic fix it and send it back": the tagger's noun ("a
+        # dramatic fix") before a pronoun it acts on is a verb
         return "imperative"
     third = tokens[k + 2] if k + 2 < len(tokens) else None
     if token.lower_ in _SUBJECTS and after.tag_ == "MD":
