@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from media.insight.due import find_due
+from media.insight.obligations import match_obligation
 from server.bench.actions import SETS, Miss, Scores, evaluate_set, load_set, score
 from tests.action_helpers import THURSDAY
 from tests.action_helpers import items as _items
@@ -1350,3 +1351,19 @@ def test_i_will_do_myself_with_its_object_unheard_takes_the_thing_on() -> None:
     assert [(i.owner, i.action, i.sources) for i in found] == [
         ("mentor", "Update the risk register", (0,))
     ]
+
+
+def test_a_lend_of_a_thing_offered_is_lending_it() -> None:
+    [item] = _items(("mentor", "I've got my old rigging notes from the course. They're a bit "
+                               "battered, but do you want a lend of them?"),
+                    ("mentee", "Oh, yes please."))  # fmt: skip
+    assert (item.owner, item.action) == ("mentor", "Lend the old rigging notes to Raj")
+
+
+def test_what_we_need_done_is_a_task_once_taken_on_but_not_a_thing_wanted() -> None:
+    [item] = _items(("mentor", "For the open day we need a poster designed before the 20th."),
+                    ("mentee", "I can take that one, I've got an idea."))  # fmt: skip
+    assert (item.owner, item.action) == ("mentee", "Design a poster")
+    assert item.due_date == date(2026, 3, 20)
+    # "a further statement" is a thing they want, no thing done
+    assert match_obligation("They want a further statement from the neighbour.") is None

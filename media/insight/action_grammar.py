@@ -111,6 +111,10 @@ _ASIDE = re.compile(
 )
 
 
+#: "do you want a lend of them" (Scots, Northern English, Australian): to borrow them.
+_A_LEND_OF = re.compile(r"\b(want|like|fancy|need)\s+a\s+(?:len|lend|loan)\s+of\b", re.I)
+
+
 #: Words that only announce what follows ("Tell you what, bring your regs book Thursday").
 _OPENERS = re.compile(
     # not "I'll tell you what to cut", "tell you what I think": what is told
@@ -134,6 +138,7 @@ def normalise(text: str) -> str:
         text = pattern.sub(_keep_case(replacement), text)
     text = _FILLERS.sub("", text)
     text = _OPENERS.sub("", text)
+    text = _A_LEND_OF.sub(r"\1 to borrow", text)
     text = _REPEATED.sub(r"\1", text)
     return re.sub(r"\s+", " ", text).strip()
 

@@ -54,7 +54,7 @@ def _names_a_topic(sentence: str) -> bool:
 #: party"): as much a thing that needs doing, once someone takes it on.
 _WANTED_DONE = re.compile(
     r"\b(?:wants?|would like|needs?|is expecting|are expecting)\s+"
-    r"(?P<thing>(?:the|your|my|our|this|that|their|his|her)\s+"
+    r"(?P<thing>(?:the|a|an|your|my|our|this|that|their|his|her)\s+"
     r"(?:(?!(?:the|a|an|that|which|to)\b)[\w'/-]+\s+){0,5}?[\w'/-]+)\s+"
     r"(?P<done>(?!(?:need|seed|feed|speed|bed|red|shed)\b)[a-z]+(?:ed|en|wn|ne|lt|nt|ght))\b"
     r"(?P<rest>[^.?!;]*)",
@@ -127,8 +127,14 @@ _ASKED_ABOUT = re.compile(r"\b(?:when|what|how|why|where|does|do|did)\s+(?:\w+\s
 
 def _wanted_done(text: str) -> tuple[str, str, float] | None:
     said = _WANTED_DONE.search(text)
-    if said is None or re.search(r"\b(?:i|we|you)\s+(?:\w+\s+)?$", text[: said.start()], re.I):
-        return None  # "I want the draft done": the speaker's own wish, a request if any
+    if said is None or not base_form(said.group("done")):
+        return None  # "they want a further statement": no thing done
+    wisher = re.search(r"\b(i|we|you)\s+(?:\w+\s+)?$", text[: said.start()], re.I)
+    ours = wisher is not None and wisher.group(1).lower() == "we"
+    if wisher and not (ours and said.group(0).lower().startswith("need")):
+        # "I want the draft done": the speaker's own wish, a request if any ("we need a
+        # scenario written" is the work's, for whoever takes it on)
+        return None
     rest = _WHAT_FOLLOWS.split(said.group("rest"))[0]
     own = text[: said.start("rest") + len(rest)]
     if HYPOTHETICAL.search(own) or NEGATED.search(own) or REPORTED.search(own):
