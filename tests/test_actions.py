@@ -515,8 +515,10 @@ def test_a_yes_after_a_question_the_task_needs_answered_still_takes_the_request_
     )  # fmt: skip
     actions = [(i.owner, i.action, i.sources[0]) for i in found]
     assert ("mentee", "Draft the tree works application", 1) in actions, actions
-    # Its "it" is the application the turn asked for, not the tree talked of in between.
-    assert ("mentee", "Send the application over", 1) in actions, actions
+    # Sending it over when done is that task's end, not a second task.
+    assert [a for a in actions if a[0] == "mentee"] == [
+        ("mentee", "Draft the tree works application", 1)
+    ], actions
     # Neither "let us touch it" (the council allowing) nor "one I could copy" is a task, and
     # the yes ("I'll have a draft with you") is the request's, no item of its own.
     assert not any(i.sources[0] in (0, 2, 4) for i in found), actions
@@ -1367,3 +1369,18 @@ def test_what_we_need_done_is_a_task_once_taken_on_but_not_a_thing_wanted() -> N
     assert item.due_date == date(2026, 3, 20)
     # "a further statement" is a thing they want, no thing done
     assert match_obligation("They want a further statement from the neighbour.") is None
+
+
+def test_handing_over_what_was_just_asked_for_is_that_tasks_end_not_a_second_item() -> None:
+    found = _items(
+        ("mentor", "Can you draft the tree works application? You know that tree better than "
+                   "I do. Send it over when it's done."),
+        ("mentee", "Sure, I'll have it done by Tuesday."),
+    )  # fmt: skip
+    assert [(i.owner, i.action, i.due_date) for i in found] == [
+        ("mentee", "Draft the tree works application", date(2026, 3, 17))
+    ]
+    # a thing of its own to send is a task of its own
+    found = _items(("mentor", "Can you draft the grant summary? And send me the budget sheet "
+                              "by Friday."), ("mentee", "Sure, will do."))  # fmt: skip
+    assert len(found) == 2

@@ -227,7 +227,39 @@ def find_candidates(
                     taken_on=taken_on,
                 )
             )
-    return found
+    return _deliveries_folded(found)
+
+
+#: Handing over what was just asked for, and nothing else ("Can you have it to me by Friday?",
+#: "Send it over when it's done.", "So get it to me by the 1st?").
+_DELIVERS = re.compile(
+    r"^(?:so\s+)?(?:have|get|send|bring|email|give|hand|pass|drop)\s+(?:it|them|that|this)"
+    r"(?:\s+(?:over|across|back|in|through|round))?(?:\s+to\s+me)?"
+    r"(?:\s+(?:when|once|after)\s+(?:it|they)\s+(?:is|are|has been|have been)\s+\w+)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def _deliveries_folded(found: list[Candidate]) -> list[Candidate]:
+    """A request to hand over what the speaker asked for just before is that task's end, one
+    item with it: its day goes to the task ("I'd like you to do a case review write-up.
+    … Can you have it to me by Friday?")."""
+    out: list[Candidate] = []
+    for candidate in found:
+        before = out[-1] if out else None
+        if (
+            before is not None
+            and candidate.kind == "request"
+            and before.kind == "request"
+            and before.speaker == candidate.speaker
+            and candidate.index - before.index <= 2
+            and not before.step
+            and _DELIVERS.match(without_due(candidate))
+        ):
+            out[-1] = replace(before, due=before.due or candidate.due)
+            continue
+        out.append(candidate)
+    return out
 
 
 def in_their_parts(
