@@ -1384,3 +1384,25 @@ def test_handing_over_what_was_just_asked_for_is_that_tasks_end_not_a_second_ite
     found = _items(("mentor", "Can you draft the grant summary? And send me the budget sheet "
                               "by Friday."), ("mentee", "Sure, will do."))  # fmt: skip
     assert len(found) == 2
+
+
+def test_you_could_accepted_is_a_request_and_the_one_asked_for_is_named() -> None:
+    found = _items(
+        ("mentee", "I haven't run an induction on my own yet."),
+        ("mentor", "You could sit in on the one I'm doing with the new starters on Tuesday."),
+        ("mentee", "Yes please, I'd love that."),
+    )
+    assert [(i.owner, i.action) for i in found] == [
+        ("mentee", "Sit in on the induction Ana is doing with the new starters")
+    ]
+    [item] = _items(("mentee", "Is there a template for that? I wouldn't know where to start."),
+                    ("mentor", "I can send you the one I used to use, if you like."),
+                    ("mentee", "Yes please."))  # fmt: skip
+    assert (item.owner, item.action) == ("mentor", "Send Raj the template you used to use")
+
+
+@pytest.mark.parametrize("reply", ["Sir, if you don't mind, I'd rather not this time.",
+                                   "Yeah, maybe."])  # fmt: skip
+def test_a_polite_no_or_a_maybe_takes_no_suggestion_on(reply: str) -> None:
+    assert _items(("mentor", "Could you present the results at the review on Friday?"),
+                  ("mentee", reply)) == []  # fmt: skip

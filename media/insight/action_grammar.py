@@ -261,7 +261,7 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("request", rf"\bwhy do not you\s+{_VP}", 0.7),
     ("request", rf"\b(?:how about|what about|what if)\s+you\s+{_VP}", 0.65),
     ("request", rf"\byou\s+(?:should|need to|have to|must|will need to|will want to|"
-                rf"might want to|want to)\s+{_VP}", 0.6),
+                rf"might want to|want to|could)\s+{_VP}", 0.6),
     # "you'll learn more in an afternoon", "you're going to have a lot of colonies": what
     # will happen to them, not what they are to do.
     ("request", rf"\byou\s+(?:are going to|will)\s+(?!{_PREDICTED}\b){_VP}", 0.6),
@@ -351,6 +351,8 @@ _HABIT = re.compile(
     r"what i do (?:now )?is)\b",
     re.IGNORECASE,
 )
+#: A relative clause's start: a habit after it says which thing ("the one I always use").
+_OF_A_THING = re.compile(r"\b(?:one|ones|that|which)\s+(?:i|we|you|he|she|they)\s+$", re.IGNORECASE)
 HYPOTHETICAL = re.compile(
     # (Not "it'd be great if you could…", "I was wondering if you could…": asked politely.)
     r"\b(?:(?<!great )(?<!good )(?<!helpful )(?<!brilliant )(?<!lovely )(?<!amazing )"
@@ -427,6 +429,7 @@ DECLINE = re.compile(
     r"(?:yes|yeah|yep)?\W*i know\W*(?:i know\W*)?$|"
     # Not decided is no yes: "Maybe. I'll see how I feel", "let me think about it".
     r"(?:maybe|perhaps)\W+i will see\b|i will see how|we will see|let me think about it|"
+    r"(?:yes|yeah|yep|ok|okay|mm)?\W*(?:maybe|perhaps|possibly)\W*$|"  # "Yeah, maybe."
     r"i will think about it|not sure yet|i need to think|"
     # A yes in words with a no after it: "I'd love to, but Saturdays I work".
     r"i would (?:love|like) to,? but|i wish i could|(?:that )?sounds (?:great|lovely|good|"
@@ -610,7 +613,10 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
     ``lead`` is the earlier part of the same sentence: a condition or hedge there ("maybe, if
     I get the score, I'll apply") weakens the clause as much as one inside it.
     """
-    if _HABIT.search(clause) or HYPOTHETICAL.search(clause) or _ADVICE.search(clause):
+    habit = _HABIT.search(clause)
+    if habit and _OF_A_THING.search(clause[: habit.start()]):
+        habit = None  # "I can send you the one I used to use": which one, not a habit
+    if habit or HYPOTHETICAL.search(clause) or _ADVICE.search(clause):
         return None
     found = [(kind, m, conf) for kind, p, conf in _COMPILED if (m := p.search(clause))]
     if not found:

@@ -72,6 +72,8 @@ def _verdict(text: str) -> str | None:
             continue  # an exclamation, not an answer
         if k + 1 < len(said) and re.fullmatch(r"(?:oh\W+)?sorry\W*", sentence, re.IGNORECASE):
             continue  # "Sorry. I'll forward them tonight.": an apology, then the answer
+        # "sir, if you don't mind, I'd rather not": politeness before the answer
+        sentence = _IF_YOU_MIND.sub("", sentence)
         words = sentence.split()
         # Allow a few words of lead-in ("oh my god, yes please", "okay, no need").
         for start in range(min(4, len(words))):
@@ -90,6 +92,8 @@ def _verdict(text: str) -> str | None:
             return "accept"  # "could I do Monday instead?": the task, on a day of one's own
     return None
 
+
+_IF_YOU_MIND = re.compile(r"^\W*(?:\w+\W+)?if you do not mind\b\W*", re.IGNORECASE)
 
 #: A reply asking to do the task on another day: it takes the task on.
 _ANOTHER_DAY = re.compile(

@@ -283,6 +283,10 @@ def _keep(token: Any, root: Any) -> bool:
         and token.head.dep_ == "relcl"
         and token.head.tag_ == "VBD"
         and token.head.lower_.endswith("ed")
+        # "the one I used to use": a habit, no participle
+        and not (
+            token.head.lower_ == "used" and any(c.dep_ == "xcomp" for c in token.head.children)
+        )
         # "the one you showed me": with a person it was shown to, no participle
         and not any(c.dep_ in ("dative", "dobj") for c in token.head.children)
     ):
@@ -520,6 +524,20 @@ def task_text(
                     text = _singular(several[-1])
                 elif found is not None:
                     text = str(found.root.text)
+            elif (
+                dets
+                and dets[0].lower_ == "the"
+                and any(c.dep_ == "relcl" for c in token.children)
+                # not "the cheat sheet…, the one you showed me": that thing, said again
+                and not any(t.pos_ == "NOUN" and t.dep_ == "dobj" for t in doc[: token.i])
+                and (near := antecedent("it", list(docs)[-2:], names)) is not None
+                and near.root.pos_ == "NOUN"
+            ):
+                # "is there a template?" … "I can send you the one I used to use": the
+                # template I used (asked for just before, or it says nothing sure)
+                said = chunk_text(near).split()
+                text = " ".join(said[1:] if said and said[0] in ("the", "a", "an") else said)
+                resolved += 1
             elif not list(token.children) and found is not None and found.root.pos_ == "NOUN":
                 # "drop her a letter… I'll put one through her door": a letter.
                 said = chunk_text(found).split()
