@@ -1406,3 +1406,16 @@ def test_you_could_accepted_is_a_request_and_the_one_asked_for_is_named() -> Non
 def test_a_polite_no_or_a_maybe_takes_no_suggestion_on(reply: str) -> None:
     assert _items(("mentor", "Could you present the results at the review on Friday?"),
                   ("mentee", reply)) == []  # fmt: skip
+
+
+def test_something_asked_for_is_what_the_next_sentence_names_and_a_later_yes_restates_it() -> None:
+    found = _items(
+        ("mentee", "Could you, um, could you write me something for college? They want a, "
+                   "like, a placement report from my supervisor."),
+        ("mentor", "Course. When does it need to be in?"),
+        ("mentee", "End of the month, I think."),
+        ("mentor", "Right, I'll get it done by then. Leave it with me."),
+    )  # fmt: skip
+    assert [(i.owner, i.action, i.due_date, i.sources) for i in found] == [
+        ("mentor", "Write Raj a placement report for college", date(2026, 3, 31), (0, 1, 3))
+    ]

@@ -407,6 +407,7 @@ _ADVICE = re.compile(
 
 ACCEPT = re.compile(
     r"(?:yes|yeah|yep|yup|sure|ok|okay|alright|absolutely|definitely|of course|certainly|"
+    r"course(?=\W*$|\W+(?:i|we)\b)|"  # a British "Course." for "of course"
     r"sounds good|sounds great|sounds like a plan|that works|works for me|will do|on it|deal|"
     r"great|perfect|good idea|great idea|love (?:it|that)|i would love that|please do|"
     r"yes please|that would (?:be )?(?:really |so |very )?(?:great|helpful|amazing|awesome|nice|"

@@ -40,7 +40,7 @@ from media.insight.action_grammar import (
 )
 from media.insight.candidates import find_candidates, in_their_parts, without_due
 from media.insight.due import all_due, find_due, is_week, narrows
-from media.insight.english import prepare
+from media.insight.english import FILLER, prepare, tag
 from media.insight.items import ActionItem, Candidate
 from media.insight.merging import (
     LIGHT_VERBS,
@@ -527,6 +527,7 @@ _TAKES_IT_ON = re.compile(
 #: A yes that asks for the deadline, which the asker's next turn then gives.
 _BY_WHEN = re.compile(
     r"\b(?:by when|when by|when (?:do|would|should|will) you (?:need|want)|"
+    r"when (?:does|do|will|would) (?:it|that|they|this) (?:need|have) to be (?:in|done|ready|with)|"
     r"what is the deadline|when is it due|how soon)\b",
     re.IGNORECASE,
 )
@@ -680,6 +681,10 @@ def _imperative(
         return ""
     if candidate.kind == "offer" and phrase.lower().startswith("borrow "):
         phrase = f"lend {phrase[7:]} to you"  # "do you want to borrow it?": lent by the speaker
+    if utterances and _SOMETHING.search(phrase):
+        named = _something_named(utterances, candidate)
+        if named:  # "write me something for college? They want a workplace report…"
+            phrase = _SOMETHING.sub(named, phrase, count=1)
     # "…and do a stretcher lower, just the two of us": the owners say who
     phrase = re.sub(r",?\s*\b(?:just\s+)?(?:the\s+)?(?:two|both) of us\b", "", phrase, flags=re.I)
     if utterances and re.fullmatch(r"[a-z]+", phrase.strip().lower()):
@@ -774,4 +779,32 @@ def _spelled_out(utterances: Sequence[Utterance], candidate: Candidate) -> str |
             return listed
         if any(match_clause(clause, lead) for clause, lead in split_clauses(sentence)):
             return None  # what follows belongs to that task
+    return None
+
+
+_SOMETHING = re.compile(r"\bsomething\b", re.IGNORECASE)
+
+
+def _something_named(utterances: Sequence[Utterance], candidate: Candidate) -> str | None:
+    """The thing the sentence after the candidate's names with "a" ("Could you write me
+    something for college? They want a workplace report from my supervisor."), if it names
+    one there and asks no task of its own."""
+    said = normalise(utterances[candidate.index].text)
+    at = said.lower().find(candidate.verb_phrase.lower()[:20])
+    following = _sentences(said[at:])[1:2] if at >= 0 else []
+    if not following or any(match_clause(c, lead) for c, lead in split_clauses(following[0])):
+        return None
+    tokens = list(tag(following[0]))
+    for k, token in enumerate(tokens):
+        if token.lower_ not in ("a", "an"):
+            continue
+        end = k + 1
+        while end < len(tokens) and (
+            tokens[end].pos_ in ("ADJ", "NOUN") or tokens[end].lower_ in FILLER
+        ):
+            end += 1
+        nouns = [t for t in tokens[k + 1 : end] if t.pos_ == "NOUN"]
+        if nouns and nouns[-1].i == end - 1:
+            words = [t.text for t in tokens[k:end] if t.lower_ not in FILLER and t.text != ","]
+            return " ".join(words)
     return None

@@ -12,6 +12,7 @@ from media.insight.action_grammar import (
     RECAP,
     normalise,
 )
+from media.insight.due import find_due
 from media.insight.items import ActionItem, Candidate
 from media.transcript import Utterance
 
@@ -165,7 +166,11 @@ def fold_into_recent(
             continue
         between = utterances[item.sources[-1] + 1 : candidate.index]
         if new_topic and any(
-            u.speaker != candidate.speaker and len(u.text.split()) >= 4 for u in between
+            u.speaker != candidate.speaker
+            and len(u.text.split()) >= 4
+            # "End of the month, I think.": when, said of the same thing
+            and not (len(u.text.split()) <= 6 and find_due(u.text, None) is not None)
+            for u in between
         ):
             return False  # "it might be worth naming it with her" … "I'll bring it up": a new it
         items[k] = with_source(item, candidate)
