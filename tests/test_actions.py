@@ -1419,3 +1419,16 @@ def test_something_asked_for_is_what_the_next_sentence_names_and_a_later_yes_res
     assert [(i.owner, i.action, i.due_date, i.sources) for i in found] == [
         ("mentor", "Write Raj a placement report for college", date(2026, 3, 31), (0, 1, 3))
     ]
+
+
+def test_a_day_said_alone_just_after_the_yes_is_the_tasks() -> None:
+    [item] = _items(("mentor", "Could you build a glossary for the medical terms?"),
+                    ("mentee", "Yes, ma'am. When do you think?"),
+                    ("mentor", "Say next Friday."),
+                    ("mentee", "Next Friday. Okay."))  # fmt: skip
+    assert item.due_date == date(2026, 3, 20)
+    # not a day said of something else, nor one that is not
+    [item] = _items(("mentor", "Could you build a glossary for the medical terms?"),
+                    ("mentee", "Yes, sure."),
+                    ("mentor", "Ha, don't rush it. Not this week."))  # fmt: skip
+    assert item.due_date is None

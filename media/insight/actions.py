@@ -33,14 +33,15 @@ from typing import Any
 from media.insight.action_grammar import (
     ACCEPT,
     DECLINE,
+    NEGATED,
     POINTER,
     match_clause,
     normalise,
     split_clauses,
 )
-from media.insight.candidates import find_candidates, in_their_parts, without_due
-from media.insight.due import all_due, find_due, is_week, narrows
-from media.insight.english import FILLER, prepare, tag
+from media.insight.candidates import find_candidates, in_their_parts, said_as, without_due
+from media.insight.due import Due, all_due, find_due, is_week, narrows
+from media.insight.english import FILLER, prepare, tag, words
 from media.insight.items import ActionItem, Candidate
 from media.insight.merging import (
     LIGHT_VERBS,
@@ -261,6 +262,7 @@ def extract_action_items(
     items: list[ActionItem] = []
     candidates = find_candidates(utterances, session_date, next_session)
     candidates, utterances = in_their_parts(candidates, utterances, said_apart)
+    starts = {c.index for c in candidates}  # turns that say a task of their own
     _prepare_wording(utterances, candidates)
     recaps = recap_utterances(utterances, candidates)
     own_yes: set[int] = set()  # turns that took on what the speaker said needs doing
@@ -419,6 +421,10 @@ def extract_action_items(
             ):
                 # "Yeah. Um, by when?" "Before the follow-up, so, like, Monday?"
                 due = find_due(normalise(utterances[after].text), session_date, next_session)
+            if due is None:
+                # "Yes, ma'am." "Say next Friday." "Next Friday. Okay.": a day said alone
+                # just after, before anything else is asked, is the task's
+                due = _day_said_after(utterances, reply[1], starts, session_date, next_session)
         joint = candidate.kind in ("joint", "proposal")
         owner = "both" if joint or len(owner_speakers) > 1 else role(owner_speakers[0])
         action = _imperative(candidate, owner_speakers, speaker, other, names, role, utterances,
@@ -808,3 +814,34 @@ def _something_named(utterances: Sequence[Utterance], candidate: Candidate) -> s
             words = [t.text for t in tokens[k:end] if t.lower_ not in FILLER and t.text != ","]
             return " ".join(words)
     return None
+
+
+def _day_said_after(
+    utterances: Sequence[Utterance],
+    reply: int,
+    starts: set[int],
+    session_date: date | None,
+    next_session: date | None,
+) -> Due | None:
+    """A day said in a short turn of its own ("Say next Friday.", "Monday, then?") within the
+    two turns after the yes, unless a turn says a task of its own first."""
+    for k in range(reply + 1, min(len(utterances), reply + 3)):
+        if k in starts:
+            return None
+        said = normalise(utterances[k].text)
+        due = find_due(said, session_date, next_session)
+        if due is None:
+            continue
+        rest = re.sub(said_as(due.phrase), " ", said, flags=re.IGNORECASE).lower()
+        others = [w for w in re.findall(r"[a-z']+", rest) if w not in _AROUND_A_DAY]
+        if len(others) <= 2 and not NEGATED.search(said):
+            return due  # "Say next Friday.", "End of next week, then?"
+        return None
+    return None
+
+
+#: Words said around a day given alone ("say next Friday", "so, like, Monday then?").
+_AROUND_A_DAY = frozenset(
+    words("say so then okay ok like by before on for um uh er yes yeah yep sure maybe "
+          "shall we let us call it how about what about is that fine good great perfect works")
+)  # fmt: skip
