@@ -1432,3 +1432,17 @@ def test_a_day_said_alone_just_after_the_yes_is_the_tasks() -> None:
                     ("mentee", "Yes, sure."),
                     ("mentor", "Ha, don't rush it. Not this week."))  # fmt: skip
     assert item.due_date is None
+
+
+def test_a_request_after_one_more_thing_with_what_follows_and_a_question_back() -> None:
+    found = _items(
+        ("mentor", "yes ok and one more thing kindly apply for the study leave on the hr portal "
+                   "before the cutoff otherwise it wont be approved"),
+        ("mentee", "whats the cutoff sir"),
+        ("mentor", "i think the thirtieth of this month"),
+        ("mentee", "ok sir i will apply tomorrow itself"),
+    )  # fmt: skip
+    assert [(i.owner, i.action, i.due_date, i.sources) for i in found] == [
+        ("mentee", "Apply for the study leave on the hr portal before the cutoff",
+         date(2026, 3, 13), (0, 3))
+    ]  # fmt: skip

@@ -265,7 +265,8 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
     # "you'll learn more in an afternoon", "you're going to have a lot of colonies": what
     # will happen to them, not what they are to do.
     ("request", rf"\byou\s+(?:are going to|will)\s+(?!{_PREDICTED}\b){_VP}", 0.6),
-    ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now|please)\s*,?\s+)*"
+    ("request", rf"^(?:(?:so|and|okay|ok|alright|then|now|please|yes|yeah|also|one more thing|"
+                rf"another thing|the other thing)\s*,?\s+)*"
                 rf"(?:please\s+|make sure (?:to|you)\s+|remember to\s+|do not forget to\s+|"
                 rf"be sure to\s+){_VP}", 0.75),
     ("request", rf"\b(?P<vp>let me know\b{_IN_CLAUSE})", 0.7),
@@ -599,7 +600,7 @@ _OR_ELSE = re.compile(r"(?:^|[\s,])(?:or|or else|otherwise)\s*,?\s*$", re.IGNORE
 _WANTS_TO = re.compile(r"\b(?:do you want|would you like|you want|want|fancy)\s+to\s*$", re.I)
 #: "do I need to…" opening a clause: a question, though unpunctuated.
 _ASKS_SELF = re.compile(r"^(?:\W*(?:so|and|but|okay|ok|oh|well)\b)*\W*(?:do|does|did)\s*$", re.I)
-_BECAUSE = re.compile(r",?\s+\b(?:because|cos)\b", re.IGNORECASE)
+_BECAUSE = re.compile(r",?\s+\b(?:because|cos|otherwise|or else)\b", re.IGNORECASE)
 #: Practice as a habit ("every day", "again and again"): advice, not a task agreed.
 _PRACTICE = re.compile(
     r"\b(?:every (?:day|night|morning|evening|week)|each day|daily|again and again|"
@@ -641,7 +642,9 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
     borrow = re.match(r"borrow\b", verb_phrase, re.IGNORECASE)
     if kind == "request" and borrow and _WANTS_TO.search(clause[: match.start("vp")]):
         kind = "offer"  # "do you want to borrow it?": the speaker offers to lend it
-    if NEGATED.search(clause[: match.end("vp")]) or REPORTED.search(before):
+    # "apply before the cutoff, otherwise it won't be approved": what follows, not the task
+    said_to = match.start("vp") + len(_BECAUSE.split(match.group("vp"))[0])
+    if NEGATED.search(clause[:said_to]) or REPORTED.search(before):
         return None
     if kind == "request" and _RECEIVED.match(clause[match.start() :]):
         return None  # "you'll have comments by Monday": what the speaker will give

@@ -118,12 +118,14 @@ _ASKS_FOR = re.compile(
     r"(?:have you got|do you have|is there|could you send|can you send|where do i|where can i|"
     r"how do i|can i|could i|can we|could we|is it okay if|is it ok if|would it be okay if|"
     r"does it have to|"
-    r"should i|do i|what if i|like|which (?:one|ones|version|day|one do you mean))\b[^.?!]*\?\s*$",
+    r"should i|do i|what if i|like|which (?:one|ones|version|day|one do you mean)|"
+    r"(?:what|when|where)(?: is|'s) the)\b[^.?!]*\?\s*$",
     re.IGNORECASE,
 )
 
 _ASKS_FOR_UNPUNCTUATED = re.compile(
     r"\b(?:can i|could i|can we|could we|is it ok if|is it okay if|should i|do i)\b"
+    r"|^\W*(?:\w+\s+)?(?:what|when|where)(?: is|'s|s) the\b"  # "what's the cutoff sir"
     r"|^\W*(?:\w+\s+)?which (?:one|ones|version|day)\b",  # "which one the district court one"
     re.I,
 )
