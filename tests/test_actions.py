@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from media.insight.action_grammar import normalise
 from media.insight.due import find_due
 from media.insight.obligations import match_obligation
 from server.bench.actions import SETS, Miss, Scores, evaluate_set, load_set, score
@@ -1446,3 +1447,21 @@ def test_a_request_after_one_more_thing_with_what_follows_and_a_question_back() 
         ("mentee", "Apply for the study leave on the hr portal before the cutoff",
          date(2026, 3, 13), (0, 3))
     ]  # fmt: skip
+
+
+def test_do_a_piece_of_work_is_a_request_but_do_a_lot_is_none() -> None:
+    [item] = _items(("mentor", "so do an error analysis on the last five releases and propose a "
+                               "fix"), ("mentee", "ok sir i will do that"))  # fmt: skip
+    assert (item.owner, item.action) == (
+        "mentee",
+        "Do an error analysis on the last five releases and propose a fix",
+    )
+    assert _items(("mentor", "So do a bit of reading if you get the chance."),
+                  ("mentee", "Okay, will do.")) == []  # fmt: skip
+
+
+def test_a_filler_is_a_whole_word_not_the_start_of_one() -> None:
+    assert (
+        normalise("um, bring an umbrella and log the error")
+        == "bring an umbrella and log the error"
+    )

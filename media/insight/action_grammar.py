@@ -37,8 +37,9 @@ _CONTRACTIONS = (
 )  # fmt: skip
 _CONTRACTIONS_RE = tuple((re.compile(p, re.IGNORECASE), r) for p, r in _CONTRACTIONS)
 _FILLERS = re.compile(
+    # (whole words only: not the "er" of "error", the "um" of "umbrella")
     r"\b(?:um+|uh+|erm|er|hmm+|you know|i mean|kind of|sort of|kinda|sorta|basically|"
-    r"like,)\s*,?\s*",
+    r"like,)(?!(?<=\w)\w)\s*,?\s*",
     re.IGNORECASE,
 )
 # Sentence ends, and the cut-offs ("--", "…") rough transcripts mark interruptions with.
@@ -280,6 +281,8 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
                 # "try that on a fresh offcut and send me a photo": trying a thing said
                 # and "do the same for the ones at the creek site": the last task, again
                 rf"(?P<vp>(?:{_TASK_VERBS}|try to|try and|"
+                # "so do an experience analysis on the exits": a piece of work to do
+                rf"do(?=\s+an?\s+(?!(?:lot|bit|little|favou?r|good job|great job)\b))|"
                 rf"do the same(?=\s+(?:for|with|at|on|to)\b)|try (?:that|this|it|them|those|these)"
                 rf"(?=\s+(?:on|with|in|out on|for)\b))\b(?!'){_IN_CLAUSE})", 0.7),
     # "Get the FOI in this week", "put your reasoning in the file today": a light verb opens
