@@ -1465,3 +1465,15 @@ def test_a_filler_is_a_whole_word_not_the_start_of_one() -> None:
         normalise("um, bring an umbrella and log the error")
         == "bring an umbrella and log the error"
     )
+
+
+def test_we_both_with_a_day_is_the_pairs_plan_but_not_in_the_past() -> None:
+    [item] = _items(("mentor", "ok we both go and check out the venue on saturday"),
+                    ("mentee", "ok saturday can"))  # fmt: skip
+    assert (item.owner, item.action, item.due_date) == (
+        "both",
+        "Go and check out the venue",
+        date(2026, 3, 14),
+    )
+    assert _items(("mentor", "We both went to the venue on Saturday."), ("mentee", "Yes.")) == []
+    assert _items(("mentor", "We both go to the gym."), ("mentee", "Yes.")) == []

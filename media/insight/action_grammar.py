@@ -306,6 +306,10 @@ _PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("present", rf"^(?:(?:and|then|so|okay)\s*,?\s+)*i\s+(?P<vp>(?:{_TASK_VERBS})\b(?!'|s\b)"
                 rf"{_IN_CLAUSE})", 0.55),
     ("commitment", rf"\bi\s+(?:need to|have to|must|have got to|got to|should)\s+{_VP}", 0.55),
+    # "we both go and check out the site on saturday": the pair's plan, only with a day
+    ("present_joint", rf"^(?:(?:and|then|so|okay|ok)\s*,?\s+)*we\s+(?:both|two)\s+"
+                      rf"(?P<vp>(?:go|come|meet|sit|check|visit|do|work|walk|look|head)\b"
+                      rf"{_IN_CLAUSE})", 0.55),
 )  # fmt: skip
 _COMPILED = tuple((kind, re.compile(rx, re.IGNORECASE), conf) for kind, rx, conf in _PATTERNS)
 
@@ -668,6 +672,8 @@ def match_clause(clause: str, lead: str = "") -> tuple[str, str, float] | None:
     if kind == "request" and re.match(r"let me\s+\w", verb_phrase, re.IGNORECASE):
         # "I was wondering whether you might let me co-teach the class": the asker's own task
         kind, verb_phrase = "permission", verb_phrase[len("let me") :].strip()
+    if kind == "present_joint":
+        return ("joint", verb_phrase, confidence + 0.15) if find_due(clause, None) else None
     if kind in ("present", "light"):
         if find_due(clause, None) is None:
             return None
