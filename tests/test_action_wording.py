@@ -826,3 +826,11 @@ def test_them_reached_may_be_a_group_said_as_one_nearby() -> None:
     [item] = _items(("mentor", "I've drafted the slides for the team. Can you check them by "
                                "Friday?"), ("mentee", "Sure."))  # fmt: skip
     assert item.action == "Check the slides"
+
+
+def test_a_saying_of_advice_is_no_task_but_taking_care_of_a_thing_is() -> None:
+    assert _items(("mentor", "Pick your battles, love, honestly."), ("mentee", "Yeah.")) == []
+    assert _items(("mentor", "Go easy on yourself this week."), ("mentee", "I will.")) == []
+    [item] = _items(("mentor", "Could you take care of the invoice by Friday?"),
+                    ("mentee", "Sure."))  # fmt: skip
+    assert item.action == "Take care of the invoice"

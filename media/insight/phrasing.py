@@ -736,13 +736,16 @@ _DANGLING_END = re.compile(
 #: Said as a task only with something to act on: "go for it", "do it", "get it done".
 _LIGHT = frozenset(words("do go get make have take try see keep give put come be"))
 _PLEASANTRIES = re.compile(
-    r"^(?:go for it|go ahead|do it|take care|have (?:a )?(?:good|great|nice) \w+|enjoy\b|"
+    r"^(?:go for it|go ahead|do it|take care(?!\s+of)|have (?:a )?(?:good|great|nice) \w+|enjoy\b|"
     r"good luck|keep (?:it )?up|keep going|hang in there|have fun|do,? thanks|see you|"
     # Looking after oneself, wished: "get some rest tonight", "put your feet up".
     r"get some (?:rest|sleep)|have (?:a |an )?\w+ (?:evening|weekend|day|night|holiday|break|"
     r"time|rest)\b|give (?:yourself|you) a break|put (?:your|the) feet up|relax\b|"
     r"rest\b(?!\s+(?:the|it|them|a|an|your|my|this|that)\b)|"
-    r"take (?:it easy|a break|some time off)|look after yourself|sleep\b)",
+    r"take (?:it easy|a break|some time off)|look after yourself|sleep\b|"
+    # Sayings of advice: "pick your battles", "go easy on yourself".
+    r"pick (?:your|the) battles|go easy on (?:yourself|you)|cut (?:yourself|you) some slack|"
+    r"mind (?:yourself|how you go)|be kind to (?:yourself|you)|trust (?:yourself|the process))",
     re.IGNORECASE,
 )
 
